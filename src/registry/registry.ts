@@ -1,0 +1,179 @@
+/** @module The registry: an explicit list of steps compiled once, and the in-process api (`call`, `stream`). */
+import type { Services } from '../services.js';
+import { CallError, toCallError } from './call-error.js';
+import { closestPaths } from './closest-paths.js';
+import { namespaces, type Step, type StepContext } from './define-step.js';
+import { compileSchema, type CompiledSchema } from './schema-validator.js';
+
+const pathPattern = /^(modules|workflow|plugins)(\/[a-z][a-z0-9_]*)+$/;
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Input came from a query string: coerce text to the schema's types (`"false"` to false). */
+  coerce?: boolean;
+}
+
+interface CompiledStep {
+  step: Step;
+  input: CompiledSchema;
+  coercedInput: CompiledSchema;
+  result: CompiledSchema;
+}
+
+const neverAborted = new AbortController().signal;
+
+export class Registry {
+  readonly #steps = new Map<string, CompiledStep>();
+  readonly #services: Services;
+
+  constructor(steps: readonly Step[], services: Services) {
+    this.#services = services;
+    for (const step of steps) this.#register(step);
+  }
+
+  #register(step: Step): void {
+    if (!pathPattern.test(step.path)) {
+      throw new Error(
+        `step path "${step.path}" must be <namespace>/<segment>[/...] with namespace ${namespaces.join('|')} and lower snake_case segments`,
+      );
+    }
+    if (this.#steps.has(step.path)) throw new Error(`step path "${step.path}" is registered twice`);
+    try {
+      this.#steps.set(step.path, {
+        step,
+        input: compileSchema(step.input),
+        coercedInput: compileSchema(step.input, { coerce: true }),
+        result: compileSchema(step.kind === 'plain' ? step.output : step.events),
+      });
+    } catch (error) {
+      throw new Error(`step "${step.path}" has an invalid schema: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Every registered step, in registration order. */
+  list(): Step[] {
+    return [...this.#steps.values()].map(({ step }) => step);
+  }
+
+  /** The step at `path`, or NOT_FOUND naming the closest registered paths. */
+  get(path: string): Step {
+    return this.#lookup(path).step;
+  }
+
+  async call<Output = unknown>(path: string, input: unknown, options: CallOptions = {}): Promise<Output> {
+    const compiled = this.#lookup(path);
+    const { step } = compiled;
+    if (step.kind !== 'plain') {
+      throw new CallError('BAD_INPUT', `${path} is a streaming step: use stream(), or GET/POST it for Server-Sent Events`, { path });
+    }
+    const signal = options.signal ?? neverAborted;
+    const checkedInput = this.#checkInput(compiled, input, options);
+    let output: unknown;
+    try {
+      signal.throwIfAborted();
+      output = await step.run(checkedInput, this.#context(path, signal));
+    } catch (error) {
+      throw this.#tag(error, path, signal);
+    }
+    return compiled.result.check(output, 'OUTPUT_INVALID', `output of ${path}`) as Output;
+  }
+
+  /**
+   * A lazy stream of the step's events. Input errors surface on the first `next()`, before any event.
+   * Leaving early (`break`, `return()`) or aborting `options.signal` aborts the step's own signal.
+   */
+  stream<Event = unknown>(path: string, input: unknown, options: CallOptions = {}): AsyncIterable<Event> {
+    return this.#stream(path, input, options) as AsyncIterable<Event>;
+  }
+
+  async *#stream(path: string, input: unknown, options: CallOptions): AsyncGenerator<unknown, void, undefined> {
+    const compiled = this.#lookup(path);
+    const { step } = compiled;
+    if (step.kind !== 'stream') {
+      throw new CallError('BAD_INPUT', `${path} is not a streaming step: use call(), or POST it for JSON`, { path });
+    }
+    const checkedInput = this.#checkInput(compiled, input, options);
+    const controller = new AbortController();
+    const outer = options.signal;
+    const forwardAbort = (): void => controller.abort(outer?.reason);
+    if (outer?.aborted) forwardAbort();
+    outer?.addEventListener('abort', forwardAbort, { once: true });
+
+    const iterator = step.stream(checkedInput, this.#context(path, controller.signal))[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      while (true) {
+        let result: IteratorResult<unknown>;
+        try {
+          controller.signal.throwIfAborted();
+          result = await iterator.next();
+        } catch (error) {
+          finished = true;
+          throw this.#tag(error, path, controller.signal);
+        }
+        if (result.done) {
+          finished = true;
+          return;
+        }
+        yield compiled.result.check(result.value, 'OUTPUT_INVALID', `an event of ${path}`);
+      }
+    } finally {
+      outer?.removeEventListener('abort', forwardAbort);
+      if (!finished) {
+        // The consumer left early: abort first so the work beneath sees the signal while it cleans up.
+        controller.abort(new CallError('ABORTED', `the consumer of ${path} stopped reading`));
+        await iterator.return?.();
+      }
+    }
+  }
+
+  #lookup(path: string): CompiledStep {
+    const compiled = this.#steps.get(path);
+    if (compiled) return compiled;
+    const suggestions = closestPaths(path, this.#steps.keys());
+    const hint = suggestions.length > 0 ? `; did you mean ${suggestions.join(', ')}?` : '';
+    throw new CallError('NOT_FOUND', `no step at "${path}"${hint}`, { details: { suggestions }, path });
+  }
+
+  #checkInput(compiled: CompiledStep, input: unknown, options: CallOptions): unknown {
+    const schema = options.coerce ? compiled.coercedInput : compiled.input;
+    // Defaults are applied in place: work on a copy so the caller's object is never changed under it.
+    const copy = input === undefined ? {} : structuredClone(input);
+    try {
+      return schema.check(copy, 'BAD_INPUT', `input of ${compiled.step.path}`);
+    } catch (error) {
+      throw this.#tag(error, compiled.step.path, neverAborted);
+    }
+  }
+
+  #context(path: string, signal: AbortSignal): StepContext {
+    const logger = this.#services.logger;
+    return {
+      path,
+      signal,
+      services: this.#services,
+      logger,
+      call: (nestedPath, input, options = {}) => {
+        logger.debug('nested call', { from: path, to: nestedPath });
+        return this.call(nestedPath, input, { signal: options.signal ?? signal });
+      },
+      stream: (nestedPath, input, options = {}) => {
+        logger.debug('nested stream', { from: path, to: nestedPath });
+        return this.stream(nestedPath, input, { signal: options.signal ?? signal });
+      },
+    };
+  }
+
+  #tag(error: unknown, path: string, signal: AbortSignal): CallError {
+    let callError = toCallError(error);
+    if (signal.aborted && callError.code === 'INTERNAL') {
+      callError = new CallError('ABORTED', `${path} was aborted`, { cause: error, path });
+    }
+    if (callError.code === 'INTERNAL' && callError.message === 'internal error') {
+      const reason = error instanceof Error ? error.message : String(error);
+      callError = new CallError('INTERNAL', `internal error in ${path}: ${reason}`, { cause: error, path });
+    }
+    callError.path ??= path;
+    return callError;
+  }
+}

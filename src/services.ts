@@ -1,0 +1,8 @@
+/** @module What every step reaches through `context.services`: the shared pieces main.ts wires together. */
+import type { Logger } from './lib/logger.js';
+
+export interface Services {
+  /** The project root (`BRANCHFLOW_ROOT`); every file parameter is relative to it. */
+  root: string;
+  logger: Logger;
+}
