@@ -1,8 +1,10 @@
 /** @module What every step reaches through `context.services`: the shared pieces main.ts wires together. */
 import type { Logger } from './lib/logger.js';
+import type { ConversationStore } from './store/conversation-store.js';
 
 export interface Services {
   /** The project root (`BRANCHFLOW_ROOT`); every file parameter is relative to it. */
   root: string;
   logger: Logger;
+  store: ConversationStore;
 }

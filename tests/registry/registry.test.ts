@@ -4,8 +4,9 @@ import { CallError } from '../../src/registry/call-error.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { Registry } from '../../src/registry/registry.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import type { Services } from '../../src/services.js';
 
-const services = { root: process.cwd(), logger: silentLogger };
+const services = { root: process.cwd(), logger: silentLogger } as unknown as Services;
 
 const echo = defineStep<{ text: string; count: number; loud: boolean }, { text: string }>({
   path: 'plugins/test/echo',
