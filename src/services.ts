@@ -1,4 +1,5 @@
 /** @module What every step reaches through `context.services`: the shared pieces main.ts wires together. */
+import type { GenerationManager } from './generation/generation-manager.js';
 import type { Logger } from './lib/logger.js';
 import type { ConversationStore } from './store/conversation-store.js';
 
@@ -7,4 +8,5 @@ export interface Services {
   root: string;
   logger: Logger;
   store: ConversationStore;
+  generations: GenerationManager;
 }

@@ -1,0 +1,68 @@
+/** @module The events of a generation (DESIGN §3, `complete_stream`), their JSON Schema, and the usage shape. */
+
+export interface UsageCounts {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export type GenerationEvent =
+  | { type: 'start'; generation_id: string; conversation_file: string; parent_id: string; node_id: string }
+  | { type: 'chunk'; content: string }
+  | { type: 'finish'; finish_reason: string }
+  | { type: 'usage'; usage: UsageCounts; cost?: number }
+  | { type: 'saved'; node_id: string; usage: UsageCounts | null; partial?: boolean; doc?: unknown }
+  | { type: 'error'; code: string; message: string; recovery_file?: string }
+  | { type: 'end' };
+
+const usageSchema = {
+  type: 'object',
+  properties: {
+    prompt_tokens: { type: 'integer', minimum: 0 },
+    completion_tokens: { type: 'integer', minimum: 0 },
+    total_tokens: { type: 'integer', minimum: 0 },
+  },
+  required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
+} as const;
+
+const event = (type: string, properties: Record<string, unknown>, required: string[]) =>
+  ({
+    type: 'object',
+    properties: { type: { const: type }, ...properties },
+    required: ['type', ...required],
+    additionalProperties: false,
+  }) as const;
+
+export const generationEventSchema = {
+  oneOf: [
+    event(
+      'start',
+      {
+        generation_id: { type: 'string' },
+        conversation_file: { type: 'string' },
+        parent_id: { type: 'string' },
+        node_id: { type: 'string' },
+      },
+      ['generation_id', 'conversation_file', 'parent_id', 'node_id'],
+    ),
+    event('chunk', { content: { type: 'string' } }, ['content']),
+    event('finish', { finish_reason: { type: 'string' } }, ['finish_reason']),
+    event('usage', { usage: usageSchema, cost: { type: 'number' } }, ['usage']),
+    event(
+      'saved',
+      {
+        node_id: { type: 'string' },
+        usage: { oneOf: [usageSchema, { type: 'null' }] },
+        partial: { type: 'boolean' },
+        doc: { type: 'object' },
+      },
+      ['node_id', 'usage'],
+    ),
+    event(
+      'error',
+      { code: { type: 'string' }, message: { type: 'string' }, recovery_file: { type: 'string' } },
+      ['code', 'message'],
+    ),
+    event('end', {}, []),
+  ],
+} as const;

@@ -1,0 +1,117 @@
+/**
+ * @module The generations of this process: start (idempotent by request id), look up, abort, list, and
+ * shut down (abort all, wait for their partial saves). Finished generations stay for a while so that a
+ * reconnecting viewer gets the rest of the log instead of a second, paid generation.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../lib/logger.js';
+import { CallError } from '../registry/call-error.js';
+import type { Generation, GenerationSummary } from './generation.js';
+
+export interface GenerationManagerOptions {
+  logger: Logger;
+  /** How long a finished generation's log is kept for late viewers (default 10 minutes). */
+  retentionMs?: number;
+  /** How often streamed text is checkpointed to the journal (default 1000 ms). */
+  checkpointIntervalMs?: number;
+}
+
+/** The job behind a generation: streams, saves, and logs events ending with `end`. */
+export type GenerationJob = (generation: Generation) => Promise<void>;
+
+export class GenerationManager {
+  readonly #generations = new Map<string, Generation>();
+  readonly #byRequestId = new Map<string, Generation>();
+  readonly #logger: Logger;
+  readonly #retentionMs: number;
+  readonly checkpointIntervalMs: number;
+
+  constructor(options: GenerationManagerOptions) {
+    this.#logger = options.logger;
+    this.#retentionMs = options.retentionMs ?? 10 * 60_000;
+    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
+  }
+
+  /** A generation id: letters, digits, `-` and `_`, safe in file names and SSE ids. */
+  static newId(): string {
+    return 'gen_' + randomBytes(9).toString('base64url');
+  }
+
+  /** The generation already started with this request id, if any (a retried request attaches to it). */
+  findByRequestId(requestId: string): Generation | undefined {
+    return this.#byRequestId.get(requestId);
+  }
+
+  /**
+   * Registers a generation created by the caller (who may already have started its upstream request with
+   * `generation.signal`) and runs its job in the background, independent of any HTTP request.
+   */
+  start(generation: Generation, job: GenerationJob): void {
+    const { requestId } = generation;
+    if (requestId !== undefined && this.#byRequestId.has(requestId)) {
+      throw new CallError('CONFLICT', `request_id "${requestId}" already started a generation`);
+    }
+    this.#generations.set(generation.id, generation);
+    if (requestId !== undefined) this.#byRequestId.set(requestId, generation);
+    void this.#run(generation, job);
+  }
+
+  async #run(generation: Generation, job: GenerationJob): Promise<void> {
+    try {
+      await job(generation);
+    } catch (error) {
+      // A job logs its own failures; reaching here is a bug, but the viewers must still see an end.
+      this.#logger.error('generation job failed', { generation_id: generation.id, error });
+      if (generation.status === 'running') {
+        generation.push({ type: 'error', code: 'INTERNAL', message: 'the generation failed unexpectedly; see the server log' });
+        generation.push({ type: 'end' });
+      }
+    }
+    const forget = setTimeout(() => this.#forget(generation), this.#retentionMs);
+    forget.unref();
+  }
+
+  #forget(generation: Generation): void {
+    this.#generations.delete(generation.id);
+    if (generation.requestId !== undefined) this.#byRequestId.delete(generation.requestId);
+  }
+
+  find(generationId: string): Generation | undefined {
+    return this.#generations.get(generationId);
+  }
+
+  get(generationId: string): Generation {
+    const generation = this.#generations.get(generationId);
+    if (generation) return generation;
+    throw new CallError(
+      'NOT_FOUND',
+      `no generation "${generationId}" (finished generations are kept ${Math.round(this.#retentionMs / 60_000)} min)`,
+    );
+  }
+
+  list(): GenerationSummary[] {
+    return [...this.#generations.values()].map((generation) => generation.summary());
+  }
+
+  /** Stops a generation and resolves once its partial reply is saved. */
+  async abort(generationId: string): Promise<Generation> {
+    const generation = this.get(generationId);
+    generation.abort('user');
+    await generation.ended;
+    return generation;
+  }
+
+  get runningCount(): number {
+    return [...this.#generations.values()].filter((generation) => generation.status === 'running').length;
+  }
+
+  /** Aborts every running generation and waits (at most `timeoutMs`) for their partial saves. */
+  async shutdown(timeoutMs = 10_000): Promise<void> {
+    const running = [...this.#generations.values()].filter((generation) => generation.status === 'running');
+    for (const generation of running) generation.abort('shutdown');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(running.map((generation) => generation.ended)), timeout]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,100 @@
+/** @module workflow/chat_completion/complete: generate a reply, save it, answer with it (SmartTavern's shape). */
+import type { UsageCounts } from '../../src/generation/generation-events.js';
+import { CallError, callErrorCodes, type CallErrorCode } from '../../src/registry/call-error.js';
+import { defineStep } from '../../src/registry/define-step.js';
+import { completionInputSchema, type CompletionInput } from './completion-input.js';
+import { startGeneration } from './start-generation.js';
+
+interface CompleteOutput {
+  success: true;
+  content: string;
+  node_id: string;
+  parent_id: string;
+  generation_id: string;
+  usage: UsageCounts | null;
+  cost?: number;
+  finish_reason: string;
+  response_time: number;
+  model_used: string | null;
+  partial?: boolean;
+  doc?: unknown;
+}
+
+const usage = {
+  type: ['object', 'null'],
+  properties: {
+    prompt_tokens: { type: 'integer' },
+    completion_tokens: { type: 'integer' },
+    total_tokens: { type: 'integer' },
+  },
+} as const;
+
+export const complete = defineStep<CompletionInput, CompleteOutput>({
+  path: 'workflow/chat_completion/complete',
+  summary: 'Generate a reply, save it as a node of the conversation, and answer with it.',
+  description:
+    'Runs as a server-side generation like complete_stream: if the client goes away the reply is still saved (on_disconnect "continue"). ' +
+    'A provider failure after some text saves that text as a partial node and answers the error with details.node_id.',
+  input: completionInputSchema,
+  output: {
+    type: 'object',
+    properties: {
+      success: { const: true },
+      content: { type: 'string' },
+      node_id: { type: 'string' },
+      parent_id: { type: 'string' },
+      generation_id: { type: 'string' },
+      usage,
+      cost: { type: 'number' },
+      finish_reason: { type: 'string' },
+      response_time: { type: 'number' },
+      model_used: { type: ['string', 'null'] },
+      partial: { type: 'boolean' },
+      doc: { type: 'object' },
+    },
+    required: ['success', 'content', 'node_id', 'parent_id', 'generation_id', 'usage', 'finish_reason', 'response_time', 'model_used'],
+    additionalProperties: false,
+  },
+  async run(input, context) {
+    const generation = await startGeneration(input, context);
+    const leave = (): void => {
+      if (input.on_disconnect === 'abort') generation.abort('disconnect');
+    };
+    context.signal.addEventListener('abort', leave, { once: true });
+    await generation.ended.finally(() => context.signal.removeEventListener('abort', leave));
+
+    const result = generation.result!;
+    const nodeId = generation.savedNodeId;
+    if (result.error) {
+      const code = (callErrorCodes as readonly string[]).includes(result.error.code) ? (result.error.code as CallErrorCode) : 'UPSTREAM_FAILED';
+      const saved = nodeId === undefined ? '' : `; the partial reply was saved as node ${nodeId}`;
+      throw new CallError(code, result.error.message + saved, {
+        details: {
+          generation_id: generation.id,
+          ...(nodeId === undefined ? {} : { node_id: nodeId, partial: true }),
+          ...(result.recoveryFile === undefined ? {} : { recovery_file: result.recoveryFile }),
+        },
+      });
+    }
+    if (nodeId === undefined) {
+      const why = generation.outcome === 'aborted' ? 'the generation was aborted before any text' : 'the provider returned an empty reply';
+      throw new CallError('UPSTREAM_FAILED', `${why}; nothing was saved to ${generation.conversationFile}`, {
+        details: { generation_id: generation.id },
+      });
+    }
+    return {
+      success: true,
+      content: generation.content,
+      node_id: nodeId,
+      parent_id: generation.parentId,
+      generation_id: generation.id,
+      usage: result.usage,
+      ...(result.cost === undefined ? {} : { cost: result.cost }),
+      finish_reason: result.finishReason,
+      response_time: result.responseTime,
+      model_used: result.modelUsed ?? null,
+      ...(result.partial ? { partial: true } : {}),
+      ...(result.doc === undefined ? {} : { doc: result.doc }),
+    };
+  },
+});

@@ -1,0 +1,45 @@
+/** @module The input shared by `complete` and `complete_stream`, its schema, and the node-id pattern. */
+
+export interface CompletionInput {
+  conversation_file: string;
+  llm_config_file?: string | null;
+  parent_node_id?: string;
+  target_node_id?: string;
+  include_doc: boolean;
+  on_disconnect: 'continue' | 'abort';
+  request_id?: string;
+}
+
+const nodeId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } as const;
+
+export const completionInputProperties = {
+  conversation_file: {
+    type: 'string',
+    minLength: 1,
+    description: 'Root-relative path, e.g. data/conversations/branch_demo/conversation.json',
+  },
+  llm_config_file: {
+    type: ['string', 'null'],
+    description: "A config under data/llm_configs/; default: settings.json's llm_config beside the conversation",
+  },
+  parent_node_id: { ...nodeId, description: 'Reply under this node; default: the active leaf' },
+  target_node_id: { ...nodeId, description: 'Fill this empty assistant node; an empty assistant active leaf is filled by default' },
+  include_doc: { type: 'boolean', default: true, description: 'Return the whole conversation after saving' },
+  on_disconnect: {
+    enum: ['continue', 'abort'],
+    default: 'continue',
+    description: 'When the client goes away: keep generating and save (default), or stop and save the partial',
+  },
+  request_id: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9_.:-]{1,128}$',
+    description: 'Makes a start idempotent: a retry with the same id attaches to the running generation',
+  },
+} as const;
+
+export const completionInputSchema = {
+  type: 'object',
+  properties: completionInputProperties,
+  required: ['conversation_file'],
+  additionalProperties: false,
+} as const;

@@ -1,0 +1,82 @@
+/** @module Steps over running generations: abort, status, the list, and attaching another viewer. */
+import type { GenerationEvent } from '../../src/generation/generation-events.js';
+import { generationEventSchema } from '../../src/generation/generation-events.js';
+import { generationSummarySchema, type GenerationSummary } from '../../src/generation/generation.js';
+import { defineStep } from '../../src/registry/define-step.js';
+import { viewGeneration } from './start-generation.js';
+
+const generationIdInput = {
+  type: 'object',
+  properties: { generation_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+  required: ['generation_id'],
+  additionalProperties: false,
+} as const;
+
+const oneGeneration = {
+  type: 'object',
+  properties: { success: { const: true }, generation: generationSummarySchema },
+  required: ['success', 'generation'],
+  additionalProperties: false,
+} as const;
+
+interface OneGeneration {
+  success: true;
+  generation: GenerationSummary;
+}
+
+export const abortGeneration = defineStep<{ generation_id: string }, OneGeneration>({
+  path: 'workflow/chat_completion/abort',
+  summary: 'Stop a generation; answers after its partial reply is saved.',
+  input: generationIdInput,
+  output: oneGeneration,
+  async run(input, context) {
+    const generation = await context.services.generations.abort(input.generation_id);
+    return { success: true, generation: generation.summary() };
+  },
+});
+
+export const generationStatus = defineStep<{ generation_id: string }, OneGeneration>({
+  path: 'workflow/chat_completion/status',
+  summary: 'The state of one generation (running or done, how it ended, the saved node).',
+  input: generationIdInput,
+  output: oneGeneration,
+  async run(input, context) {
+    return { success: true, generation: context.services.generations.get(input.generation_id).summary() };
+  },
+});
+
+export const listGenerations = defineStep<{ running_only: boolean }, { success: true; generations: GenerationSummary[] }>({
+  path: 'workflow/chat_completion/generations',
+  summary: 'The generations this server knows: running ones, and finished ones kept for late viewers.',
+  input: {
+    type: 'object',
+    properties: { running_only: { type: 'boolean', default: false } },
+    additionalProperties: false,
+  },
+  output: {
+    type: 'object',
+    properties: { success: { const: true }, generations: { type: 'array', items: generationSummarySchema } },
+    required: ['success', 'generations'],
+    additionalProperties: false,
+  },
+  async run(input, context) {
+    const generations = context.services.generations.list();
+    return { success: true, generations: input.running_only ? generations.filter((generation) => generation.status === 'running') : generations };
+  },
+});
+
+export const attachGeneration = defineStep<{ generation_id: string; after_seq: number }, GenerationEvent>({
+  path: 'workflow/chat_completion/attach',
+  summary: "Watch a generation someone else started: its log from after_seq, then the live tail. Leaving never stops it.",
+  input: {
+    type: 'object',
+    properties: { ...generationIdInput.properties, after_seq: { type: 'integer', minimum: 0, default: 0 } },
+    required: ['generation_id'],
+    additionalProperties: false,
+  },
+  events: generationEventSchema,
+  async *stream(input, context) {
+    const generation = context.services.generations.get(input.generation_id);
+    yield* viewGeneration(generation, input.after_seq, context);
+  },
+});

@@ -1,0 +1,52 @@
+/**
+ * @module workflow/chat_completion/regenerate: a new reply beside an existing assistant node. It creates an
+ * empty sibling (made active when the old node was on the active path, as SmartTavern's retry does) and
+ * fills it by streaming, so the old reply stays one branch switch away.
+ */
+import type { GenerationEvent } from '../../src/generation/generation-events.js';
+import { generationEventSchema } from '../../src/generation/generation-events.js';
+import { defineStep } from '../../src/registry/define-step.js';
+import { completionInputProperties } from './completion-input.js';
+
+interface RegenerateInput {
+  conversation_file: string;
+  node_id: string;
+  llm_config_file?: string | null;
+  include_doc: boolean;
+  on_disconnect: 'continue' | 'abort';
+}
+
+export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
+  path: 'workflow/chat_completion/regenerate',
+  summary: 'Stream a new reply as a sibling of an assistant node, and make it the active branch.',
+  input: {
+    type: 'object',
+    properties: {
+      conversation_file: completionInputProperties.conversation_file,
+      node_id: { ...completionInputProperties.target_node_id, description: 'The assistant node to regenerate' },
+      llm_config_file: completionInputProperties.llm_config_file,
+      include_doc: { ...completionInputProperties.include_doc, default: false },
+      on_disconnect: completionInputProperties.on_disconnect,
+    },
+    required: ['conversation_file', 'node_id'],
+    additionalProperties: false,
+  },
+  events: generationEventSchema,
+  async *stream(input, context) {
+    const { conversation_file: file } = input;
+    const retried = await context.call<{ new_node_id: string }>('modules/chat_branches/retry_branch', {
+      file,
+      retry_node_id: input.node_id,
+      role: 'assistant',
+      content: '',
+      return_mode: 'path',
+    });
+    yield* context.stream<GenerationEvent>('workflow/chat_completion/complete_stream', {
+      conversation_file: file,
+      target_node_id: retried.new_node_id,
+      include_doc: input.include_doc,
+      on_disconnect: input.on_disconnect,
+      ...(input.llm_config_file ? { llm_config_file: input.llm_config_file } : {}),
+    });
+  },
+});

@@ -1,0 +1,127 @@
+/**
+ * @module The job behind every completion: relay the provider's stream into the generation's log,
+ * checkpoint the text to a journal, and on every way out (done, abort, provider error, shutdown) save
+ * what was generated, marked, before logging `end`. An empty reply saves nothing.
+ */
+import type { Generation, GenerationResult } from '../../src/generation/generation.js';
+import type { GenerationEvent, UsageCounts } from '../../src/generation/generation-events.js';
+import { toCallError } from '../../src/registry/call-error.js';
+import type { StepContext } from '../../src/registry/define-step.js';
+import { GenerationJournal } from '../../src/store/generation-journal.js';
+import type { PreparedCompletion } from './prepare-completion.js';
+import { saveReply } from './save-reply.js';
+
+/** The events of `modules/llm_api/chat_stream`. */
+export type UpstreamEvent =
+  | { type: 'start'; provider: string; model: string }
+  | { type: 'chunk'; content: string }
+  | { type: 'finish'; finish_reason: string }
+  | { type: 'usage'; usage: UsageCounts; cost?: number }
+  | { type: 'error'; code: string; message: string }
+  | { type: 'end'; model_used?: string; response_time: number; ttft?: number };
+
+export interface GenerationPlan extends PreparedCompletion {
+  includeDoc: boolean;
+  provider: string;
+  model: string;
+  /** The provider stream, its `start` event already read. */
+  upstream: AsyncIterator<UpstreamEvent>;
+}
+
+const abortMessages = {
+  user: 'the generation was stopped by an abort call',
+  disconnect: 'the generation was stopped because its client went away (on_disconnect: "abort")',
+  shutdown: 'the generation was stopped because the server shut down',
+} as const;
+
+export async function runGeneration(generation: Generation, plan: GenerationPlan, context: StepContext): Promise<void> {
+  const { services } = context;
+  const startedAt = performance.now();
+  const journal = await GenerationJournal.open(
+    services.root,
+    {
+      generation_id: generation.id,
+      conversation_file: plan.conversationFile,
+      parent_id: plan.parentId,
+      node_id: plan.nodeId,
+      fill_target: plan.fillTarget,
+      provider: plan.provider,
+      model: plan.model,
+      started_at: generation.startedAt.toISOString(),
+    },
+    services.generations.checkpointIntervalMs,
+  );
+  generation.push({
+    type: 'start',
+    generation_id: generation.id,
+    conversation_file: plan.conversationFile,
+    parent_id: plan.parentId,
+    node_id: plan.nodeId,
+  });
+
+  const result: GenerationResult = { finishReason: 'stop', usage: null, responseTime: 0, partial: false, provider: plan.provider };
+  let finishReason: string | undefined;
+  let usageEvent: GenerationEvent | undefined;
+  try {
+    for (let next = await plan.upstream.next(); !next.done; next = await plan.upstream.next()) {
+      const event = next.value;
+      if (event.type === 'chunk') {
+        if (event.content === '') continue;
+        result.timeToFirstToken ??= (performance.now() - startedAt) / 1000;
+        journal.write(event.content);
+        generation.push(event);
+      } else if (event.type === 'finish') {
+        finishReason = event.finish_reason;
+      } else if (event.type === 'usage') {
+        result.usage = event.usage;
+        if (event.cost !== undefined) result.cost = event.cost;
+        usageEvent = event;
+      } else if (event.type === 'error') {
+        result.error = { code: event.code, message: event.message };
+      } else if (event.type === 'end' && event.model_used !== undefined) {
+        result.modelUsed = event.model_used;
+      }
+    }
+  } catch (error) {
+    const callError = toCallError(error);
+    result.error = { code: callError.code, message: callError.code === 'INTERNAL' ? 'the provider stream failed' : callError.message };
+    if (callError.code === 'INTERNAL') context.logger.error('provider stream failed', { generation_id: generation.id, error });
+  }
+  result.responseTime = (performance.now() - startedAt) / 1000;
+
+  const abortReason = generation.abortReason;
+  if (abortReason !== undefined) {
+    // An abort surfaces from the provider as ABORTED or as an early end; either way this is the real reason.
+    if (abortReason === 'user') delete result.error;
+    else result.error = { code: 'ABORTED', message: abortMessages[abortReason] };
+  }
+  result.finishReason = abortReason !== undefined ? 'aborted' : result.error ? 'error' : (finishReason ?? 'stop');
+  result.partial = abortReason !== undefined || result.error !== undefined;
+  generation.push({ type: 'finish', finish_reason: result.finishReason });
+  if (usageEvent) generation.push(usageEvent);
+
+  await finishAndSave(generation, plan, result, journal, context);
+}
+
+async function finishAndSave(
+  generation: Generation,
+  plan: GenerationPlan,
+  result: GenerationResult,
+  journal: GenerationJournal,
+  context: StepContext,
+): Promise<void> {
+  if (generation.content === '') {
+    generation.outcome = result.error ? 'failed' : result.partial ? 'aborted' : 'empty';
+    await journal.close({ remove: true });
+  } else {
+    const saved = await saveReply(generation, plan, result, context);
+    // Keep the journal when even the recovery file failed: start-up recovery will try again.
+    await journal.close({ remove: saved.kept });
+    generation.outcome = result.partial ? (result.error ? 'failed' : 'aborted') : 'completed';
+    if (saved.event) generation.push(saved.event);
+    if (saved.error) result.error = saved.error;
+  }
+  generation.result = result;
+  if (result.error) generation.push({ type: 'error', ...result.error, ...(result.recoveryFile ? { recovery_file: result.recoveryFile } : {}) });
+  generation.push({ type: 'end' });
+}

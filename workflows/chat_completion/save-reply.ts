@@ -1,0 +1,114 @@
+/**
+ * @module Saves a finished (or partial) reply into the conversation, re-read fresh under the file's lock by
+ * the chat_branches steps. When the tree cannot take it (the parent was deleted, the file was broken by
+ * hand), the reply goes to a recovery file beside the conversation instead of being lost.
+ */
+import type { Generation, GenerationResult } from '../../src/generation/generation.js';
+import type { GenerationEvent } from '../../src/generation/generation-events.js';
+import { toCallError } from '../../src/registry/call-error.js';
+import type { StepContext } from '../../src/registry/define-step.js';
+import type { NodeMeta } from '../../src/store/conversation-store.js';
+import { writeRecoveryFile } from '../../src/store/generation-journal.js';
+import type { GenerationPlan } from './run-generation.js';
+
+/** Saving must finish even when the generation (or its client) was aborted. */
+const unaborted = new AbortController().signal;
+
+export interface SaveOutcome {
+  /** The reply is durable somewhere (tree or recovery file), so the journal may go. */
+  kept: boolean;
+  event?: GenerationEvent;
+  error?: { code: string; message: string };
+}
+
+export async function saveReply(
+  generation: Generation,
+  plan: GenerationPlan,
+  result: GenerationResult,
+  context: StepContext,
+): Promise<SaveOutcome> {
+  const meta = nodeMeta(generation, plan, result);
+  const returnMode = plan.includeDoc ? 'doc' : 'none';
+  const common = { file: plan.conversationFile, content: generation.content, meta, return_mode: returnMode };
+  let nodeId = plan.nodeId;
+  try {
+    let output: unknown;
+    try {
+      output = plan.fillTarget
+        ? await context.call('modules/chat_branches/update_message', { ...common, node_id: nodeId, expected_content: '' }, { signal: unaborted })
+        : await context.call('modules/chat_branches/append_message', { ...common, node_id: nodeId, pid: plan.parentId, role: 'assistant' }, { signal: unaborted });
+    } catch (error) {
+      // Someone wrote into the empty node meanwhile: keep their text and save the reply as its sibling.
+      if (!plan.fillTarget || toCallError(error).code !== 'CONFLICT') throw error;
+      nodeId = `${plan.nodeId}_r`;
+      output = await context.call(
+        'modules/chat_branches/append_message',
+        { ...common, node_id: nodeId, pid: plan.parentId, role: 'assistant' },
+        { signal: unaborted },
+      );
+    }
+    generation.savedNodeId = nodeId;
+    if (plan.includeDoc) result.doc = (output as { doc?: unknown }).doc ?? output;
+    return {
+      kept: true,
+      event: {
+        type: 'saved',
+        node_id: nodeId,
+        usage: result.usage,
+        ...(result.partial ? { partial: true } : {}),
+        ...(plan.includeDoc ? { doc: result.doc } : {}),
+      },
+    };
+  } catch (error) {
+    return recover(generation, plan, result, meta, toCallError(error), context);
+  }
+}
+
+async function recover(
+  generation: Generation,
+  plan: GenerationPlan,
+  result: GenerationResult,
+  meta: NodeMeta,
+  cause: { code: string; message: string },
+  context: StepContext,
+): Promise<SaveOutcome> {
+  const why = `the reply could not be saved in ${plan.conversationFile} (${cause.message})`;
+  try {
+    const recoveryFile = await writeRecoveryFile(context.services.root, {
+      conversation_file: plan.conversationFile,
+      generation_id: generation.id,
+      parent_id: plan.parentId,
+      node_id: plan.nodeId,
+      role: 'assistant',
+      content: generation.content,
+      meta,
+      reason: cause.message,
+      saved_at: new Date().toISOString(),
+    });
+    result.recoveryFile = recoveryFile;
+    context.logger.warn('reply written to a recovery file', { generation_id: generation.id, recovery_file: recoveryFile, reason: cause.message });
+    return { kept: true, error: { code: cause.code, message: `${why}; it was written to ${recoveryFile}` } };
+  } catch (error) {
+    context.logger.error('recovery file failed; the journal is kept for start-up recovery', { generation_id: generation.id, error });
+    return { kept: false, error: { code: cause.code, message: `${why}; it stays in the generation journal and is recovered at the next start` } };
+  }
+}
+
+function nodeMeta(generation: Generation, plan: GenerationPlan, result: GenerationResult): NodeMeta {
+  return {
+    generation_id: generation.id,
+    provider: plan.provider,
+    model: result.modelUsed ?? plan.model,
+    usage: result.usage,
+    ...(result.cost === undefined ? {} : { cost: result.cost }),
+    finish_reason: result.finishReason,
+    response_time: round(result.responseTime),
+    ...(result.timeToFirstToken === undefined ? {} : { ttft: round(result.timeToFirstToken) }),
+    ...(result.partial ? { partial: true } : {}),
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}

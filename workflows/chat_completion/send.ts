@@ -1,0 +1,56 @@
+/**
+ * @module workflow/chat_completion/send: append the user's message, then stream the reply under it.
+ * Composed of two other steps; the `start` event's parent_id is the new user node.
+ */
+import type { GenerationEvent } from '../../src/generation/generation-events.js';
+import { generationEventSchema } from '../../src/generation/generation-events.js';
+import { defineStep } from '../../src/registry/define-step.js';
+import { completionInputProperties } from './completion-input.js';
+
+interface SendInput {
+  conversation_file: string;
+  content: string;
+  parent_node_id?: string;
+  llm_config_file?: string | null;
+  include_doc: boolean;
+  on_disconnect: 'continue' | 'abort';
+}
+
+export const send = defineStep<SendInput, GenerationEvent>({
+  path: 'workflow/chat_completion/send',
+  summary: "Append a user message (under the active leaf, or parent_node_id) and stream the assistant's reply to it.",
+  input: {
+    type: 'object',
+    properties: {
+      conversation_file: completionInputProperties.conversation_file,
+      content: { type: 'string', minLength: 1, description: "The user's message" },
+      parent_node_id: { ...completionInputProperties.parent_node_id, description: 'Append under this node; default: the active leaf' },
+      llm_config_file: completionInputProperties.llm_config_file,
+      include_doc: { ...completionInputProperties.include_doc, default: false },
+      on_disconnect: completionInputProperties.on_disconnect,
+    },
+    required: ['conversation_file', 'content'],
+    additionalProperties: false,
+  },
+  events: generationEventSchema,
+  async *stream(input, context) {
+    const { conversation_file: file } = input;
+    const parentId =
+      input.parent_node_id ??
+      (await context.call<{ node_id: string }>('modules/chat_branches/get_latest_message', { file })).node_id;
+    const appended = await context.call<{ node: { node_id: string } }>('modules/chat_branches/append_message', {
+      file,
+      pid: parentId,
+      role: 'user',
+      content: input.content,
+      return_mode: 'node',
+    });
+    yield* context.stream<GenerationEvent>('workflow/chat_completion/complete_stream', {
+      conversation_file: file,
+      parent_node_id: appended.node.node_id,
+      include_doc: input.include_doc,
+      on_disconnect: input.on_disconnect,
+      ...(input.llm_config_file ? { llm_config_file: input.llm_config_file } : {}),
+    });
+  },
+});
