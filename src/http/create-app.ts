@@ -1,0 +1,90 @@
+/** @module createApp: the HTTP face of the registry (DESIGN §3), as a Hono app that tests call with `app.request`. */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import type { Logger } from '../lib/logger.js';
+import { CallError } from '../registry/call-error.js';
+import type { Registry } from '../registry/registry.js';
+import type { AppEnv } from './app-env.js';
+import { requireToken } from './bearer-token.js';
+import { createCallHandler } from './call-handler.js';
+import { describeCalls } from './calls-listing.js';
+import { crossSiteGuard } from './cross-site-guard.js';
+import { docsRoutes } from './docs-page.js';
+import { errorResponse } from './error-response.js';
+import { buildOpenApiDocument } from './openapi-document.js';
+import { requestLog } from './request-log.js';
+
+export interface ReadyReport {
+  ok: boolean;
+  checks: Record<string, boolean | string>;
+}
+
+export interface AppOptions {
+  registry: Registry;
+  logger: Logger;
+  /** BRANCHFLOW_TOKEN: when set, every /api request needs it. */
+  token?: string;
+  /** BRANCHFLOW_CORS_ORIGINS: browser origins allowed to call the API. */
+  corsOrigins?: string[];
+  /** Request body cap; 10 MB by default. */
+  bodyLimitBytes?: number;
+  /** How often an open SSE stream sends `: ping`; 15 s by default. */
+  pingIntervalMs?: number;
+  /** The /ready checks (store readable, watcher running); always ready when absent. */
+  ready?: () => Promise<ReadyReport>;
+}
+
+export const defaultBodyLimitBytes = 10 * 1024 * 1024;
+
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const { registry, logger } = options;
+  const tokenRequired = options.token !== undefined && options.token !== '';
+  if (tokenRequired) logger.addSecret(options.token!);
+  const maxSize = options.bodyLimitBytes ?? defaultBodyLimitBytes;
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(requestLog(logger));
+  app.use('/api/*', crossSiteGuard({ corsOrigins: options.corsOrigins ?? [], tokenRequired }));
+  app.use(
+    cors({
+      origin: options.corsOrigins ?? [],
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      exposeHeaders: ['X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
+  if (tokenRequired) app.use('/api/*', requireToken(options.token!));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new CallError('PAYLOAD_TOO_LARGE', `the request body is larger than the ${maxSize}-byte limit (BRANCHFLOW_BODY_LIMIT)`);
+      },
+    }),
+  );
+
+  app.get('/health', (context) => context.json({ status: 'ok' }));
+  app.get('/ready', async (context) => {
+    const report = options.ready === undefined ? { ok: true, checks: {} } : await options.ready().catch(readyFailure);
+    return context.json({ status: report.ok ? 'ready' : 'not ready', checks: report.checks }, report.ok ? 200 : 503);
+  });
+  app.get('/openapi.json', (context) => context.json(buildOpenApiDocument(registry, { tokenRequired })));
+  app.route('/docs', docsRoutes());
+  app.get('/api/calls', (context) => context.json(describeCalls(registry)));
+  app.on(['GET', 'POST'], '/api/*', createCallHandler({ registry, logger, pingIntervalMs: options.pingIntervalMs ?? 15_000 }));
+
+  app.notFound((context) =>
+    errorResponse(context, new CallError('NOT_FOUND', `no route for ${context.req.method} ${context.req.path}; see /api/calls or /docs`), logger),
+  );
+  // Every failure, a step's or the app's own, ends here as the one error body; nothing a request does crashes the server.
+  app.onError((error, context) => errorResponse(context, error, logger));
+  return app;
+}
+
+function readyFailure(error: unknown): ReadyReport {
+  return { ok: false, checks: { ready: error instanceof Error ? error.message : String(error) } };
+}

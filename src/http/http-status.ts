@@ -1,0 +1,30 @@
+/** @module The one table from CallError codes to HTTP statuses; nothing outside src/http/ knows about statuses. */
+import type { CallErrorCode } from '../registry/call-error.js';
+
+export const httpStatusByCode = {
+  BAD_INPUT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  INVALID_FILE: 422,
+  RATE_LIMITED: 429,
+  // nginx's "client closed request": the caller went away or asked for the abort, so nobody reads this status.
+  ABORTED: 499,
+  INTERNAL: 500,
+  OUTPUT_INVALID: 500,
+  UPSTREAM_FAILED: 502,
+  UPSTREAM_TIMEOUT: 504,
+} as const satisfies Record<CallErrorCode, number>;
+
+export type ErrorStatus = (typeof httpStatusByCode)[CallErrorCode];
+
+export function httpStatusOf(code: CallErrorCode): ErrorStatus {
+  return httpStatusByCode[code];
+}
+
+/** Codes whose message is ours, not the caller's business: masked on the wire, logged with the cause. */
+export function isMaskedCode(code: CallErrorCode): boolean {
+  return code === 'INTERNAL' || code === 'OUTPUT_INVALID';
+}

@@ -1,0 +1,72 @@
+/**
+ * @module A step's event stream as Server-Sent Events: one unnamed frame per event (`id:` and `data:`, no
+ * `event:` line, since SmartTavern's browser code listens with `onmessage`), `: ping` comments, and an
+ * `error` + `end` pair when the stream fails after it opened.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Logger } from '../lib/logger.js';
+import { eventIdOf } from '../registry/event-id.js';
+import type { AppEnv } from './app-env.js';
+import { asCallError, logCallError, toWireError } from './error-response.js';
+
+export interface SseOptions {
+  pingIntervalMs: number;
+  logger: Logger;
+}
+
+/**
+ * Streams `first` (already pulled, so errors before it were answered as JSON) and the rest of `iterator`.
+ * Leaving early, for any reason, calls `iterator.return()`, which aborts the step's signal.
+ */
+export function sseResponse(context: Context<AppEnv>, iterator: AsyncIterator<unknown>, first: unknown, options: SseOptions): Response {
+  const { logger } = options;
+  // Steps that tag no ids of their own still get ids unique to this response, so frames can be told apart.
+  const streamId = randomUUID();
+  let reportDone: (sent: number) => void = () => {};
+  context.set('streamDone', new Promise<number>((resolve) => (reportDone = resolve)));
+  context.header('X-Accel-Buffering', 'no');
+
+  return streamSSE(context, async (stream) => {
+    let sent = 0;
+    let iteratorDone = false;
+    const next = async (): Promise<IteratorResult<unknown>> => {
+      try {
+        const result = await iterator.next();
+        iteratorDone = result.done === true;
+        return result;
+      } catch (error) {
+        iteratorDone = true;
+        throw error;
+      }
+    };
+    const ping = setInterval(() => void stream.write(': ping\n\n'), options.pingIntervalMs);
+    stream.onAbort(() => void iterator.return?.().catch(() => {}));
+    try {
+      let result: IteratorResult<unknown> = { done: false, value: first };
+      while (!result.done && !stream.aborted) {
+        sent += 1;
+        await stream.writeSSE({ id: eventIdOf(result.value) ?? `${streamId}:${sent}`, data: JSON.stringify(result.value) });
+        result = await next();
+      }
+    } catch (error) {
+      const callError = asCallError(error);
+      const fields = { request_id: context.get('requestId'), method: context.req.method, path: context.req.path, after_events: sent };
+      if (stream.aborted) {
+        logger.debug('stream ended after the client left', { ...fields, code: callError.code });
+      } else {
+        logCallError(logger, callError, fields);
+        const { code, message } = toWireError(callError, context.get('requestId'));
+        // No `id:` on these two: the client's Last-Event-ID stays on the last event the step really sent,
+        // which is where a resumable step can pick up again.
+        await stream.writeSSE({ data: JSON.stringify({ type: 'error', code, message }) });
+        await stream.writeSSE({ data: JSON.stringify({ type: 'end' }) });
+      }
+    } finally {
+      clearInterval(ping);
+      if (!iteratorDone) await iterator.return?.().catch(() => {});
+      reportDone(sent);
+    }
+  });
+}
