@@ -68,6 +68,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     void close();
   };
 
+  // Requests still being answered (open streams among them). Once none is left during shutdown, what remains
+  // are idle keep-alive sockets and sockets a client opened without sending anything: nothing to wait for.
+  let inFlight = 0;
+  let shuttingDown = false;
+  server.on('request', (_request, response) => {
+    inFlight += 1;
+    response.once('close', () => {
+      inFlight -= 1;
+      if (shuttingDown && inFlight === 0) server.closeAllConnections();
+    });
+  });
+
   const shutdown = async (): Promise<void> => {
     const allClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     try {
@@ -75,8 +87,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     } catch (error) {
       logger.error('the shutdown hook failed', { error });
     }
-    // A keep-alive connection whose stream just ended would hold close() open until it times out.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    shuttingDown = true;
+    if (inFlight === 0) server.closeAllConnections();
     const timeoutMs = options.shutdownTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -85,11 +97,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      logger.warn('streams still open at the shutdown deadline; closing them', { timeout_ms: timeoutMs });
+      logger.warn('streams still open at the shutdown deadline; closing them', { timeout_ms: timeoutMs, open: inFlight });
       server.closeAllConnections();
       await allClosed;
     }
-    clearInterval(sweep);
     if (options.handleSignals) {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);

@@ -1,0 +1,128 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startServer, type RunningServer } from '../../src/http/server.js';
+import { frameData, readSse } from '../helpers/sse-client.js';
+import { holdStep, recordingLogger, testRegistry, type HoldState } from './test-steps.js';
+
+const uuid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const hold: { latest?: HoldState } = {};
+let server: RunningServer;
+
+const sse = suite('SSE over a real server');
+
+sse.before(async () => {
+  const { logger } = recordingLogger();
+  server = await startServer({ registry: testRegistry([holdStep(hold)]), logger, port: 0, pingIntervalMs: 25 });
+});
+
+sse.after(async () => {
+  await server.close();
+});
+
+sse('each event is one frame with an id and JSON data, and no event line', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks?count=3`);
+  assert.is(reply.status, 200);
+  assert.equal(frameData(reply), [
+    { type: 'tick', n: 1 },
+    { type: 'tick', n: 2 },
+    { type: 'tick', n: 3 },
+  ]);
+  const streamId = reply.frames[0]?.id?.split(':')[0] ?? '';
+  assert.match(streamId, new RegExp(`^${uuid}$`));
+  assert.equal(
+    reply.frames.map((frame) => frame.id),
+    [`${streamId}:1`, `${streamId}:2`, `${streamId}:3`],
+  );
+  assert.ok(reply.frames.every((frame) => frame.event === undefined));
+  assert.not.match(reply.text, /^event:/m);
+});
+
+sse('the headers say event-stream, no cache, no proxy buffering', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks?count=1`);
+  assert.is(reply.headers.get('content-type'), 'text/event-stream');
+  assert.is(reply.headers.get('cache-control'), 'no-cache');
+  assert.is(reply.headers.get('x-accel-buffering'), 'no');
+});
+
+sse('ids tagged by the step are the frame ids', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks?count=2&tagged=true`);
+  assert.equal(
+    reply.frames.map((frame) => frame.id),
+    ['gen-1:1', 'gen-1:2'],
+  );
+  assert.is(reply.lastEventId, 'gen-1:2');
+});
+
+sse('a POSTed streaming step answers the same frames', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks`, { body: { count: 2, tagged: true } });
+  assert.equal(reply.frames, [
+    { id: 'gen-1:1', data: '{"type":"tick","n":1}' },
+    { id: 'gen-1:2', data: '{"type":"tick","n":2}' },
+  ]);
+});
+
+sse('an idle stream sends ": ping" comments', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/hold`, { until: (sofar) => sofar.comments.length >= 2 });
+  assert.equal(reply.comments, ['ping', 'ping']);
+  assert.equal(frameData(reply), [{ type: 'held' }]);
+  assert.match(reply.text, /\n\n: ping\n\n: ping\n\n$/);
+});
+
+sse('a stream with no events is 204 No Content', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks?count=0`);
+  assert.is(reply.status, 204);
+  assert.is(reply.text, '');
+});
+
+sse('bad input on a streaming step is a 400 JSON reply, not a stream', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks?count=many`);
+  assert.is(reply.status, 400);
+  assert.is(reply.headers.get('content-type'), 'application/json');
+  const body = JSON.parse(reply.text) as { success: boolean; error: { code: string; details: { field: string }[] } };
+  assert.is(body.error.code, 'BAD_INPUT');
+  assert.equal(body.error.details.map(({ field }) => field), ['/count']);
+});
+
+sse('a failure before the first event is a JSON error with its status', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/missing_conversation`);
+  assert.is(reply.status, 404);
+  assert.equal(JSON.parse(reply.text), {
+    success: false,
+    error: { code: 'NOT_FOUND', message: 'no conversation data/conversations/nope/conversation.json' },
+  });
+});
+
+sse('a failure after the stream opened ends with error and end frames', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks?count=3&tagged=true&fail_after=1&fail_code=UPSTREAM_FAILED`);
+  assert.is(reply.status, 200);
+  assert.equal(reply.frames, [
+    { id: 'gen-1:1', data: '{"type":"tick","n":1}' },
+    { data: '{"type":"error","code":"UPSTREAM_FAILED","message":"tick 2 failed"}' },
+    { data: '{"type":"end"}' },
+  ]);
+  // Frames without an id leave Last-Event-ID on the last real event, where a resume picks up.
+  assert.is(reply.lastEventId, 'gen-1:1');
+});
+
+sse('an internal failure after the stream opened is masked in the error frame', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks?count=3&fail_after=2`);
+  const requestId = reply.headers.get('x-request-id');
+  assert.equal(frameData(reply).slice(2), [
+    { type: 'error', code: 'INTERNAL', message: `internal error; see the server log, request ${requestId}` },
+    { type: 'end' },
+  ]);
+});
+
+sse('Last-Event-ID reaches a step that declares last_event_id', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/ticks?count=1`, { lastEventId: 'gen-1:7' });
+  assert.equal(frameData(reply), [{ type: 'tick', n: 1, resumed_from: 'gen-1:7' }]);
+});
+
+sse('a client that disconnects aborts the step', async () => {
+  const reply = await readSse(`${server.url}/api/plugins/test/hold`, { until: (sofar) => sofar.frames.length === 1 });
+  assert.ok(reply.stoppedEarly);
+  // `hold` waits up to 5 s; it reports true only if its signal was aborted.
+  assert.is(await hold.latest?.aborted, true);
+});
+
+sse.run();
