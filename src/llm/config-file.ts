@@ -1,0 +1,118 @@
+/**
+ * @module Finding and reading config files: root-relative paths sandboxed to `data/llm_configs/` with links
+ * resolved (FORBIDDEN before anything is read), `<name>.json` or `<name>/llm_config.json`, JSON parse errors
+ * as INVALID_FILE with the line and column.
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { CallError } from '../registry/call-error.js';
+
+export const configsFolder = 'data/llm_configs';
+const folderConfigName = 'llm_config.json';
+/** A config is a few hundred bytes; anything this big is a mistake, not a config. */
+const maxConfigBytes = 1024 * 1024;
+
+export interface LocatedConfig {
+  /** Root-relative, `/`-separated, as the caller will see it in messages and listings. */
+  file: string;
+  /** The real path, links resolved, known to be inside the configs folder. */
+  realPath: string;
+}
+
+export async function locateConfigFile(root: string, file: string): Promise<LocatedConfig> {
+  if (file.trim() === '' || file.includes('\0')) {
+    throw new CallError('BAD_INPUT', `config file "${file}" is not a usable path; give one like ${configsFolder}/mock.json`);
+  }
+  const folder = resolve(root, configsFolder);
+  const candidate = resolve(root, file);
+  if (!isInside(candidate, folder)) {
+    throw new CallError('FORBIDDEN', `config file ${file} is outside ${configsFolder}/; configs are only read from there`);
+  }
+  let realPath = await realPathOf(candidate, file);
+  const realFolder = await realPathOf(folder, configsFolder);
+  let shown = candidate;
+  if ((await stat(realPath)).isDirectory()) {
+    shown = join(candidate, folderConfigName);
+    realPath = await realPathOf(shown, toRootRelative(root, shown));
+  }
+  if (!isInside(realPath, realFolder)) {
+    throw new CallError('FORBIDDEN', `config file ${file} leads outside ${configsFolder}/ through a link; configs are only read from there`);
+  }
+  return { file: toRootRelative(root, shown), realPath };
+}
+
+export async function readConfigJson(located: LocatedConfig): Promise<unknown> {
+  const info = await stat(located.realPath);
+  if (!info.isFile()) throw new CallError('NOT_FOUND', `config file ${located.file} is not a file`);
+  if (info.size > maxConfigBytes) {
+    throw new CallError('INVALID_FILE', `config file ${located.file} is ${info.size} bytes; a config is at most ${maxConfigBytes}`);
+  }
+  return parseConfigJson(await readFile(located.realPath, 'utf8'), located.file);
+}
+
+export function parseConfigJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const reason = (error as Error).message;
+    const position = Number(/position (\d+)/.exec(reason)?.[1] ?? Number.NaN);
+    const where = Number.isNaN(position) ? undefined : lineAndColumn(text, position);
+    const at = where ? ` at line ${where.line} column ${where.column}` : '';
+    throw new CallError('INVALID_FILE', `config file ${file} is not valid JSON${at}: ${reason}`, {
+      details: [{ field: '', message: reason, keyword: 'json', params: { file, ...where } }],
+    });
+  }
+}
+
+/** The candidate config files: `*.json` directly in the folder and `<name>/llm_config.json`, sorted. */
+export async function findConfigFiles(root: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(resolve(root, configsFolder), { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.name.endsWith('.json') && !entry.isDirectory()) files.push(`${configsFolder}/${entry.name}`);
+    else if (entry.isDirectory() || entry.isSymbolicLink()) {
+      const inner = `${configsFolder}/${entry.name}/${folderConfigName}`;
+      if (await exists(resolve(root, inner))) files.push(inner);
+    }
+  }
+  return files;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const path = relative(parent, child);
+  return path !== '' && !path.startsWith('..' + sep) && path !== '..' && !isAbsolute(path);
+}
+
+async function realPathOf(path: string, shown: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new CallError('NOT_FOUND', `no config file ${shown}`);
+    if (code === 'EACCES' || code === 'EPERM') throw new CallError('FORBIDDEN', `config file ${shown} cannot be read (permission denied)`);
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+}
+
+function toRootRelative(root: string, path: string): string {
+  return relative(resolve(root), path).split(sep).join('/');
+}
+
+function lineAndColumn(text: string, position: number): { line: number; column: number } {
+  const before = text.slice(0, position).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
