@@ -21,7 +21,7 @@ export interface SseReply {
   comments: string[];
   /** The id EventSource would send back as Last-Event-ID: the last id seen. */
   lastEventId?: string;
-  /** The whole body as text: the raw stream, or the JSON of a reply that was not a stream. */
+  /** The body as text, as far as it was read: the raw stream, or the JSON of a reply that was not a stream. */
   text: string;
   /** True when reading stopped because `until` said so (the client disconnected). */
   stoppedEarly: boolean;
@@ -59,7 +59,9 @@ export async function readSse(url: string, request: SseRequest = {}): Promise<Ss
     if (!stop && request.until?.(reply)) stop = true;
   };
   const parser = createParser({
+    // Once `until` said stop, the rest of the chunk already read is not reported: the client has "left".
     onEvent(message) {
+      if (stop) return;
       const frame: SseFrame = { data: message.data };
       if (message.id !== undefined) frame.id = reply.lastEventId = message.id;
       if (message.event !== undefined) frame.event = message.event;
@@ -67,6 +69,7 @@ export async function readSse(url: string, request: SseRequest = {}): Promise<Ss
       check();
     },
     onComment(comment) {
+      if (stop) return;
       reply.comments.push(comment.trim());
       check();
     },
