@@ -1,6 +1,7 @@
 /** @module What every step reaches through `context.services`: the shared pieces main.ts wires together. */
 import type { GenerationManager } from './generation/generation-manager.js';
 import type { Logger } from './lib/logger.js';
+import type { LlmService } from './llm/llm-service.js';
 import type { ConversationStore } from './store/conversation-store.js';
 
 export interface Services {
@@ -9,4 +10,5 @@ export interface Services {
   logger: Logger;
   store: ConversationStore;
   generations: GenerationManager;
+  llm: LlmService;
 }

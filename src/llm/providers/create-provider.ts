@@ -1,0 +1,22 @@
+/** @module The provider factory: a checked config to the adapter for its `provider`. */
+import type { Logger } from '../../lib/logger.js';
+import type { LoadedConfig } from '../config-check.js';
+import { connectionOf } from '../connection.js';
+import type { Provider } from '../provider.js';
+import { createGeminiProvider } from './gemini/gemini-provider.js';
+import { createMockProvider } from './mock/mock-provider.js';
+import { createOpenAiProvider } from './openai/openai-provider.js';
+
+/** Throws BAD_INPUT (no key for a vendor host, no base_url, no model) before anything is sent. */
+export function createProvider(loaded: LoadedConfig, logger: Logger): Provider {
+  const connection = connectionOf(loaded);
+  switch (connection.provider) {
+    case 'openai':
+    case 'openai_compatible':
+      return createOpenAiProvider(connection, loaded.config, logger);
+    case 'gemini':
+      return createGeminiProvider(connection, loaded.config, logger);
+    case 'mock':
+      return createMockProvider(connection, loaded.config.mock ?? {});
+  }
+}

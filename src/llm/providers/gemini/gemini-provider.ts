@@ -1,0 +1,106 @@
+/**
+ * @module The `gemini` adapter: `@google/genai` (streaming through `streamGenerateContent?alt=sse`), base URL
+ * overridable for proxies and tests. The key travels in the `x-goog-api-key` header, never in a URL.
+ */
+import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
+import type { Logger } from '../../../lib/logger.js';
+import { collectCompletion } from '../../collect-completion.js';
+import type { LlmConfig } from '../../config-schema.js';
+import type { Connection } from '../../connection.js';
+import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
+import { runUpstream, type UpstreamCall } from '../../upstream-stream.js';
+import { buildGeminiConfig, convertMessages } from './gemini-request.js';
+import { mapGeminiError } from './map-gemini-error.js';
+import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+
+const defaultApiVersion = 'v1beta';
+
+export function createGeminiProvider(connection: Connection, config: LlmConfig, logger: Logger): Provider {
+  const client = new GoogleGenAI({
+    // A keyless proxy still gets a placeholder: without any key the SDK would look for Google Cloud credentials.
+    apiKey: connection.apiKey ?? 'unused',
+    // Explicit, so GOOGLE_GENAI_USE_VERTEXAI in the environment cannot redirect the call.
+    vertexai: false,
+    ...(connection.baseUrl === undefined ? {} : { httpOptions: splitBaseUrl(connection.baseUrl) }),
+  });
+
+  const call = (request: ChatRequest, streaming: boolean): UpstreamCall<GenerateContentResponse> => {
+    // The SDK's errors do not keep the response headers; this keeps the last ones for Retry-After.
+    let lastHeaders: Headers | undefined;
+    const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const response = await fetch(input, init);
+      lastHeaders = response.headers;
+      return response;
+    };
+    return {
+      async open(signal) {
+        lastHeaders = undefined;
+        const generation = buildGeminiConfig(config);
+        const parameters = {
+          model: connection.model,
+          ...convertMessages(request.messages),
+        };
+        if (config.enable_logging) logger.info('llm request', { provider: 'gemini', config: connection.label, body: { ...parameters, generation } });
+        const { systemInstruction, contents } = parameters;
+        const requestConfig = {
+          ...generation,
+          ...(systemInstruction === undefined ? {} : { systemInstruction }),
+          abortSignal: signal,
+          // Resuming a dropped stream is a retry after the first token: the shared policy forbids it.
+          automaticContinuation: false,
+          httpOptions: { ...generation.httpOptions, fetch: recordingFetch },
+        };
+        const model = { model: connection.model, contents, config: requestConfig };
+        if (streaming) return client.models.generateContentStream(model);
+        return once(await client.models.generateContent(model));
+      },
+      toEvents: responseEvents,
+      toFailure: (error) => mapGeminiError(error, lastHeaders),
+    };
+  };
+
+  return {
+    name: 'gemini',
+    model: connection.model,
+    stream: (request, { signal }) => runUpstream(call(request, true), { connection, streaming: true, logger, signal }),
+    complete: (request, { signal }) =>
+      collectCompletion(runUpstream(call(request, false), { connection, streaming: false, logger, signal }), connection.model),
+  };
+}
+
+/** One streamed chunk or a whole answer. Thought parts are not reply text. */
+export function responseEvents(response: GenerateContentResponse): ProviderEvent[] {
+  const events: ProviderEvent[] = [];
+  if (response.modelVersion) events.push({ type: 'model', model: response.modelVersion });
+  const candidate = response.candidates?.[0];
+  const text = (candidate?.content?.parts ?? [])
+    .filter((part) => typeof part.text === 'string' && !part.thought)
+    .map((part) => part.text)
+    .join('');
+  if (text !== '') events.push({ type: 'text', text });
+  const reason = mapGeminiFinishReason(candidate?.finishReason);
+  if (reason !== undefined) events.push({ type: 'finish', reason });
+  else if (candidate === undefined && response.promptFeedback?.blockReason) events.push({ type: 'finish', reason: 'content_filter' });
+  const usage = response.usageMetadata;
+  if (usage) {
+    const prompt = usage.promptTokenCount ?? 0;
+    // Thinking tokens are billed as output, so they count as completion tokens.
+    const completion = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
+    events.push({ type: 'usage', usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokenCount ?? prompt + completion } });
+  }
+  return events;
+}
+
+/**
+ * SmartTavern configs give `https://generativelanguage.googleapis.com/v1beta`; the SDK wants the host and the
+ * version apart. A base URL without a version segment gets v1beta.
+ */
+export function splitBaseUrl(baseUrl: string): { baseUrl: string; apiVersion: string } {
+  const match = /^(.*?)\/(v\d+(?:alpha|beta)?\d*)$/.exec(baseUrl);
+  if (match?.[1] && match[2]) return { baseUrl: match[1], apiVersion: match[2] };
+  return { baseUrl, apiVersion: defaultApiVersion };
+}
+
+async function* once<Value>(value: Value): AsyncGenerator<Value, void, undefined> {
+  yield value;
+}

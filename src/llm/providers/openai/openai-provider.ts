@@ -1,0 +1,99 @@
+/**
+ * @module The `openai` / `openai_compatible` adapter: the `openai` SDK pointed at `base_url` (OpenAI,
+ * DeepSeek, Ollama, LM Studio, vLLM, a proxy), its own retries off so the shared policy decides.
+ */
+import OpenAI from 'openai';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { Logger } from '../../../lib/logger.js';
+import { collectCompletion } from '../../collect-completion.js';
+import type { LlmConfig } from '../../config-schema.js';
+import type { Connection } from '../../connection.js';
+import type { ChatRequest, Provider, ProviderEvent, Usage } from '../../provider.js';
+import { MalformedResponse } from '../../upstream-failure.js';
+import { runUpstream, type UpstreamCall } from '../../upstream-stream.js';
+import { mapOpenAiError } from './map-openai-error.js';
+import { mapOpenAiFinishReason } from './map-openai-finish-reason.js';
+import { buildOpenAiRequest } from './openai-request.js';
+
+const openAiBaseUrl = 'https://api.openai.com/v1';
+
+export function createOpenAiProvider(connection: Connection, config: LlmConfig, logger: Logger): Provider {
+  const client = new OpenAI({
+    // A keyless local server still needs a value here; the Authorization header is then removed below.
+    apiKey: connection.apiKey ?? 'unused',
+    // Explicit values, so OPENAI_BASE_URL / OPENAI_ORG_ID / OPENAI_PROJECT_ID in the environment never apply.
+    baseURL: connection.baseUrl ?? openAiBaseUrl,
+    organization: null,
+    project: null,
+    adminAPIKey: null,
+    maxRetries: 0,
+    logLevel: 'off',
+    ...(connection.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
+  });
+  const logRequest = (body: Record<string, unknown>): void => {
+    if (config.enable_logging) logger.info('llm request', { provider: connection.provider, config: connection.label, body });
+  };
+
+  const streamCall = (request: ChatRequest): UpstreamCall<ChatCompletionChunk> => ({
+    async open(signal) {
+      const body = buildOpenAiRequest(config, connection.model, request.messages, true);
+      logRequest(body);
+      return client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, { signal });
+    },
+    toEvents: chunkEvents,
+    toFailure: mapOpenAiError,
+  });
+
+  const completeCall = (request: ChatRequest): UpstreamCall<ChatCompletion> => ({
+    async open(signal) {
+      const body = buildOpenAiRequest(config, connection.model, request.messages, false);
+      logRequest(body);
+      return once(await client.chat.completions.create(body as unknown as ChatCompletionCreateParamsNonStreaming, { signal }));
+    },
+    toEvents: completionEvents,
+    toFailure: mapOpenAiError,
+  });
+
+  return {
+    name: connection.provider,
+    model: connection.model,
+    stream: (request, { signal }) => runUpstream(streamCall(request), { connection, streaming: true, logger, signal }),
+    complete: (request, { signal }) =>
+      collectCompletion(runUpstream(completeCall(request), { connection, streaming: false, logger, signal }), connection.model),
+  };
+}
+
+/** One SSE chunk. Only choice 0 counts; `content: null` (a role or tool delta) carries no text. */
+export function chunkEvents(chunk: ChatCompletionChunk): ProviderEvent[] {
+  const events: ProviderEvent[] = [];
+  if (typeof chunk.model === 'string' && chunk.model !== '') events.push({ type: 'model', model: chunk.model });
+  const choice = chunk.choices?.find((candidate) => candidate.index === 0) ?? chunk.choices?.[0];
+  const text = choice?.delta?.content;
+  if (typeof text === 'string' && text !== '') events.push({ type: 'text', text });
+  const reason = mapOpenAiFinishReason(choice?.finish_reason);
+  if (reason !== undefined) events.push({ type: 'finish', reason });
+  if (chunk.usage) events.push({ type: 'usage', usage: normaliseUsage(chunk.usage) });
+  return events;
+}
+
+export function completionEvents(completion: ChatCompletion): ProviderEvent[] {
+  const choice = completion?.choices?.[0];
+  if (choice === undefined) throw new MalformedResponse('the answer has no choices');
+  const events: ProviderEvent[] = [];
+  if (typeof completion.model === 'string' && completion.model !== '') events.push({ type: 'model', model: completion.model });
+  const text = choice.message?.content;
+  if (typeof text === 'string') events.push({ type: 'text', text });
+  events.push({ type: 'finish', reason: mapOpenAiFinishReason(choice.finish_reason) ?? 'stop' });
+  if (completion.usage) events.push({ type: 'usage', usage: normaliseUsage(completion.usage) });
+  return events;
+}
+
+function normaliseUsage(usage: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }): Usage {
+  const prompt = usage.prompt_tokens ?? 0;
+  const completion = usage.completion_tokens ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.total_tokens ?? prompt + completion };
+}
+
+async function* once<Value>(value: Value): AsyncGenerator<Value, void, undefined> {
+  yield value;
+}

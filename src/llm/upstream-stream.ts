@@ -1,0 +1,135 @@
+/**
+ * @module The policy every network adapter shares, SDK-free: timeouts (until the response starts, then
+ * between chunks), retries with backoff only while nothing has reached the consumer, cancellation of the
+ * HTTP request on abort or early exit, and a well-formed stream (one finish, usage last).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../lib/logger.js';
+import { CallError } from '../registry/call-error.js';
+import type { Connection } from './connection.js';
+import type { ProviderEvent } from './provider.js';
+import { ReplyState } from './reply-state.js';
+import { failureToCallError, isRetryable, retryDelayMs, type FailureContext, type UpstreamFailure } from './upstream-failure.js';
+
+/** One provider request, as an adapter describes it. */
+export interface UpstreamCall<Chunk> {
+  /** Sends the request; resolves once the response has started, with its chunks in order. */
+  open(signal: AbortSignal): Promise<AsyncIterable<Chunk>>;
+  /** The provider-neutral parts in one chunk. */
+  toEvents(chunk: Chunk): ProviderEvent[];
+  /** What went wrong, from whatever the SDK threw. */
+  toFailure(error: unknown): UpstreamFailure;
+}
+
+export interface UpstreamOptions {
+  connection: Connection;
+  /** Streamed: `connect_timeout` until the response starts. One JSON answer: `timeout` for all of it. */
+  streaming: boolean;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+type Expiry = 'start' | 'idle';
+
+export async function* runUpstream<Chunk>(call: UpstreamCall<Chunk>, options: UpstreamOptions): AsyncGenerator<ProviderEvent, void, undefined> {
+  const { connection, logger, signal } = options;
+  const context: FailureContext = {
+    provider: connection.provider,
+    label: connection.label,
+    secrets: connection.apiKey === undefined ? [] : [connection.apiKey],
+  };
+  const startMs = options.streaming ? connection.connectTimeoutMs : Math.max(connection.connectTimeoutMs, connection.idleTimeoutMs);
+  const reply = new ReplyState();
+  for (let attempt = 0; ; attempt++) {
+    if (signal.aborted) throw aborted(context, signal.reason);
+    const controller = new AbortController();
+    const forwardAbort = (): void => controller.abort(signal.reason);
+    signal.addEventListener('abort', forwardAbort, { once: true });
+    let iterator: AsyncIterator<Chunk> | undefined;
+    let expired: Expiry | undefined;
+    let completed = false;
+    try {
+      const chunks = await within(call.open(controller.signal), startMs, controller, () => (expired = 'start'));
+      iterator = chunks[Symbol.asyncIterator]();
+      while (true) {
+        const next = await within(iterator.next(), connection.idleTimeoutMs, controller, () => (expired = 'idle'));
+        if (next.done) break;
+        for (const event of call.toEvents(next.value)) yield* reply.accept(event);
+      }
+      completed = true;
+      yield* reply.end(() => logger.warn(`${context.provider} ended its stream without a finish reason; the reply is kept as complete`, { config: context.label }));
+      return;
+    } catch (error) {
+      if (signal.aborted) throw aborted(context, error);
+      if (expired !== undefined) throw timeout(expired, reply.delivered, options.streaming, connection, context);
+      if (error instanceof CallError) throw error;
+      const failure = call.toFailure(error);
+      if (reply.finished) {
+        // The reply is whole; only what follows it (usage, the closing frame) was lost.
+        logger.warn(`${context.provider} failed after the reply finished; keeping the reply`, { config: context.label, error: failure.message });
+        completed = true;
+        yield* reply.end(() => undefined);
+        return;
+      }
+      const canRetry = !reply.delivered && attempt < connection.maxRetries && isRetryable(failure);
+      const delay = canRetry ? retryDelayMs(attempt, failure) : undefined;
+      if (delay === undefined) throw failureToCallError(failure, context, { retries: attempt, midReply: reply.delivered });
+      logger.warn(`${context.provider} failed before the first token; retrying`, {
+        config: context.label,
+        status: failure.status,
+        attempt: attempt + 1,
+        delay_ms: delay,
+      });
+      reply.reset();
+      await sleep(delay, undefined, { signal }).catch((sleepError: unknown) => {
+        throw aborted(context, sleepError);
+      });
+    } finally {
+      signal.removeEventListener('abort', forwardAbort);
+      if (!completed) {
+        // Closes the HTTP request: the consumer left, a timer fired, or the attempt failed.
+        controller.abort();
+        // Not awaited: an SDK iterator that is still waiting on the network must not hold up the caller.
+        iterator?.return?.().catch(() => undefined);
+      }
+    }
+  }
+}
+
+/** Races a step of the request against its deadline and the attempt's abort; on expiry, aborts the request. */
+function within<T>(promise: Promise<T>, ms: number, controller: AbortController, onExpire: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const guard = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      onExpire();
+      controller.abort();
+    }, ms);
+    onAbort = () => reject(controller.signal.reason as Error);
+    if (controller.signal.aborted) onAbort();
+    else controller.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, guard]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) controller.signal.removeEventListener('abort', onAbort);
+  });
+}
+
+function aborted(context: FailureContext, cause: unknown): CallError {
+  return new CallError('ABORTED', `the request to ${context.provider} was cancelled (${context.label})`, { cause });
+}
+
+function timeout(expiry: Expiry, delivered: boolean, streaming: boolean, connection: Connection, context: FailureContext): CallError {
+  const { provider, label } = context;
+  const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
+  const idle = seconds(connection.idleTimeoutMs);
+  const message =
+    expiry === 'start'
+      ? streaming
+        ? `${provider} did not start answering within ${seconds(connection.connectTimeoutMs)} (connect_timeout, ${label})`
+        : `${provider} did not answer within ${seconds(Math.max(connection.connectTimeoutMs, connection.idleTimeoutMs))} (timeout, ${label})`
+      : delivered
+        ? `${provider} went silent for ${idle} mid-reply (timeout, ${label})`
+        : `${provider} sent no token within ${idle} after its response started (timeout, ${label})`;
+  return new CallError('UPSTREAM_TIMEOUT', message, { details: { provider, phase: expiry === 'start' ? 'start' : delivered ? 'between_chunks' : 'first_token' } });
+}
