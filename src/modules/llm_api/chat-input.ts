@@ -1,0 +1,75 @@
+/**
+ * @module What `chat` and `chat_stream` take (messages, and a config file or an inline config) and how a
+ * step turns it into a provider. Every config problem is thrown here, before a stream yields anything.
+ */
+import { CallError } from '../../registry/call-error.js';
+import type { StepContext } from '../../registry/define-step.js';
+import type { LoadedConfig } from '../../llm/config-check.js';
+import { llmConfigSchema } from '../../llm/config-schema.js';
+import { defaultConfigFile } from '../../llm/llm-service.js';
+import type { ChatMessage, Provider } from '../../llm/provider.js';
+
+export interface ChatInput {
+  messages: Array<ChatMessage & Record<string, unknown>>;
+  config_file?: string | null;
+  config?: Record<string, unknown>;
+}
+
+export const chatInputSchema = {
+  type: 'object',
+  properties: {
+    messages: {
+      type: 'array',
+      minItems: 1,
+      description: 'The conversation so far; other fields on a message are ignored.',
+      items: {
+        type: 'object',
+        properties: {
+          role: { enum: ['system', 'user', 'assistant'] },
+          content: { type: 'string' },
+        },
+        required: ['role', 'content'],
+      },
+    },
+    config_file: {
+      type: ['string', 'null'],
+      description: `A config under data/llm_configs/ (e.g. data/llm_configs/openai_gpt4.json); default ${defaultConfigFile}.`,
+      examples: ['data/llm_configs/mock.json'],
+    },
+    config: { ...llmConfigSchema, description: 'An inline config instead of a file; ${ENV} placeholders are refused.' },
+  },
+  required: ['messages'],
+  additionalProperties: false,
+} as const;
+
+export const usageSchema = {
+  type: 'object',
+  properties: {
+    prompt_tokens: { type: 'integer', minimum: 0 },
+    completion_tokens: { type: 'integer', minimum: 0 },
+    total_tokens: { type: 'integer', minimum: 0 },
+  },
+  required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
+  additionalProperties: false,
+} as const;
+
+export const finishReasonSchema = { enum: ['stop', 'length', 'content_filter', 'tool_calls', 'error'] } as const;
+
+export async function openProvider(input: ChatInput, context: StepContext): Promise<{ loaded: LoadedConfig; provider: Provider }> {
+  const { llm } = context.services;
+  const file = input.config_file === null || input.config_file === '' ? undefined : input.config_file;
+  if (file !== undefined && input.config !== undefined) {
+    throw new CallError('BAD_INPUT', 'give either config_file or config, not both');
+  }
+  const loaded = input.config !== undefined ? llm.inlineConfig(input.config) : await llm.loadConfig(file);
+  return { loaded, provider: llm.provider(loaded) };
+}
+
+/** Only role and content go upstream (SmartTavern's rule): node ids and other fields stay here. */
+export function toChatMessages(messages: ChatInput['messages']): ChatMessage[] {
+  return messages.map(({ role, content }) => ({ role, content }));
+}
+
+export function secondsSince(startedMs: number): number {
+  return Math.round(performance.now() - startedMs) / 1000;
+}

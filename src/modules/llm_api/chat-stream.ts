@@ -1,0 +1,94 @@
+/**
+ * @module `modules/llm_api/chat_stream`: one completion as events. Config problems are thrown before the first
+ * event; an upstream failure after `start` is an `error` event after the chunks already sent, so the caller
+ * keeps the partial text. `end` is always last.
+ */
+import { defineStep } from '../../registry/define-step.js';
+import { toCallError } from '../../registry/call-error.js';
+import { estimateCost } from '../../llm/cost.js';
+import type { FinishReason, Usage } from '../../llm/provider.js';
+import { chatInputSchema, finishReasonSchema, openProvider, secondsSince, toChatMessages, usageSchema, type ChatInput } from './chat-input.js';
+
+export type ChatStreamEvent =
+  | { type: 'start'; provider: string; model: string }
+  | { type: 'chunk'; content: string }
+  | { type: 'finish'; finish_reason: FinishReason }
+  | { type: 'usage'; usage: Usage; cost?: number }
+  | { type: 'error'; code: string; message: string }
+  | { type: 'end'; model_used?: string; response_time: number; ttft?: number };
+
+const event = (type: string, properties: Record<string, unknown>, required: string[]) =>
+  ({
+    type: 'object',
+    properties: { type: { const: type }, ...properties },
+    required: ['type', ...required],
+    additionalProperties: false,
+  }) as const;
+
+export const chatStreamEventSchema = {
+  oneOf: [
+    event('start', { provider: { type: 'string' }, model: { type: 'string' } }, ['provider', 'model']),
+    event('chunk', { content: { type: 'string' } }, ['content']),
+    event('finish', { finish_reason: finishReasonSchema }, ['finish_reason']),
+    event('usage', { usage: usageSchema, cost: { type: 'number', minimum: 0 } }, ['usage']),
+    event('error', { code: { type: 'string' }, message: { type: 'string' } }, ['code', 'message']),
+    event(
+      'end',
+      {
+        model_used: { type: 'string' },
+        response_time: { type: 'number', minimum: 0, description: 'Seconds from the request to the last event.' },
+        ttft: { type: 'number', minimum: 0, description: 'Seconds from the request to the first chunk.' },
+      },
+      ['response_time'],
+    ),
+  ],
+} as const;
+
+export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
+  path: 'modules/llm_api/chat_stream',
+  summary: 'Send messages to the LLM of a config and stream the reply as events.',
+  description:
+    'Events: start, chunk x N, finish (exactly once), usage (when known), error (after a failure mid-stream), end (always last).',
+  input: chatInputSchema,
+  events: chatStreamEventSchema,
+  async *stream(input, context) {
+    const { loaded, provider } = await openProvider(input, context);
+    yield { type: 'start', provider: provider.name, model: provider.model };
+    const started = performance.now();
+    let ttft: number | undefined;
+    let modelUsed: string | undefined;
+    let finished = false;
+    try {
+      for await (const part of provider.stream({ messages: toChatMessages(input.messages) }, { signal: context.signal })) {
+        if (part.type === 'model') modelUsed = part.model;
+        else if (part.type === 'text') {
+          ttft ??= secondsSince(started);
+          yield { type: 'chunk', content: part.text };
+        } else if (part.type === 'finish') {
+          finished = true;
+          yield { type: 'finish', finish_reason: part.reason };
+        } else {
+          const cost = estimateCost(part.usage, loaded.config.pricing);
+          yield { type: 'usage', usage: part.usage, ...(cost === undefined ? {} : { cost }) };
+        }
+      }
+    } catch (error) {
+      // The consumer left: the upstream request is already cancelled and nobody reads further events.
+      if (context.signal.aborted) return;
+      const callError = toCallError(error);
+      if (callError.code === 'INTERNAL') context.logger.error('provider stream failed', { config: loaded.label, error });
+      if (!finished) yield { type: 'finish', finish_reason: 'error' };
+      yield {
+        type: 'error',
+        code: callError.code,
+        message: callError.code === 'INTERNAL' ? `the ${provider.name} provider failed unexpectedly` : callError.message,
+      };
+    }
+    yield {
+      type: 'end',
+      model_used: modelUsed ?? provider.model,
+      response_time: secondsSince(started),
+      ...(ttft === undefined ? {} : { ttft }),
+    };
+  },
+});
