@@ -13,7 +13,10 @@ export interface ServerOptions extends AppOptions {
   host?: string;
   /** PORT; 8050 by default, 0 for any free port. */
   port?: number;
-  /** Runs once the server stops accepting, before the wait for open streams (the generations save partials). */
+  /**
+   * Runs once the server stops accepting, before the wait for open streams (the generations save partials and
+   * end their streams here). It is awaited in full, however long: it guards data, the deadline guards sockets.
+   */
   onShutdown?: () => Promise<void> | void;
   /** How long open streams may run on after shutdown starts before their connections are cut; 10 s by default. */
   shutdownTimeoutMs?: number;
@@ -50,6 +53,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       resolve();
     });
   });
+  server.on('error', (error) => logger.error('server error', { error }));
   const address = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   logger.info('listening', { url });
