@@ -1,0 +1,84 @@
+/**
+ * @module A fake Gemini API server for tests and benchmarks, speaking the real wire format:
+ * `POST /v1beta/models/<model>:generateContent` answers a GenerateContentResponse;
+ * `:streamGenerateContent?alt=sse` answers SSE frames (CRLF-separated, as Google sends them), one per text
+ * piece, the last with `finishReason` and the full `usageMetadata`; without `alt=sse` it answers the JSON
+ * array the real endpoint sends. Errors are `{"error": {code, message, status}}`.
+ *
+ *   const server = await startFakeGemini();
+ *   // config: { provider: 'gemini', api_key: 'test-key', base_url: server.baseUrl, model: 'gemini-test' }
+ *   server.defaultReply = { chunks: ['Hel', 'lo'], finishReason: 'MAX_TOKENS' };
+ *   server.requests[0].headers['x-goog-api-key']
+ * Every FakeReply option (latency, hangs, drops, malformed frames, raw bodies) is described in fake-server.ts.
+ */
+import { replyPieces, replyUsage, startFakeServer, type FakeReply, type FakeServer, type Frame, type RecordedRequest } from './fake-server.js';
+
+export type { FakeReply, FakeServer, RecordedRequest } from './fake-server.js';
+
+const statusNames: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
+
+const routePattern = /^\/[^/]+\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+
+export function startFakeGemini(): Promise<FakeServer> {
+  return startFakeServer({
+    versionPath: '/v1beta',
+    separator: '\r\n\r\n',
+    route(request) {
+      const [path, query = ''] = request.url.split('?');
+      const match = routePattern.exec(path ?? '');
+      if (request.method !== 'POST' || !match) return null;
+      // Without alt=sse the real streaming endpoint answers one JSON array: a plain (non-SSE) reply.
+      return { stream: match[2] === 'streamGenerateContent' && new URLSearchParams(query).get('alt') === 'sse' };
+    },
+    errorBody(status, reply) {
+      const message =
+        reply.errorMessage ??
+        (status === 401 ? 'API key not valid. Please pass a valid API key.' : status === 429 ? 'Resource has been exhausted (e.g. check quota).' : 'An internal error has occurred.');
+      return JSON.stringify({ error: { code: status, message, status: statusNames[status] ?? 'UNKNOWN' } });
+    },
+    json(reply, request) {
+      const whole = responseOf(reply, request, replyPieces(reply).join(''), true);
+      return isStreamRoute(request) ? replyPieces(reply).map((piece, index, all) => responseOf(reply, request, piece, index === all.length - 1)) : whole;
+    },
+    frames(reply, request): Frame[] {
+      const pieces = replyPieces(reply);
+      if (pieces.length === 0) return [{ data: JSON.stringify(responseOf(reply, request, '', true)), text: false }];
+      return pieces.map((piece, index) => ({ data: JSON.stringify(responseOf(reply, request, piece, index === pieces.length - 1)), text: true }));
+    },
+  });
+}
+
+function isStreamRoute(request: RecordedRequest): boolean {
+  return request.url.includes(':streamGenerateContent');
+}
+
+function responseOf(reply: FakeReply, request: RecordedRequest, text: string, last: boolean): object {
+  const usage = replyUsage(reply);
+  const model = reply.model ?? routePattern.exec(request.url.split('?')[0] ?? '')?.[1] ?? 'unknown';
+  return {
+    candidates: [
+      {
+        content: { parts: [{ text }], role: 'model' },
+        ...(last ? { finishReason: reply.finishReason ?? 'STOP' } : {}),
+        index: 0,
+      },
+    ],
+    ...(usage
+      ? {
+          usageMetadata: last
+            ? { promptTokenCount: usage.prompt, candidatesTokenCount: usage.completion, totalTokenCount: usage.prompt + usage.completion }
+            : { promptTokenCount: usage.prompt, totalTokenCount: usage.prompt },
+        }
+      : {}),
+    modelVersion: model,
+    responseId: 'fake-response',
+  };
+}
