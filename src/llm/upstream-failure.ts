@@ -14,6 +14,8 @@ export interface UpstreamFailure {
   message: string;
   /** How long the provider asked us to wait (Retry-After, Gemini's RetryInfo), in ms. */
   retryAfterMs?: number;
+  /** The provider says the key is bad under another status (Gemini answers 400 API_KEY_INVALID). */
+  keyRejected?: boolean;
 }
 
 /** Thrown by an adapter's chunk converter when an answer parses but is not what the API promises. */
@@ -77,7 +79,7 @@ export function failureToCallError(
     ...(progress.retries > 0 ? { retries: progress.retries } : {}),
   };
   const afterRetries = progress.retries > 0 ? ` (after ${progress.retries} ${progress.retries === 1 ? 'retry' : 'retries'})` : '';
-  if (failure.kind === 'status' && (status === 401 || status === 403)) {
+  if (failure.kind === 'status' && (status === 401 || status === 403 || failure.keyRejected)) {
     return new CallError('UPSTREAM_FAILED', `the API key was rejected by ${provider} (${label}): ${status} ${said}`, { details });
   }
   if (failure.kind === 'status' && status === 429) {

@@ -9,7 +9,7 @@ import { CallError } from '../registry/call-error.js';
 import type { Connection } from './connection.js';
 import type { ProviderEvent } from './provider.js';
 import { ReplyState } from './reply-state.js';
-import { failureToCallError, isRetryable, retryDelayMs, type FailureContext, type UpstreamFailure } from './upstream-failure.js';
+import { clean, failureToCallError, isRetryable, retryDelayMs, type FailureContext, type UpstreamFailure } from './upstream-failure.js';
 
 /** One provider request, as an adapter describes it. */
 export interface UpstreamCall<Chunk> {
@@ -66,7 +66,7 @@ export async function* runUpstream<Chunk>(call: UpstreamCall<Chunk>, options: Up
       const failure = call.toFailure(error);
       if (reply.finished) {
         // The reply is whole; only what follows it (usage, the closing frame) was lost.
-        logger.warn(`${context.provider} failed after the reply finished; keeping the reply`, { config: context.label, error: failure.message });
+        logger.warn(`${context.provider} failed after the reply finished; keeping the reply`, { config: context.label, error: clean(failure.message, context.secrets) });
         completed = true;
         yield* reply.end(() => undefined);
         return;
@@ -94,6 +94,11 @@ export async function* runUpstream<Chunk>(call: UpstreamCall<Chunk>, options: Up
       }
     }
   }
+}
+
+/** A whole (non-streamed) answer as a one-chunk stream, so it goes through the same policy. */
+export async function* once<Value>(value: Value): AsyncGenerator<Value, void, undefined> {
+  yield value;
 }
 
 /** Races a step of the request against its deadline and the attempt's abort; on expiry, aborts the request. */

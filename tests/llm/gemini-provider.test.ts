@@ -120,6 +120,14 @@ test('401: the key was rejected; the key is in no error and no log line', async 
   assert.not.match(JSON.stringify({ message: error.message, details: error.details, lines: logger.lines }), key);
 });
 
+test('400 API_KEY_INVALID, as Google answers a bad key, also reads as a rejected key', async () => {
+  const errorInfo = { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' };
+  const body = { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [errorInfo] } };
+  server.defaultReply = { status: 400, headers: { 'content-type': 'application/json' }, rawBody: JSON.stringify(body) };
+  const error = await failure(collect(stream()));
+  assert.is(error.message, 'the API key was rejected by gemini (inline config): 400 API key not valid. Please pass a valid API key.');
+});
+
 test('429 with RetryInfo is retried before the first token', async () => {
   const retryInfo = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.05s' };
   server.enqueue({ status: 429, errorMessage: 'quota' });

@@ -8,7 +8,7 @@ import { collectCompletion } from '../../collect-completion.js';
 import type { LlmConfig } from '../../config-schema.js';
 import type { Connection } from '../../connection.js';
 import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
-import { runUpstream, type UpstreamCall } from '../../upstream-stream.js';
+import { once, runUpstream, type UpstreamCall } from '../../upstream-stream.js';
 import { buildGeminiConfig, convertMessages } from './gemini-request.js';
 import { mapGeminiError } from './map-gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
@@ -99,8 +99,4 @@ export function splitBaseUrl(baseUrl: string): { baseUrl: string; apiVersion: st
   const match = /^(.*?)\/(v\d+(?:alpha|beta)?\d*)$/.exec(baseUrl);
   if (match?.[1] && match[2]) return { baseUrl: match[1], apiVersion: match[2] };
   return { baseUrl, apiVersion: defaultApiVersion };
-}
-
-async function* once<Value>(value: Value): AsyncGenerator<Value, void, undefined> {
-  yield value;
 }

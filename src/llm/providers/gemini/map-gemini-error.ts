@@ -13,6 +13,7 @@ export function mapGeminiError(error: unknown, headers?: Headers): UpstreamFailu
       status: error.status,
       message: typeof body?.message === 'string' ? body.message : error.message,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(detail(body, 'google.rpc.ErrorInfo')?.reason === 'API_KEY_INVALID' ? { keyRejected: true } : {}),
     };
   }
   if (error instanceof Error && error.message.startsWith('exception parsing stream chunk')) {
@@ -26,7 +27,11 @@ export function mapGeminiError(error: unknown, headers?: Headers): UpstreamFailu
 
 interface GoogleError {
   message?: unknown;
-  details?: Array<{ '@type'?: string; retryDelay?: string }>;
+  details?: Array<{ '@type'?: string; retryDelay?: string; reason?: string }>;
+}
+
+function detail(body: GoogleError | undefined, type: string): NonNullable<GoogleError['details']>[number] | undefined {
+  return body?.details?.find((entry) => entry['@type']?.endsWith(type));
 }
 
 /** The SDK puts the response body in the message as JSON (after `got status: ...` for an in-stream error). */
@@ -43,7 +48,7 @@ function errorBody(message: string): GoogleError | undefined {
 
 /** google.rpc.RetryInfo: `"retryDelay": "30s"`. */
 function retryDelay(body: GoogleError | undefined): number | undefined {
-  const info = body?.details?.find((detail) => detail['@type']?.endsWith('google.rpc.RetryInfo'));
+  const info = detail(body, 'google.rpc.RetryInfo');
   const seconds = Number.parseFloat(info?.retryDelay ?? '');
   return Number.isFinite(seconds) ? seconds * 1000 : undefined;
 }

@@ -10,7 +10,7 @@ import type { LlmConfig } from '../../config-schema.js';
 import type { Connection } from '../../connection.js';
 import type { ChatRequest, Provider, ProviderEvent, Usage } from '../../provider.js';
 import { MalformedResponse } from '../../upstream-failure.js';
-import { runUpstream, type UpstreamCall } from '../../upstream-stream.js';
+import { once, runUpstream, type UpstreamCall } from '../../upstream-stream.js';
 import { mapOpenAiError } from './map-openai-error.js';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.js';
 import { buildOpenAiRequest } from './openai-request.js';
@@ -92,8 +92,4 @@ function normaliseUsage(usage: { prompt_tokens?: number; completion_tokens?: num
   const prompt = usage.prompt_tokens ?? 0;
   const completion = usage.completion_tokens ?? 0;
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.total_tokens ?? prompt + completion };
-}
-
-async function* once<Value>(value: Value): AsyncGenerator<Value, void, undefined> {
-  yield value;
 }
