@@ -131,7 +131,8 @@ function timeout(expiry: Expiry, delivered: boolean, streaming: boolean, connect
   const message =
     expiry === 'start'
       ? streaming
-        ? `${provider} did not start answering within ${seconds(connection.connectTimeoutMs)} (connect_timeout, ${label})`
+        ? `${provider} did not start answering within ${seconds(connection.connectTimeoutMs)} (connect_timeout, ${label}); ` +
+          'some servers answer only once their first token is ready: raise connect_timeout for a slow or cold model'
         : `${provider} did not answer within ${seconds(Math.max(connection.connectTimeoutMs, connection.idleTimeoutMs))} (timeout, ${label})`
       : delivered
         ? `${provider} went silent for ${idle} mid-reply (timeout, ${label})`
