@@ -62,6 +62,29 @@ export interface ConversationSummary {
   name: string;
   updated_at?: string;
   nodes_count: number;
+  /** Set when the file does not parse or validate; the conversation is listed so it can be found and fixed. */
+  error?: { code: string; message: string };
+}
+
+/** `[key]` is a top-level field; `[key, entry]` an entry of a top-level object (`['nodes', id]`, `['children', parentId]`). */
+export type ChangePath = [key: string] | [key: string, entry: string];
+
+/**
+ * One edit of a tree: set or delete at depth one or two; deeper edits replace the whole entry. Change sets this
+ * small are what let the store update its cached tree in place and hand only the difference to its writer thread.
+ */
+export type DocChange = { path: ChangePath; value: unknown; delete?: never } | { path: ChangePath; delete: true; value?: never };
+
+/** What a `commit` plan returns: the changes, and how to read its result from the tree right after they apply. */
+export interface Mutation<Result> {
+  changes: DocChange[];
+  /** Called once, synchronously, with the tree as it stands right after these changes (before any later change). */
+  result(doc: ConversationDoc): Result;
+}
+
+export interface StoreStatus {
+  /** The file watcher is running and has finished its first scan (GET /ready). */
+  watching: boolean;
 }
 
 export interface ConversationStore {
@@ -70,15 +93,27 @@ export interface ConversationStore {
    * canonical root-relative path. FORBIDDEN outside the sandbox, BAD_INPUT for a malformed path.
    */
   resolve(file: string): Promise<string>;
-  /** The current, validated tree. NOT_FOUND, FORBIDDEN, INVALID_FILE (with the JSON pointer). Cached by mtime/size/inode. */
+  /**
+   * The current, validated tree. NOT_FOUND, FORBIDDEN, INVALID_FILE (with the JSON pointer). Cached by mtime/size/inode.
+   * The tree is the store's cached copy, shared and kept current by later writes: treat it as read-only (nodes are frozen).
+   */
   read(file: string): Promise<ConversationDoc>;
   /**
    * Lock, read fresh, apply `change` to a private copy, validate, write atomically, unlock. `change` returns
    * a result; throwing from it (a CallError) leaves the file untouched. Returns the written tree and the result.
+   * The copy is copy-on-write: meant for small edits (a node or two); reading every node through it copies each.
    */
   update<Result>(
     file: string,
     change: (doc: ConversationDoc) => Result | Promise<Result>,
+  ): Promise<{ doc: ConversationDoc; result: Result }>;
+  /**
+   * Like `update`, for planned changes: `plan` reads the current tree (it must not change it) and returns a change
+   * set; the store validates it, applies it and writes. The tree operations in `tree.ts` produce such plans.
+   */
+  commit<Result>(
+    file: string,
+    plan: (doc: ConversationDoc) => Mutation<Result> | Promise<Mutation<Result>>,
   ): Promise<{ doc: ConversationDoc; result: Result }>;
   /** Creates a new conversation folder with its tree and settings; CONFLICT if it exists. */
   create(file: string, doc: ConversationDoc, settings: ConversationSettings): Promise<void>;
@@ -87,6 +122,7 @@ export interface ConversationStore {
   list(): Promise<ConversationSummary[]>;
   /** Change events for every conversation (and LLM config) file until `signal` aborts. */
   watch(signal: AbortSignal): AsyncIterable<WatchEvent>;
+  status(): StoreStatus;
   /** Stops the watcher and waits for pending writes. */
   close(): Promise<void>;
 }

@@ -1,0 +1,117 @@
+/**
+ * @module Change sets: how a mutation describes what it does (`DocChange[]`), applied in place to a live tree
+ * (the store's cache, the writer thread's mirror) or to a copy (pure use, tests). A builder keeps change sets
+ * small and correct when a top-level map (`children`, `last_active_child`) does not exist yet.
+ */
+import type { ConversationDoc, ConversationNode, DocChange } from './conversation-store.js';
+import { forgetIndex, noteNodeChange } from './tree-index.js';
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Assignment to `__proto__` would change the prototype instead of adding a key; define it instead. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}
+
+/**
+ * Applies changes in place, in order, keeping the children index current. Key order follows JavaScript's own
+ * rules (a new key goes last, a replaced key keeps its place), so every copy that replays the same changes
+ * (the writer thread's mirror) serialises to the same bytes.
+ */
+export function applyChanges(doc: ConversationDoc, changes: readonly DocChange[]): void {
+  const record = doc as Record<string, unknown>;
+  for (const change of changes) {
+    const [key, entry] = change.path;
+    if (entry === undefined) {
+      if (key === 'nodes') forgetIndex(doc);
+      if (change.delete) delete record[key];
+      else setOwn(record, key, change.value);
+      continue;
+    }
+    const container = record[key];
+    if (!isPlainObject(container)) throw new Error(`cannot change /${key}/${entry}: /${key} is not an object`);
+    if (key === 'nodes') noteNodeChange(doc, entry, change.delete ? undefined : (change.value as ConversationNode));
+    if (change.delete) delete container[entry];
+    else setOwn(container, entry, change.value);
+  }
+}
+
+/** A new tree with the changes applied; the input is left as it was (top-level objects that change are copied). */
+export function withChanges(doc: ConversationDoc, changes: readonly DocChange[]): ConversationDoc {
+  const copy = { ...doc } as Record<string, unknown>;
+  const copied = new Set<string>();
+  for (const change of changes) {
+    const [key, entry] = change.path;
+    if (entry === undefined) copied.add(key);
+    else if (!copied.has(key) && isPlainObject(copy[key])) {
+      copy[key] = { ...(copy[key] as Record<string, unknown>) };
+      copied.add(key);
+    }
+  }
+  applyChanges(copy as ConversationDoc, changes);
+  return copy as ConversationDoc;
+}
+
+/** Collects a change set against `doc`, creating a missing top-level map in one change rather than two. */
+export class ChangeBuilder {
+  readonly changes: DocChange[] = [];
+  readonly #doc: ConversationDoc;
+  /** Maps this change set creates: their later entries go into the new object instead of separate changes. */
+  readonly #created = new Map<string, Record<string, unknown>>();
+  readonly #entries = new Map<string, Map<string, { value: unknown }>>();
+
+  constructor(doc: ConversationDoc) {
+    this.#doc = doc;
+  }
+
+  set(key: string, value: unknown): void {
+    this.#created.delete(key);
+    this.#entries.delete(key);
+    this.changes.push({ path: [key], value });
+  }
+
+  /** The entry's value as this change set leaves it so far (the tree's own value if untouched). */
+  entryValue(key: string, entry: string): unknown {
+    const pending = this.#entries.get(key)?.get(entry);
+    if (pending !== undefined) return pending.value;
+    const container = (this.#doc as Record<string, unknown>)[key];
+    return isPlainObject(container) && Object.hasOwn(container, entry) ? container[entry] : undefined;
+  }
+
+  setEntry(key: string, entry: string, value: unknown): void {
+    this.#remember(key, entry, value);
+    const created = this.#created.get(key);
+    if (created) {
+      setOwn(created, entry, value);
+      return;
+    }
+    if (!isPlainObject((this.#doc as Record<string, unknown>)[key])) {
+      const map: Record<string, unknown> = {};
+      setOwn(map, entry, value);
+      this.set(key, map);
+      this.#created.set(key, map);
+      return;
+    }
+    this.changes.push({ path: [key, entry], value });
+  }
+
+  deleteEntry(key: string, entry: string): void {
+    this.#remember(key, entry, undefined);
+    const created = this.#created.get(key);
+    if (created) {
+      delete created[entry];
+      return;
+    }
+    const container = (this.#doc as Record<string, unknown>)[key];
+    if (isPlainObject(container) && Object.hasOwn(container, entry)) this.changes.push({ path: [key, entry], delete: true });
+  }
+
+  #remember(key: string, entry: string, value: unknown): void {
+    let entries = this.#entries.get(key);
+    if (!entries) this.#entries.set(key, (entries = new Map()));
+    entries.set(entry, { value });
+  }
+}
