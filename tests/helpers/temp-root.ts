@@ -1,0 +1,55 @@
+/**
+ * @module A temporary project root for tests: `data/conversations/` and `data/llm_configs/`, helpers to write
+ * and read files in it by root-relative path, and removal when done.
+ */
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export interface TempRoot {
+  /** Absolute path of the root (what `BRANCHFLOW_ROOT` / `services.root` would be). */
+  root: string;
+  /** Absolute path of a root-relative path. */
+  path(relative: string): string;
+  /** Writes a file (folders created); objects are written as SmartTavern does: 2-space JSON and a newline. */
+  write(relative: string, content: string | Buffer | object): string;
+  /**
+   * Writes `data/conversations/<slug>/conversation.json` (and `settings.json` when given); returns the
+   * conversation's root-relative path.
+   */
+  writeConversation(slug: string, doc: object | string, settings?: object): string;
+  /** Writes `data/llm_configs/<name>.json`; returns its root-relative path. */
+  writeLlmConfig(name: string, config: object): string;
+  readText(relative: string): string;
+  readBytes(relative: string): Buffer;
+  readJson<Value = unknown>(relative: string): Value;
+  cleanup(): void;
+}
+
+export function createTempRoot(prefix = 'branchflow-'): TempRoot {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(root, 'data', 'conversations'), { recursive: true });
+  mkdirSync(join(root, 'data', 'llm_configs'), { recursive: true });
+  const path = (relative: string): string => join(root, relative);
+  const write = (relative: string, content: string | Buffer | object): string => {
+    mkdirSync(dirname(path(relative)), { recursive: true });
+    const data = typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2) + '\n';
+    writeFileSync(path(relative), data);
+    return relative;
+  };
+  return {
+    root,
+    path,
+    write,
+    writeConversation(slug, doc, settings) {
+      const file = write(`data/conversations/${slug}/conversation.json`, doc);
+      if (settings) write(`data/conversations/${slug}/settings.json`, settings);
+      return file;
+    },
+    writeLlmConfig: (name, config) => write(`data/llm_configs/${name}.json`, config),
+    readText: (relative) => readFileSync(path(relative), 'utf8'),
+    readBytes: (relative) => readFileSync(path(relative)),
+    readJson: <Value>(relative: string) => JSON.parse(readFileSync(path(relative), 'utf8')) as Value,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
