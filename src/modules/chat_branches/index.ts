@@ -1,0 +1,27 @@
+/** @module The chat_branches steps (namespace `modules`), in registration order. */
+import type { Step } from '../../registry/define-step.js';
+import { appendMessageStep } from './append-message.js';
+import { createConversationStep } from './create-conversation.js';
+import { deleteBranchStep, truncateAfterStep } from './delete-steps.js';
+import { listConversationsStep } from './list-conversations.js';
+import { branchTableStep, getLatestMessageStep, getStep, openaiMessagesStep } from './read-steps.js';
+import { retryBranchStep } from './retry-branch.js';
+import { switchBranchStep } from './switch-branch.js';
+import { updateMessageStep } from './update-message.js';
+import { watchStep } from './watch.js';
+
+export const chatBranchesSteps: Step[] = [
+  openaiMessagesStep,
+  branchTableStep,
+  getLatestMessageStep,
+  getStep,
+  appendMessageStep,
+  updateMessageStep,
+  deleteBranchStep,
+  truncateAfterStep,
+  retryBranchStep,
+  switchBranchStep,
+  createConversationStep,
+  listConversationsStep,
+  watchStep,
+];

@@ -1,0 +1,80 @@
+/** @module Schema pieces and types shared by the chat_branches steps (SmartTavern's field names, checked). */
+import { nodeIdPattern } from '../../store/node-id.js';
+import type { Latest } from '../../store/tree.js';
+
+export const fileProperty = {
+  type: 'string',
+  minLength: 1,
+  description: 'Conversation file, relative to the root, inside data/conversations/ (e.g. data/conversations/branch_demo/conversation.json).',
+} as const;
+
+export const docProperty = {
+  type: 'object',
+  description: 'A conversation tree given inline instead of `file` (SmartTavern\'s `doc`); read only, never written.',
+} as const;
+
+export const nodeIdProperty = {
+  type: 'string',
+  pattern: nodeIdPattern,
+  description: 'A node id: letters, digits, "_" and "-".',
+} as const;
+
+export const roleProperty = { enum: ['system', 'user', 'assistant'] } as const;
+
+export const metaProperty = {
+  type: 'object',
+  description: "Engine metadata stored under the node's `meta` key (generation_id, provider, model, usage, finish_reason...).",
+} as const;
+
+/** A node as returned by the node return modes: its fields plus `node_id`; fields other tools added are kept. */
+export const nodeSchema = {
+  type: 'object',
+  properties: {
+    node_id: { type: 'string' },
+    pid: { type: ['string', 'null'] },
+    role: roleProperty,
+    content: { type: 'string' },
+    node_updated_at: { type: 'string' },
+    meta: { type: 'object' },
+  },
+  required: ['node_id', 'pid', 'role', 'content'],
+} as const;
+
+export const activePathSchema = { type: 'array', items: { type: 'string' } } as const;
+
+export const latestSchema = {
+  type: 'object',
+  description: 'The active leaf: its depth and its position j of n among its siblings (nulls when the conversation is empty).',
+  properties: {
+    depth: { type: 'integer', minimum: 0 },
+    node_id: { type: ['string', 'null'] },
+    j: { type: ['integer', 'null'] },
+    n: { type: ['integer', 'null'] },
+  },
+  required: ['depth', 'node_id', 'j', 'n'],
+  additionalProperties: false,
+} as const;
+
+export const updatedAtSchema = { type: 'string' } as const;
+
+/** SmartTavern's `doc` return mode: the whole tree with `success`, `active_path` and `latest` merged in. */
+export function docReplySchema(properties: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'object',
+    description: 'return_mode "doc": the whole conversation tree, with success, active_path and latest added.',
+    properties: {
+      success: { const: true },
+      roots: activePathSchema,
+      nodes: { type: 'object' },
+      active_path: activePathSchema,
+      latest: latestSchema,
+      ...properties,
+    },
+    required: ['success', 'roots', 'nodes', 'active_path', 'latest'],
+  };
+}
+
+export type ReturnMode = 'doc' | 'node' | 'path' | 'none';
+
+/** The doc return mode's shape; `latest` and `active_path` are the normalised view. */
+export type DocReply = Record<string, unknown> & { success: true; active_path: string[]; latest: Latest };

@@ -1,0 +1,39 @@
+/** @module modules/chat_branches/watch: a stream of changes to conversation and LLM config files. */
+import { defineStep } from '../../registry/define-step.js';
+import type { WatchEvent } from '../../store/conversation-store.js';
+
+export const watchStep = defineStep<{ file?: string }, WatchEvent>({
+  path: 'modules/chat_branches/watch',
+  summary: 'Stream {type: changed|removed|invalid, file, origin: engine|external, error?} for every watched file.',
+  description:
+    'Covers data/conversations/ and data/llm_configs/. `origin` tells the engine\'s own writes from hand edits; `invalid` carries ' +
+    'the problem (INVALID_FILE with the JSON pointer). Give `file` to follow one conversation. Runs until the client leaves.',
+  input: {
+    type: 'object',
+    properties: { file: { type: 'string', minLength: 1, description: 'Only events for this file (root-relative).' } },
+    additionalProperties: false,
+  },
+  events: {
+    type: 'object',
+    properties: {
+      type: { enum: ['changed', 'removed', 'invalid'] },
+      file: { type: 'string' },
+      origin: { enum: ['engine', 'external'] },
+      error: {
+        type: 'object',
+        properties: { code: { type: 'string' }, message: { type: 'string' } },
+        required: ['code', 'message'],
+        additionalProperties: false,
+      },
+    },
+    required: ['type', 'file', 'origin'],
+    additionalProperties: false,
+  },
+  async *stream(input, context) {
+    const { store } = context.services;
+    const only = input.file === undefined ? undefined : await store.resolve(input.file);
+    for await (const event of store.watch(context.signal)) {
+      if (only === undefined || event.file === only) yield event;
+    }
+  },
+});
