@@ -16,7 +16,11 @@ export function moveActivePath(
   familySize: (parentId: string) => number = (parentId) => siblingCount(doc, parentId),
 ): void {
   if (!sameIds(doc.active_path, path)) builder.set('active_path', [...path]);
-  for (let index = 0; index + 1 < path.length; index++) {
+  // Pairs the new path shares with the current one were remembered when that path was set: only the rest can change.
+  const current = normaliseActivePath(doc);
+  let shared = 0;
+  while (shared < path.length && shared < current.length && path[shared] === current[shared]) shared++;
+  for (let index = Math.max(0, shared - 1); index + 1 < path.length; index++) {
     const parentId = path[index]!;
     const childId = path[index + 1]!;
     if (familySize(parentId) >= 2 && builder.entryValue(memoryKey, parentId) !== childId) builder.setEntry(memoryKey, parentId, childId);

@@ -16,7 +16,7 @@ export interface DeleteInfo {
   deleted: string[];
   /** The sibling the active path moved to, when the deleted branch was active. */
   neighbourId: string | null;
-  activePath: string[];
+  activePath: readonly string[];
 }
 
 export function deleteBranch(doc: ConversationDoc, nodeId: string, context: TreeContext): TreeMutation<DeleteInfo> {
@@ -38,7 +38,7 @@ export function deleteBranch(doc: ConversationDoc, nodeId: string, context: Tree
   const path = normaliseActivePath(doc);
   const at = path.indexOf(nodeId);
   let neighbourId: string | null = null;
-  let activePath = path;
+  let activePath: readonly string[] = path;
   if (at >= 0) {
     const place = siblings.indexOf(nodeId);
     neighbourId = remaining[place] ?? remaining[place - 1] ?? null;

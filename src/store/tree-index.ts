@@ -11,6 +11,16 @@ interface TreeIndex {
 }
 
 const indexes = new WeakMap<object, TreeIndex>();
+/** Bumped when a node is deleted or moved: what can break a path (adding nodes or editing content cannot). */
+const structureVersions = new WeakMap<object, number>();
+
+export function structureVersion(doc: ConversationDoc): number {
+  return structureVersions.get(doc) ?? 0;
+}
+
+function bumpStructure(doc: ConversationDoc): void {
+  structureVersions.set(doc, structureVersion(doc) + 1);
+}
 const none: readonly string[] = Object.freeze([]);
 
 /** The node with this id, own properties only (`constructor` is a valid id; the prototype's is not a node). */
@@ -86,10 +96,11 @@ export function rootIds(doc: ConversationDoc): string[] {
 
 /** Keeps the index current; `applyChanges` calls it before each node is set or deleted. */
 export function noteNodeChange(doc: ConversationDoc, id: string, next: ConversationNode | undefined): void {
-  const index = indexes.get(doc);
-  if (!index || index.stale) return;
   const previous = nodeOf(doc, id);
   if (previous && next && previous.pid === next.pid) return;
+  if (previous) bumpStructure(doc);
+  const index = indexes.get(doc);
+  if (!index || index.stale) return;
   if (previous && next) {
     // Moving a node keeps its place in `nodes` but changes families: rebuilding is simpler than splicing in order.
     index.stale = true;
@@ -110,4 +121,5 @@ export function noteNodeChange(doc: ConversationDoc, id: string, next: Conversat
 /** The `nodes` object itself was replaced: the next lookup rebuilds. */
 export function forgetIndex(doc: ConversationDoc): void {
   indexes.delete(doc);
+  bumpStructure(doc);
 }

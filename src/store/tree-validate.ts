@@ -79,49 +79,60 @@ function nodeProblem(id: string, node: unknown, exists: (id: string) => boolean)
     return { pointer: at('node_updated_at'), message: 'must be a string' };
   }
   if (node['meta'] !== undefined && !isPlainObject(node['meta'])) return { pointer: at('meta'), message: 'must be an object' };
-  return jsonProblem(node, at());
+  const trail = nonJsonTrail(node);
+  return trail ? jsonProblem(node, at()) : undefined;
 }
 
-/** Every node must reach a root by following `pid`; finds the first one caught in a loop. */
+/** Every node must reach a root by following `pid`; finds the first one caught in a loop. One pass, one map. */
 function cycleProblem(nodes: Record<string, unknown>): Problem | undefined {
-  const rooted = new Set<string>();
-  const parentOf = (id: string): string | null => (nodes[id] as { pid: string | null }).pid;
+  const onTrail = 1;
+  const rooted = 2;
+  const state = new Map<string, number>();
+  const trail: string[] = [];
   for (const start of Object.keys(nodes)) {
-    const trail: string[] = [];
-    const onTrail = new Set<string>();
+    trail.length = 0;
     let current: string | null = start;
-    while (current !== null && !rooted.has(current)) {
-      if (onTrail.has(current)) return { pointer: jsonPointer('nodes', current, 'pid'), message: 'is part of a parent loop that never reaches a root' };
-      onTrail.add(current);
+    while (current !== null && state.get(current) !== rooted) {
+      if (state.get(current) === onTrail) return { pointer: jsonPointer('nodes', current, 'pid'), message: 'is part of a parent loop that never reaches a root' };
+      state.set(current, onTrail);
       trail.push(current);
-      current = parentOf(current);
+      current = (nodes[current] as { pid: string | null }).pid;
     }
-    for (const id of trail) rooted.add(id);
+    for (const id of trail) state.set(id, rooted);
   }
   return undefined;
 }
 
 /** Only what JSON can hold round-trips the same through the writer thread and the file. */
 function jsonProblem(value: unknown, at: string): Problem | undefined {
+  const trail = nonJsonTrail(value);
+  if (!trail) return undefined;
+  const found = trail.value;
+  return { pointer: at + jsonPointer(...trail.segments), message: typeof found === 'number' ? 'must be a finite number' : `must be JSON (got ${typeof found})` };
+}
+
+/** Where the first non-JSON value is, as path segments; the pointer is only built for an actual problem. */
+function nonJsonTrail(value: unknown): { segments: (string | number)[]; value: unknown } | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { pointer: at, message: 'must be a finite number' };
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { segments: [], value };
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      const problem = jsonProblem(value[index], `${at}/${index}`);
-      if (problem) return problem;
+      const inner = nonJsonTrail(value[index]);
+      if (inner) return { segments: [index, ...inner.segments], value: inner.value };
     }
     return undefined;
   }
   if (isPlainObject(value) && Object.getPrototypeOf(value) === Object.prototype) {
     for (const key of Object.keys(value)) {
+      const item = value[key];
       // An undefined field is how JavaScript spells "absent"; JSON drops it, and so does the store when freezing.
-      if (value[key] === undefined) continue;
-      const problem = jsonProblem(value[key], at + jsonPointer(key));
-      if (problem) return problem;
+      if (item === undefined || item === null || typeof item === 'string' || typeof item === 'boolean') continue;
+      const inner = nonJsonTrail(item);
+      if (inner) return { segments: [key, ...inner.segments], value: inner.value };
     }
     return undefined;
   }
-  return { pointer: at, message: `must be JSON (got ${value === undefined ? 'undefined' : typeof value})` };
+  return { segments: [], value };
 }
 
 const deleted = Symbol('deleted');
@@ -169,10 +180,16 @@ export function validateChanges(doc: ConversationDoc, changes: readonly DocChang
     }
     const problem = nodeProblem(id, value, (parentId) => nodeAfter(parentId) !== undefined);
     if (problem) return problem;
+    const before = nodeOf(doc, id);
+    if (before && before.pid === (value as { pid: string | null }).pid) continue;
+    // The tree was loop-free. A loop through a moved node is found by walking up from it; a loop through a new
+    // node can only close through other new nodes (an existing node keeps an existing parent unless moved), so
+    // that walk stops at the first existing node, and an append costs a step or two, not the tree's depth.
     const seen = new Set<string>();
     for (let current: string | null = id; current !== null; current = nodeAfter(current)?.pid ?? null) {
       if (seen.has(current)) return { pointer: jsonPointer('nodes', id, 'pid'), message: 'would make a parent loop that never reaches a root' };
       seen.add(current);
+      if (!before && current !== id && nodeOf(doc, current)) break;
     }
   }
   return undefined;

@@ -5,7 +5,7 @@
 import { CallError } from '../registry/call-error.js';
 import type { ConversationDoc, Role } from './conversation-store.js';
 import { isPlainObject } from './tree-changes.js';
-import { childrenInNodesOrder, nodeOf, rootIds, siblingCount, siblingsOf } from './tree-index.js';
+import { childrenInNodesOrder, nodeOf, rootIds, siblingCount, siblingsOf, structureVersion } from './tree-index.js';
 
 /** The top-level map that remembers, per parent with several children, the child last on the active path. */
 export const memoryKey = 'last_active_child';
@@ -20,20 +20,36 @@ export interface Position {
 /** SmartTavern's `latest`: nulls for an empty conversation. */
 export type Latest = Position | { depth: 0; node_id: null; j: null; n: null };
 
+const normalisedPaths = new WeakMap<ConversationDoc, { raw: readonly string[]; length: number; version: number; path: readonly string[] }>();
+
 /**
  * The active path as it can be used: the first element must be a root (else the first root, as SmartTavern
- * does), each next element a child of the previous; the walk stops at the first break.
+ * does), each next element a child of the previous; the walk stops at the first break. Remembered per tree
+ * until `active_path` is replaced or a node is deleted or moved, so a deep path is walked once, not per call.
  */
-export function normaliseActivePath(doc: ConversationDoc): string[] {
+export function normaliseActivePath(doc: ConversationDoc): readonly string[] {
   const raw = doc.active_path;
+  const version = structureVersion(doc);
+  const known = normalisedPaths.get(doc);
+  if (known && known.raw === raw && known.length === raw.length && known.version === version) return known.path;
+  // No node deleted or moved since the last walk: the part of the new path matching the last result still holds.
+  const valid = known && known.version === version ? known.path : [];
+  const path = Object.freeze(walkActivePath(doc, valid));
+  normalisedPaths.set(doc, { raw, length: raw.length, version, path });
+  return path;
+}
+
+function walkActivePath(doc: ConversationDoc, valid: readonly string[]): string[] {
+  const raw = doc.active_path;
+  let shared = 0;
+  while (shared < valid.length && shared < raw.length && raw[shared] === valid[shared]) shared++;
   const first = raw[0];
-  let path: string[];
-  if (first !== undefined && nodeOf(doc, first)?.pid === null) path = [first];
-  else {
+  if (shared === 0 && (first === undefined || nodeOf(doc, first)?.pid !== null)) {
     const root = rootIds(doc)[0];
     return root === undefined ? [] : [root];
   }
-  for (let index = 1; index < raw.length; index++) {
+  const path = shared > 0 ? valid.slice(0, shared) : [first!];
+  for (let index = path.length; index < raw.length; index++) {
     const id = raw[index]!;
     if (nodeOf(doc, id)?.pid !== path[path.length - 1]) break;
     path.push(id);
@@ -44,6 +60,9 @@ export function normaliseActivePath(doc: ConversationDoc): string[] {
 /** Root -> node, following `pid`. NOT_FOUND naming the node when it is not in the tree. */
 export function pathTo(doc: ConversationDoc, nodeId: string, where: string): string[] {
   if (!nodeOf(doc, nodeId)) throw new CallError('NOT_FOUND', `no node ${nodeId} in ${where}`, { details: { node_id: nodeId } });
+  const active = normaliseActivePath(doc);
+  const at = active.lastIndexOf(nodeId);
+  if (at >= 0) return active.slice(0, at + 1);
   const path: string[] = [];
   // Validation rules out cycles; the set only keeps a tree broken in memory from hanging the server.
   const seen = new Set<string>();
@@ -82,7 +101,7 @@ export interface ProviderMessage {
  * Messages along the active path (or root -> `nodeId`). An assistant node with blank content is left out
  * wherever it is: providers reject empty assistant turns. `path` still lists every node walked.
  */
-export function openaiMessages(doc: ConversationDoc, where: string, nodeId?: string): { messages: ProviderMessage[]; path: string[] } {
+export function openaiMessages(doc: ConversationDoc, where: string, nodeId?: string): { messages: ProviderMessage[]; path: readonly string[] } {
   const path = nodeId === undefined ? normaliseActivePath(doc) : pathTo(doc, nodeId, where);
   const messages: ProviderMessage[] = [];
   for (const id of path) {

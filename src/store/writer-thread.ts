@@ -5,6 +5,7 @@
  * `write-full` (the whole tree, when the mirror is out of step) and `forget`.
  */
 import { readFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ConversationDoc, DocChange } from './conversation-store.js';
 import { fileKey, writeDurably, type WrittenFile } from './atomic-write.js';
@@ -101,6 +102,17 @@ function keep(file: string, mirror: Mirror): void {
     if (total <= mirrorBudget || oldest === file) break;
     mirrors.delete(oldest);
     total -= kept.size;
+  }
+}
+
+// On Linux a thread's niceness is its own: on a busy machine the event loop wins the CPU over serialising, so
+// the cost of a write lands in its latency, not in a stall for every other request. Elsewhere it would renice
+// the whole process, so it is left alone.
+if (process.platform === 'linux') {
+  try {
+    setPriority(10);
+  } catch {
+    // Not permitted (some containers): the writer runs at normal priority.
   }
 }
 

@@ -13,7 +13,7 @@ interface ViewInput {
 const viewProperties = { file: fileProperty, doc: docProperty } as const;
 const viewDescription = 'Give `file` (a conversation path) or `doc` (a tree), not both.';
 
-export const openaiMessagesStep = defineStep<ViewInput & { node_id?: string }, { success: true; messages: ProviderMessage[]; path: string[] }>({
+export const openaiMessagesStep = defineStep<ViewInput & { node_id?: string }, { success: true; messages: ProviderMessage[]; path: readonly string[] }>({
   path: 'modules/chat_branches/openai_messages',
   summary: 'The messages along the active path (or root to node_id), ready for a provider.',
   description: `${viewDescription} Assistant nodes with blank content are left out wherever they are: providers reject empty assistant turns. \`path\` lists every node walked.`,

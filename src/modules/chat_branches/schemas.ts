@@ -77,4 +77,4 @@ export function docReplySchema(properties: Record<string, unknown> = {}): Record
 export type ReturnMode = 'doc' | 'node' | 'path' | 'none';
 
 /** The doc return mode's shape; `latest` and `active_path` are the normalised view. */
-export type DocReply = Record<string, unknown> & { success: true; active_path: string[]; latest: Latest };
+export type DocReply = Record<string, unknown> & { success: true; active_path: readonly string[]; latest: Latest };

@@ -57,7 +57,7 @@ export function snapshot(doc: ConversationDoc): Record<string, unknown> {
 }
 
 /** `active_path` and `latest` for the smaller return modes. */
-export function pathReply(doc: ConversationDoc): { active_path: string[]; latest: ReturnType<typeof latestOf> } {
+export function pathReply(doc: ConversationDoc): { active_path: readonly string[]; latest: ReturnType<typeof latestOf> } {
   const path = normaliseActivePath(doc);
   return { active_path: path, latest: latestOf(doc, path) };
 }
