@@ -1,0 +1,179 @@
+/**
+ * @module Benchmark: one append on conversations of 100 KiB, 1 MiB and 10 MiB. For each append: its latency
+ * (call to durable on disk) and the longest event-loop stall while it ran (perf_hooks monitorEventLoopDelay at
+ * 1 ms: the longest gap between ticks, minus the 1 ms tick). Three ways: `naive` (read, JSON.parse, change,
+ * JSON.stringify, atomic write, all on the main thread: the "before"), the store with its writer thread off,
+ * and the store as shipped. Also the stall of a cold read (cache miss). Writes bench/results/store-append.json
+ * and prints a Markdown table. Run: node --import tsx bench/store-append.ts
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import writeFileAtomic from 'write-file-atomic';
+import { silentLogger } from '../src/lib/logger.js';
+import { chatBranchesSteps } from '../src/modules/chat_branches/index.js';
+import { Registry } from '../src/registry/registry.js';
+import type { Services } from '../src/services.js';
+import type { ConversationDoc, ConversationNode } from '../src/store/conversation-store.js';
+import { createFileStore, type FileStoreOptions } from '../src/store/file-store.js';
+import { serialiseTree } from '../src/store/parse-tree.js';
+import { appendMessage, applyChanges } from '../src/store/tree.js';
+import { createTempRoot } from '../tests/helpers/temp-root.js';
+
+const sizes = [
+  { label: '100 KiB', bytes: 100 * 1024, appends: 200 },
+  { label: '1 MiB', bytes: 1024 * 1024, appends: 100 },
+  { label: '10 MiB', bytes: 10 * 1024 * 1024, appends: 200 },
+];
+const warmUp = 3;
+
+type Mode = 'naive' | 'store, writer thread off' | 'store';
+const modes: Mode[] = ['naive', 'store, writer thread off', 'store'];
+
+interface Row {
+  size: string;
+  file_bytes: number;
+  nodes: number;
+  mode: Mode;
+  appends: number;
+  latency_ms: { median: number; p99: number };
+  stall_ms: { median: number; p99: number; max: number };
+  cold_read_stall_ms: number | null;
+}
+
+/** A chat of ~1 KB English messages; every eighth reply has a regenerated sibling off the active path. */
+function makeConversation(bytes: number): ConversationDoc {
+  const paragraph =
+    'The lighthouse keeper wrote down the weather every hour, as his father had, and the log books filled a whole wall. ' +
+    'Visitors asked why anyone still needed it; he said the sea did not read the forecasts. ';
+  const nodes: Record<string, ConversationNode> = {};
+  const children: Record<string, string[]> = {};
+  const path: string[] = [];
+  const add = (id: string, pid: string | null, role: ConversationNode['role'], content: string): void => {
+    nodes[id] = { pid, role, content, node_updated_at: '2025-06-01T12:00:00+00:00' };
+    if (pid !== null) (children[pid] ??= []).push(id);
+  };
+  add('n_root1', null, 'system', 'You are a patient storyteller.');
+  path.push('n_root1');
+  let size = 600;
+  for (let turn = 1; size < bytes; turn++) {
+    const parent = path[path.length - 1]!;
+    const role = turn % 2 === 1 ? 'user' : 'assistant';
+    const id = `n_${role}${turn}`;
+    const content = `${paragraph.repeat(4)}(${turn})`;
+    add(id, parent, role, content);
+    if (role === 'assistant' && turn % 16 === 0) add(`${id}_alt`, parent, role, content.toUpperCase());
+    path.push(id);
+    size += content.length * (role === 'assistant' && turn % 16 === 0 ? 2 : 1) + 200;
+  }
+  return { name: 'Benchmark', description: '', roots: ['n_root1'], nodes, children, active_path: path, updated_at: '2025-06-01T12:00:00+00:00' };
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;
+
+async function measure(run: () => Promise<void>, histogram: ReturnType<typeof monitorEventLoopDelay>): Promise<{ latency: number; stall: number }> {
+  histogram.reset();
+  const started = performance.now();
+  await run();
+  const latency = performance.now() - started;
+  // Let the 1 ms tick that spans the end of the append land before reading the histogram.
+  await new Promise((resolve) => setTimeout(resolve, 2));
+  return { latency, stall: Math.max(0, histogram.max / 1e6 - 1) };
+}
+
+async function benchmark(size: (typeof sizes)[number], mode: Mode, histogram: ReturnType<typeof monitorEventLoopDelay>): Promise<Row> {
+  const temp = createTempRoot('branchflow-bench-');
+  const doc = makeConversation(size.bytes);
+  const text = serialiseTree(doc);
+  const file = temp.writeConversation('bench', text);
+  const absolute = temp.path(file);
+  let leaf = doc.active_path[doc.active_path.length - 1]!;
+  let counter = 0;
+  const nextId = (): string => `n_bench${counter++}`;
+  let append: () => Promise<void>;
+  let close = async (): Promise<void> => undefined;
+  let coldRead: number | null = null;
+
+  if (mode === 'naive') {
+    append = async () => {
+      const current = JSON.parse(await readFile(absolute, 'utf8')) as ConversationDoc;
+      const nodeId = nextId();
+      applyChanges(current, appendMessage(current, { nodeId, pid: leaf, role: 'user', content: 'And then?' }, { now: 'now', where: file }).changes);
+      await writeFileAtomic(absolute, serialiseTree(current));
+      leaf = nodeId;
+    };
+  } else {
+    const options: FileStoreOptions = { root: temp.root, logger: silentLogger, ...(mode === 'store' ? {} : { workerThreshold: Infinity }) };
+    const store = createFileStore(options);
+    const registry = new Registry(chatBranchesSteps, { root: temp.root, logger: silentLogger, store } as unknown as Services);
+    coldRead = (await measure(async () => void (await store.read(file)), histogram)).stall;
+    append = async () => {
+      const nodeId = nextId();
+      await registry.call('modules/chat_branches/append_message', { file, node_id: nodeId, pid: leaf, role: 'user', content: 'And then?', return_mode: 'none' });
+      leaf = nodeId;
+    };
+    close = () => store.close();
+  }
+
+  for (let index = 0; index < warmUp; index++) await append();
+  const latencies: number[] = [];
+  const stalls: number[] = [];
+  for (let index = 0; index < size.appends; index++) {
+    const { latency, stall } = await measure(append, histogram);
+    latencies.push(latency);
+    stalls.push(stall);
+  }
+  await close();
+  temp.cleanup();
+  return {
+    size: size.label,
+    file_bytes: Buffer.byteLength(text),
+    nodes: Object.keys(doc.nodes).length,
+    mode,
+    appends: size.appends,
+    latency_ms: { median: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)) },
+    stall_ms: { median: round(quantile(stalls, 0.5)), p99: round(quantile(stalls, 0.99)), max: round(Math.max(...stalls)) },
+    cold_read_stall_ms: coldRead === null ? null : round(coldRead),
+  };
+}
+
+const histogram = monitorEventLoopDelay({ resolution: 1 });
+histogram.enable();
+const rows: Row[] = [];
+for (const size of sizes) {
+  for (const mode of modes) {
+    const row = await benchmark(size, mode, histogram);
+    rows.push(row);
+    process.stderr.write(`${row.size} ${row.mode}: stall p99 ${row.stall_ms.p99} ms, latency median ${row.latency_ms.median} ms\n`);
+  }
+}
+histogram.disable();
+
+const cpuList = cpus();
+const machine = {
+  cpu: cpuList[0]?.model ?? 'unknown',
+  cores: cpuList.length,
+  memory_gib: round(totalmem() / 1024 ** 3),
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+};
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/store-append.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2) + '\n');
+
+const lines = [
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform})`,
+  '',
+  '| size | nodes | mode | latency median | latency p99 | stall median | stall p99 | stall max | cold read stall |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(
+    (row) =>
+      `| ${row.size} | ${row.nodes} | ${row.mode} | ${row.latency_ms.median} ms | ${row.latency_ms.p99} ms | ${row.stall_ms.median} ms | ${row.stall_ms.p99} ms | ${row.stall_ms.max} ms | ${row.cold_read_stall_ms === null ? '-' : `${row.cold_read_stall_ms} ms`} |`,
+  ),
+];
+process.stdout.write(lines.join('\n') + '\n');
