@@ -1,5 +1,5 @@
 /**
- * @module A step's event stream as Server-Sent Events: one unnamed frame per event (`id:` and `data:`, no
+ * @module A step's event stream as Server-Sent Events: one unnamed frame per event (`id:` then `data:`, no
  * `event:` line, since SmartTavern's browser code listens with `onmessage`), `: ping` comments, and an
  * `error` + `end` pair when the stream fails after it opened.
  */
@@ -47,7 +47,7 @@ export function sseResponse(context: Context<AppEnv>, iterator: AsyncIterator<un
       let result: IteratorResult<unknown> = { done: false, value: first };
       while (!result.done && !stream.aborted) {
         sent += 1;
-        await stream.writeSSE({ id: eventIdOf(result.value) ?? `${streamId}:${sent}`, data: JSON.stringify(result.value) });
+        await stream.write(sseFrame(JSON.stringify(result.value), eventIdOf(result.value) ?? `${streamId}:${sent}`));
         result = await next();
       }
     } catch (error) {
@@ -60,8 +60,8 @@ export function sseResponse(context: Context<AppEnv>, iterator: AsyncIterator<un
         const { code, message } = toWireError(callError, context.get('requestId'));
         // No `id:` on these two: the client's Last-Event-ID stays on the last event the step really sent,
         // which is where a resumable step can pick up again.
-        await stream.writeSSE({ data: JSON.stringify({ type: 'error', code, message }) });
-        await stream.writeSSE({ data: JSON.stringify({ type: 'end' }) });
+        await stream.write(sseFrame(JSON.stringify({ type: 'error', code, message })));
+        await stream.write(sseFrame(JSON.stringify({ type: 'end' })));
       }
     } finally {
       clearInterval(ping);
@@ -69,4 +69,14 @@ export function sseResponse(context: Context<AppEnv>, iterator: AsyncIterator<un
       reportDone(sent);
     }
   });
+}
+
+/**
+ * One frame, `id:` first as DESIGN §3 writes it. JSON text holds no raw line breaks, so `data:` is one line;
+ * an id with a line break would split the frame, so it is refused.
+ */
+function sseFrame(data: string, id?: string): string {
+  if (id === undefined) return `data: ${data}\n\n`;
+  if (/[\r\n\0]/.test(id)) throw new Error(`an SSE event id may not contain CR, LF or NUL: ${JSON.stringify(id)}`);
+  return `id: ${id}\ndata: ${data}\n\n`;
 }

@@ -65,8 +65,8 @@ sse('an idle stream sends ": ping" comments', async () => {
   const reply = await readSse(`${server.url}/api/plugins/test/hold`, { until: (sofar) => sofar.comments.length >= 2 });
   assert.equal(reply.comments, ['ping', 'ping']);
   assert.equal(frameData(reply), [{ type: 'held' }]);
-  // Hono's streamSSE writes `data:` before `id:`; SSE readers take a frame's fields in any order.
-  assert.match(reply.text, /^data: \{"type":"held"\}\nid: [^\n]+\n\n: ping\n\n: ping\n\n/);
+  // Exactly DESIGN §3: `id:` then `data:`, no `event:` line, then the pings.
+  assert.match(reply.text, /^id: [^\n]+\ndata: \{"type":"held"\}\n\n: ping\n\n: ping\n\n/);
 });
 
 sse('a stream with no events is 204 No Content', async () => {
