@@ -28,39 +28,51 @@ export async function saveReply(
   context: StepContext,
 ): Promise<SaveOutcome> {
   const meta = nodeMeta(generation, plan, result);
-  const returnMode = plan.includeDoc ? 'doc' : 'none';
-  const common = { file: plan.conversationFile, content: generation.content, meta, return_mode: returnMode };
-  let nodeId = plan.nodeId;
+  let nodeId: string;
   try {
-    let output: unknown;
-    try {
-      output = plan.fillTarget
-        ? await context.call('modules/chat_branches/update_message', { ...common, node_id: nodeId, expected_content: '' }, { signal: unaborted })
-        : await context.call('modules/chat_branches/append_message', { ...common, node_id: nodeId, pid: plan.parentId, role: 'assistant' }, { signal: unaborted });
-    } catch (error) {
-      // Someone wrote into the empty node meanwhile: keep their text and save the reply as its sibling.
-      if (!plan.fillTarget || toCallError(error).code !== 'CONFLICT') throw error;
-      nodeId = `${plan.nodeId}_r`;
-      output = await context.call(
-        'modules/chat_branches/append_message',
-        { ...common, node_id: nodeId, pid: plan.parentId, role: 'assistant' },
-        { signal: unaborted },
-      );
-    }
-    generation.savedNodeId = nodeId;
-    if (plan.includeDoc) result.doc = (output as { doc?: unknown }).doc ?? output;
-    return {
-      kept: true,
-      event: {
-        type: 'saved',
-        node_id: nodeId,
-        usage: result.usage,
-        ...(result.partial ? { partial: true } : {}),
-        ...(plan.includeDoc ? { doc: result.doc } : {}),
-      },
-    };
+    nodeId = await writeToTree(plan, generation.content, meta, context);
   } catch (error) {
     return recover(generation, plan, result, meta, toCallError(error), context);
+  }
+  generation.savedNodeId = nodeId;
+  if (plan.includeDoc) {
+    // The conversation as it is now (a cache hit): the reply, plus anything saved beside it meanwhile. The reply
+    // is already durable, so a failed read only leaves the doc out.
+    const read = await context
+      .call<{ doc: unknown }>('modules/chat_branches/get', { file: plan.conversationFile }, { signal: unaborted })
+      .catch(() => undefined);
+    if (read) result.doc = read.doc;
+  }
+  return {
+    kept: true,
+    event: {
+      type: 'saved',
+      node_id: nodeId,
+      usage: result.usage,
+      ...(result.partial ? { partial: true } : {}),
+      ...(result.doc === undefined ? {} : { doc: result.doc }),
+    },
+  };
+}
+
+/** Appends the reply, or fills the empty target node; returns the id it was saved as. */
+async function writeToTree(plan: GenerationPlan, content: string, meta: NodeMeta, context: StepContext): Promise<string> {
+  const common = { file: plan.conversationFile, content, meta, return_mode: 'none' };
+  const append = (nodeId: string) =>
+    context.call('modules/chat_branches/append_message', { ...common, node_id: nodeId, pid: plan.parentId, role: 'assistant' }, { signal: unaborted });
+  if (!plan.fillTarget) {
+    await append(plan.nodeId);
+    return plan.nodeId;
+  }
+  try {
+    // Compare-and-set: the node must still be empty, or a hand edit made meanwhile would be overwritten.
+    await context.call('modules/chat_branches/update_message', { ...common, node_id: plan.nodeId, expected_content: '' }, { signal: unaborted });
+    return plan.nodeId;
+  } catch (error) {
+    // Someone wrote into the empty node meanwhile: keep their text and save the reply as its sibling.
+    if (toCallError(error).code !== 'CONFLICT') throw error;
+    await append(`${plan.nodeId}_r`);
+    return `${plan.nodeId}_r`;
   }
 }
 
