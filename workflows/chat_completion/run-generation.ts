@@ -110,14 +110,15 @@ async function finishAndSave(
   journal: GenerationJournal,
   context: StepContext,
 ): Promise<void> {
+  const stopped = generation.abortReason !== undefined;
   if (generation.content === '') {
-    generation.outcome = result.error ? 'failed' : result.partial ? 'aborted' : 'empty';
+    generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'empty';
     await journal.close({ remove: true });
   } else {
     const saved = await saveReply(generation, plan, result, context);
     // Keep the journal when even the recovery file failed: start-up recovery will try again.
     await journal.close({ remove: saved.kept });
-    generation.outcome = result.partial ? (result.error ? 'failed' : 'aborted') : 'completed';
+    generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'completed';
     if (saved.event) generation.push(saved.event);
     if (saved.error) result.error = saved.error;
   }
