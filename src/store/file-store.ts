@@ -71,6 +71,7 @@ class ConversationFiles implements FileStore, BatchHost {
   readonly #batches: WriteBatches;
   readonly #hub: WatchHub;
   readonly #loading = new Map<string, Promise<CachedTree>>();
+  readonly #resolving = new Map<string, Promise<unknown>>();
   /** The version of each file the engine itself wrote last: a watcher event at that version is the engine's. */
   readonly #ownWrites = new Map<string, string>();
   #watcher: FileWatcher | undefined;
@@ -111,7 +112,7 @@ class ConversationFiles implements FileStore, BatchHost {
     plan: (doc: ConversationDoc) => Mutation<Result> | Promise<Mutation<Result>>,
   ): Promise<{ doc: ConversationDoc; result: Result }> {
     if (this.#closed) throw new CallError('INTERNAL', 'the conversation store is closed');
-    const sandboxed = await this.#sandbox(file);
+    const sandboxed = await this.#sandboxInOrder(file);
     return (await this.#batches.enqueue(sandboxed, plan as Plan)) as { doc: ConversationDoc; result: Result };
   }
 
@@ -206,23 +207,31 @@ class ConversationFiles implements FileStore, BatchHost {
 
   // BatchHost: what a write batch needs from the store.
 
+  /**
+   * The cross-process lock (`<file>.lock`, a folder; proper-lockfile). Only "held by someone else" is retried,
+   * for about forty seconds: longer than `stale`, so a lock left by a killed process is taken over. Anything
+   * else (the folder is gone) fails at once.
+   */
   async lock(file: SandboxedPath): Promise<() => Promise<void>> {
-    let release: () => Promise<void>;
-    try {
-      release = await lock(file.absolute, {
-        realpath: false,
-        stale: this.#lockStaleMs,
-        // About forty seconds of tries: longer than `stale`, so a lock left by a killed process is taken over.
-        retries: { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
-        onCompromised: (error) => this.#logger.warn('a conversation lock was lost', { file: file.relative, error }),
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-        throw new CallError('CONFLICT', `${file.relative} is locked by another process (${file.relative}.lock); try again`, { cause: error });
+    const giveUp = Date.now() + 40_000;
+    for (let delay = 5; ; delay = Math.min(delay * 1.5, 100)) {
+      try {
+        const release = await lock(file.absolute, {
+          realpath: false,
+          stale: this.#lockStaleMs,
+          onCompromised: (error) => this.#logger.warn('a conversation lock was lost', { file: file.relative, error }),
+        });
+        return () => release().catch((error) => this.#logger.warn('could not release a conversation lock', { file: file.relative, error }));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') throw new CallError('NOT_FOUND', `no conversation at ${file.relative}`, { details: { file: file.relative } });
+        if (code !== 'ELOCKED') throw new CallError('INTERNAL', `could not lock ${file.relative}: ${(error as Error).message}`, { cause: error });
+        if (Date.now() > giveUp) {
+          throw new CallError('CONFLICT', `${file.relative} stayed locked by another process (${file.relative}.lock); try again`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
       }
-      throw new CallError('INTERNAL', `could not lock ${file.relative}: ${(error as Error).message}`, { cause: error });
     }
-    return () => release().catch((error) => this.#logger.warn('could not release a conversation lock', { file: file.relative, error }));
   }
 
   async loadFresh(file: SandboxedPath): Promise<CachedTree & { doc: ConversationDoc }> {
@@ -254,6 +263,21 @@ class ConversationFiles implements FileStore, BatchHost {
 
   #sandbox(file: string): Promise<SandboxedPath> {
     return resolveInside(this.#root, file, conversationsFolder, { extension: '.json', what: 'conversation' });
+  }
+
+  /**
+   * Resolving a path takes a few system calls; two changes to one file made in a row must still queue in the
+   * order they were made, so resolutions of the same file parameter finish in call order.
+   */
+  #sandboxInOrder(file: string): Promise<SandboxedPath> {
+    const previous = this.#resolving.get(file) ?? Promise.resolve();
+    const resolved = previous.catch(() => undefined).then(() => this.#sandbox(file));
+    const settled = resolved.catch(() => undefined);
+    this.#resolving.set(file, settled);
+    void settled.then(() => {
+      if (this.#resolving.get(file) === settled) this.#resolving.delete(file);
+    });
+    return resolved;
   }
 
   /** The current version of the file, parsed and validated once per version (concurrent loads share one parse). */
