@@ -2,7 +2,7 @@
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
-import { completionInputProperties, type CompletionInput } from './completion-input.js';
+import { completionInputProperties, lastEventIdProperty, type CompletionInput } from './completion-input.js';
 import { parseEventId, startGeneration, viewGeneration } from './start-generation.js';
 
 type CompleteStreamInput = CompletionInput & { last_event_id?: string };
@@ -17,10 +17,7 @@ export const completeStream = defineStep<CompleteStreamInput, GenerationEvent>({
     type: 'object',
     properties: {
       ...completionInputProperties,
-      last_event_id: {
-        type: 'string',
-        description: 'Resume after this event (`<generation_id>:<seq>`); sent by EventSource as the Last-Event-ID header',
-      },
+      last_event_id: lastEventIdProperty,
     },
     required: ['conversation_file'],
     additionalProperties: false,

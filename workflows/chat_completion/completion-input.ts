@@ -37,6 +37,12 @@ export const completionInputProperties = {
   },
 } as const;
 
+/** The resume point of a reconnecting EventSource; the HTTP layer fills it from the Last-Event-ID header. */
+export const lastEventIdProperty = {
+  type: 'string',
+  description: 'Resume after this event (`<generation_id>:<seq>`); sent by EventSource as the Last-Event-ID header',
+} as const;
+
 export const completionInputSchema = {
   type: 'object',
   properties: completionInputProperties,

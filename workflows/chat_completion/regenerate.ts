@@ -6,7 +6,8 @@
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
-import { completionInputProperties } from './completion-input.js';
+import { completionInputProperties, lastEventIdProperty } from './completion-input.js';
+import { resumeGeneration } from './resume-generation.js';
 
 interface RegenerateInput {
   conversation_file: string;
@@ -14,6 +15,7 @@ interface RegenerateInput {
   llm_config_file?: string | null;
   include_doc: boolean;
   on_disconnect: 'continue' | 'abort';
+  last_event_id?: string;
 }
 
 export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
@@ -27,6 +29,7 @@ export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
       llm_config_file: completionInputProperties.llm_config_file,
       include_doc: { ...completionInputProperties.include_doc, default: false },
       on_disconnect: completionInputProperties.on_disconnect,
+      last_event_id: lastEventIdProperty,
     },
     required: ['conversation_file', 'node_id'],
     additionalProperties: false,
@@ -34,6 +37,10 @@ export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
   events: generationEventSchema,
   async *stream(input, context) {
     const { conversation_file: file } = input;
+    if (input.last_event_id !== undefined) {
+      yield* resumeGeneration(file, input.last_event_id, input.on_disconnect, context);
+      return;
+    }
     const retried = await context.call<{ new_node_id: string }>('modules/chat_branches/retry_branch', {
       file,
       retry_node_id: input.node_id,

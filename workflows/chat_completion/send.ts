@@ -5,7 +5,8 @@
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
-import { completionInputProperties } from './completion-input.js';
+import { completionInputProperties, lastEventIdProperty } from './completion-input.js';
+import { resumeGeneration } from './resume-generation.js';
 
 interface SendInput {
   conversation_file: string;
@@ -14,6 +15,7 @@ interface SendInput {
   llm_config_file?: string | null;
   include_doc: boolean;
   on_disconnect: 'continue' | 'abort';
+  last_event_id?: string;
 }
 
 export const send = defineStep<SendInput, GenerationEvent>({
@@ -28,6 +30,7 @@ export const send = defineStep<SendInput, GenerationEvent>({
       llm_config_file: completionInputProperties.llm_config_file,
       include_doc: { ...completionInputProperties.include_doc, default: false },
       on_disconnect: completionInputProperties.on_disconnect,
+      last_event_id: lastEventIdProperty,
     },
     required: ['conversation_file', 'content'],
     additionalProperties: false,
@@ -35,6 +38,10 @@ export const send = defineStep<SendInput, GenerationEvent>({
   events: generationEventSchema,
   async *stream(input, context) {
     const { conversation_file: file } = input;
+    if (input.last_event_id !== undefined) {
+      yield* resumeGeneration(file, input.last_event_id, input.on_disconnect, context);
+      return;
+    }
     const parentId =
       input.parent_node_id ??
       (await context.call<{ node_id: string }>('modules/chat_branches/get_latest_message', { file })).node_id;
