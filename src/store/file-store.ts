@@ -72,6 +72,7 @@ class ConversationFiles implements FileStore, BatchHost {
   readonly #hub: WatchHub;
   readonly #loading = new Map<string, Promise<CachedTree>>();
   readonly #resolving = new Map<string, Promise<unknown>>();
+  readonly #cleaned = new Set<string>();
   /** The version of each file the engine itself wrote last: a watcher event at that version is the engine's. */
   readonly #ownWrites = new Map<string, string>();
   #watcher: FileWatcher | undefined;
@@ -221,6 +222,7 @@ class ConversationFiles implements FileStore, BatchHost {
           stale: this.#lockStaleMs,
           onCompromised: (error) => this.#logger.warn('a conversation lock was lost', { file: file.relative, error }),
         });
+        await this.#removeOrphanedTempFiles(file);
         return () => release().catch((error) => this.#logger.warn('could not release a conversation lock', { file: file.relative, error }));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -231,6 +233,22 @@ class ConversationFiles implements FileStore, BatchHost {
         }
         await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
       }
+    }
+  }
+
+  /**
+   * A writer killed between creating its temp file and renaming it leaves `<file>.<number>` behind. Under the
+   * lock no other engine writer can have one in flight, so the first time this store locks a file it clears them.
+   */
+  async #removeOrphanedTempFiles(file: SandboxedPath): Promise<void> {
+    if (this.#cleaned.has(file.relative)) return;
+    this.#cleaned.add(file.relative);
+    const name = basename(file.absolute);
+    const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+$`);
+    const siblings = await readdir(dirname(file.absolute)).catch(() => [] as string[]);
+    for (const sibling of siblings.filter((entry) => pattern.test(entry))) {
+      await rm(join(dirname(file.absolute), sibling), { force: true });
+      this.#logger.info('removed a temp file left by an interrupted write', { file: `${dirname(file.relative)}/${sibling}` });
     }
   }
 
