@@ -6,7 +6,9 @@
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
+import type { Position } from '../../src/store/tree.js';
 import { completionInputProperties, lastEventIdProperty } from './completion-input.js';
+import { removeEmptyBranch } from './remove-empty-branch.js';
 import { resumeGeneration } from './resume-generation.js';
 
 interface RegenerateInput {
@@ -21,6 +23,9 @@ interface RegenerateInput {
 export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
   path: 'workflow/chat_completion/regenerate',
   summary: 'Stream a new reply as a sibling of an assistant node, and make it the active branch.',
+  description:
+    'When no reply comes of it (refused before it starts, or ended with nothing saved), the empty sibling is removed ' +
+    'and the active path goes back to the regenerated node.',
   input: {
     type: 'object',
     properties: {
@@ -41,6 +46,7 @@ export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
       yield* resumeGeneration(file, input.last_event_id, input.on_disconnect, context);
       return;
     }
+    const { levels } = await context.call<{ levels: Position[] }>('modules/chat_branches/branch_table', { file });
     const retried = await context.call<{ new_node_id: string }>('modules/chat_branches/retry_branch', {
       file,
       retry_node_id: input.node_id,
@@ -48,12 +54,29 @@ export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
       content: '',
       return_mode: 'path',
     });
-    yield* context.stream<GenerationEvent>('workflow/chat_completion/complete_stream', {
-      conversation_file: file,
-      target_node_id: retried.new_node_id,
-      include_doc: input.include_doc,
-      on_disconnect: input.on_disconnect,
-      ...(input.llm_config_file ? { llm_config_file: input.llm_config_file } : {}),
-    });
+    const undo = () =>
+      removeEmptyBranch(file, retried.new_node_id, levels.find((level) => level.node_id === input.node_id), context);
+    let started = false;
+    let saved = false;
+    try {
+      for await (const event of context.stream<GenerationEvent>('workflow/chat_completion/complete_stream', {
+        conversation_file: file,
+        target_node_id: retried.new_node_id,
+        include_doc: input.include_doc,
+        on_disconnect: input.on_disconnect,
+        ...(input.llm_config_file ? { llm_config_file: input.llm_config_file } : {}),
+      })) {
+        started = true;
+        if (event.type === 'saved') saved = true;
+        // Before `end` goes out, so a client that re-reads the conversation on `end` sees it as it was.
+        if (event.type === 'end' && !saved) await undo();
+        yield event;
+      }
+    } catch (error) {
+      // Refused before it started (a bad config, say). Once started, the generation owns the node: a client that
+      // leaves does not stop it (on_disconnect "continue"), and it saves there later.
+      if (!started) await undo();
+      throw error;
+    }
   },
 });
