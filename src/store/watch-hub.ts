@@ -22,9 +22,13 @@ export class WatchHub {
     for (const subscriber of this.#subscribers) subscriber.push(event);
   }
 
-  async *subscribe(signal: AbortSignal): AsyncGenerator<WatchEvent, void, undefined> {
+  /**
+   * Registers at once, not at the first `next()`: an event published between this call and the first read is
+   * kept, so a caller can subscribe, then act, then read.
+   */
+  subscribe(signal: AbortSignal): AsyncIterable<WatchEvent> {
     const queue: WatchEvent[] = [];
-    let ended = false;
+    let ended = signal.aborted;
     let wake: (() => void) | undefined;
     const subscriber: Subscriber = {
       push: (event) => {
@@ -37,27 +41,31 @@ export class WatchHub {
       },
       end: () => {
         ended = true;
+        this.#subscribers.delete(subscriber);
+        signal.removeEventListener('abort', subscriber.end);
         wake?.();
       },
     };
-    const onAbort = (): void => subscriber.end();
-    this.#subscribers.add(subscriber);
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      while (!signal.aborted) {
-        const next = queue.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        if (ended) return;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    } finally {
-      this.#subscribers.delete(subscriber);
-      signal.removeEventListener('abort', onAbort);
+    if (!ended) {
+      this.#subscribers.add(subscriber);
+      signal.addEventListener('abort', subscriber.end, { once: true });
     }
+    return (async function* () {
+      try {
+        for (;;) {
+          const next = queue.shift();
+          if (next) {
+            yield next;
+            continue;
+          }
+          if (ended) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        subscriber.end();
+      }
+    })();
   }
 
   close(): void {

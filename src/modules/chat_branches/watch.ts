@@ -31,8 +31,10 @@ export const watchStep = defineStep<{ file?: string }, WatchEvent>({
   },
   async *stream(input, context) {
     const { store } = context.services;
+    // Subscribe before the first await: a change made right after this step starts must not slip through.
+    const events = store.watch(context.signal);
     const only = input.file === undefined ? undefined : await store.resolve(input.file);
-    for await (const event of store.watch(context.signal)) {
+    for await (const event of events) {
       if (only === undefined || event.file === only) yield event;
     }
   },
