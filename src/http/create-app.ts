@@ -14,6 +14,7 @@ import { crossSiteGuard } from './cross-site-guard.js';
 import { docsRoutes } from './docs-page.js';
 import { errorResponse } from './error-response.js';
 import { buildOpenApiDocument } from './openapi-document.js';
+import { playgroundRoutes } from './playground-routes.js';
 import { requestLog } from './request-log.js';
 
 export interface ReadyReport {
@@ -74,6 +75,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
   app.get('/openapi.json', (context) => context.json(buildOpenApiDocument(registry, { tokenRequired })));
   app.route('/docs', docsRoutes());
+  app.route('/', playgroundRoutes());
   app.get('/api/calls', (context) => context.json(describeCalls(registry)));
   app.on(['GET', 'POST'], '/api/*', createCallHandler({ registry, logger, pingIntervalMs: options.pingIntervalMs ?? 15_000 }));
 

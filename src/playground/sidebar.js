@@ -1,0 +1,61 @@
+// The sidebar: the conversation list, the LLM config choices, and the form that creates a conversation.
+
+/**
+ * @typedef {{ file: string, name: string, nodes_count: number, updated_at?: string, error?: { code: string, message: string } }} ConversationSummary
+ * @typedef {{ file: string, name: string, provider: string | null, model: string | null, key_resolves: boolean, error?: { code: string, message: string } }} ConfigSummary
+ */
+
+/**
+ * @param {HTMLUListElement} list
+ * @param {ConversationSummary[]} conversations
+ * @param {string | null} current
+ * @param {(file: string) => void} open
+ */
+export function renderConversationList(list, conversations, current, open) {
+  const focusedFile = document.activeElement instanceof HTMLElement && list.contains(document.activeElement) ? document.activeElement.dataset.file : undefined;
+  const items = conversations.map((conversation) => {
+    const item = document.createElement('li');
+    const choose = document.createElement('button');
+    choose.type = 'button';
+    choose.className = 'conversation-choice';
+    choose.dataset.file = conversation.file;
+    if (conversation.file === current) choose.setAttribute('aria-current', 'true');
+    const name = document.createElement('span');
+    name.className = 'conversation-name';
+    name.textContent = conversation.name;
+    const detail = document.createElement('span');
+    detail.className = 'conversation-detail muted';
+    detail.textContent = conversation.error ? `cannot be read: ${conversation.error.code}` : `${conversation.nodes_count} ${conversation.nodes_count === 1 ? 'message' : 'messages'}`;
+    if (conversation.error) choose.classList.add('has-error');
+    choose.title = conversation.error ? conversation.error.message : conversation.file;
+    choose.append(name, detail);
+    choose.addEventListener('click', () => open(conversation.file));
+    item.append(choose);
+    return item;
+  });
+  list.replaceChildren(...items);
+  if (focusedFile !== undefined) list.querySelector(`[data-file="${CSS.escape(focusedFile)}"]`)?.focus();
+}
+
+/**
+ * Fills a config <select>, keeping the current choice when it still exists.
+ * @param {HTMLSelectElement} select
+ * @param {ConfigSummary[]} configs
+ * @param {{ label: string } | null} defaultOption an option with value '' (e.g. "the conversation's own config")
+ */
+export function fillConfigSelect(select, configs, defaultOption) {
+  const previous = select.value;
+  const options = [];
+  if (defaultOption) options.push(new Option(defaultOption.label, ''));
+  for (const config of configs) {
+    const model = config.model ? ` — ${config.model}` : '';
+    const problem = config.error ? ` (unusable: ${config.error.message.length > 60 ? `${config.error.message.slice(0, 60)}…` : config.error.message})` : '';
+    const option = new Option(`${config.name}${model}${problem}`, config.file);
+    if (config.error) option.title = config.error.message;
+    options.push(option);
+  }
+  select.replaceChildren(...options);
+  const usable = configs.find((config) => !config.error);
+  if (options.some((option) => option.value === previous && previous !== '')) select.value = previous;
+  else if (!defaultOption && usable) select.value = usable.file;
+}
