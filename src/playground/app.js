@@ -261,6 +261,10 @@ const viewActions = {
     // Safe to repeat when explaining a failure: a regenerate that fails before it starts leaves no node behind.
     startGeneration('workflow/chat_completion/regenerate', { conversation_file: state.file, node_id: nodeId, llm_config_file: elements.composerConfig.value }, parentId, true);
   },
+  reply(nodeId) {
+    if (state.draft || state.writing || state.file === null) return;
+    streamReply(state.file, nodeId);
+  },
 };
 
 // ---- sending and streaming --------------------------------------------------------------------------------------
@@ -338,13 +342,17 @@ async function send() {
   }
   elements.composerInput.value = '';
   await loadConversation();
+  streamReply(file, appended.node.node_id);
+}
+
+/** A reply under `parentId` through complete_stream. @param {string} file @param {string} parentId */
+function streamReply(file, parentId) {
   // request_id makes the start idempotent, so reading why a refused stream failed cannot start a second reply.
   const requestId = `playground-${crypto.randomUUID()}`;
-  const nodeId = appended.node.node_id;
   startGeneration(
     'workflow/chat_completion/complete_stream',
-    { conversation_file: file, parent_node_id: nodeId, request_id: requestId, llm_config_file: elements.composerConfig.value },
-    nodeId,
+    { conversation_file: file, parent_node_id: parentId, request_id: requestId, llm_config_file: elements.composerConfig.value },
+    parentId,
     true,
   );
 }

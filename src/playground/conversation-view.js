@@ -20,6 +20,7 @@
  *   cancelEdit: () => void,
  *   deleteMessage: (nodeId: string) => void,
  *   regenerate: (nodeId: string) => void,
+ *   reply: (nodeId: string) => void,
  * }} ViewActions
  */
 
@@ -109,7 +110,8 @@ function messageItem(level, node, model, actions, streaming) {
   if (meta.error && typeof meta.error === 'object') {
     item.append(element('p', { className: 'node-error' }, `The reply stopped on an error — ${meta.error.code ?? 'ERROR'}: ${meta.error.message ?? ''}`));
   }
-  if (model.editing?.nodeId !== level.node_id) item.append(messageActions(level, node, model.busy, actions));
+  const isLeaf = level === model.levels[model.levels.length - 1];
+  if (model.editing?.nodeId !== level.node_id) item.append(messageActions(level, node, isLeaf, model.busy, actions));
   return item;
 }
 
@@ -169,8 +171,8 @@ function branchSwitch(/** @type {Level} */ level, /** @type {boolean} */ busy, /
   return group;
 }
 
-/** @param {Level} level @param {TreeNode} node @param {boolean} busy @param {ViewActions} actions */
-function messageActions(level, node, busy, actions) {
+/** @param {Level} level @param {TreeNode} node @param {boolean} isLeaf @param {boolean} busy @param {ViewActions} actions */
+function messageActions(level, node, isLeaf, busy, actions) {
   const bar = element('div', { className: 'message-actions' });
   const label = `${node.role} message ${level.depth}`;
   const edit = button('Edit', `Edit ${label}`, `${level.depth}:edit`, () => actions.startEdit(level.node_id));
@@ -178,6 +180,9 @@ function messageActions(level, node, busy, actions) {
   bar.append(edit, remove);
   if (node.role === 'assistant') {
     bar.append(button('Regenerate', `Regenerate ${label} as a new branch`, `${level.depth}:regenerate`, () => actions.regenerate(level.node_id)));
+  } else if (node.role === 'user' && isLeaf) {
+    // A message whose reply failed or was never asked for: answer it without sending it again.
+    bar.append(button('Get a reply', `Get a reply to ${label}`, `${level.depth}:reply`, () => actions.reply(level.node_id)));
   }
   for (const control of bar.querySelectorAll('button')) control.disabled = busy;
   return bar;

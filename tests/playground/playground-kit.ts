@@ -17,7 +17,7 @@ export const chromiumPath = process.env['BRANCHFLOW_CHROMIUM'] ?? '/usr/bin/chro
 /** Screenshots and other files a run leaves for people to look at (gitignored). */
 export const artifactsFolder = join(import.meta.dirname, '..', 'artifacts');
 
-/** The slow config's reply: about 80 chunks, 4 s, so Stop lands mid-stream even on a loaded machine. */
+/** The slow config's reply: about 80 chunks, 5 s, so Stop lands mid-stream even on a loaded machine. */
 export const slowText =
   'Once upon a time a branching tree of messages grew in a folder of plain JSON files, and every branch kept its own story. ' +
   'People edited it by hand, the engine followed, and nothing was ever lost along the way, not even a half-finished reply.';
@@ -45,7 +45,7 @@ export interface PlaygroundWorld {
 export async function startPlayground(options: { token?: string } = {}): Promise<PlaygroundWorld> {
   const root = createTempRoot('branchflow-playground-');
   root.writeLlmConfig('quick', { name: 'Quick mock', provider: 'mock', model: 'mock-quick', mock: { chunk_size: 4, delay_ms: 15 } });
-  root.writeLlmConfig('slow', { name: 'Slow mock', provider: 'mock', model: 'mock-slow', mock: { text: slowText, chunk_size: 3, delay_ms: 50 } });
+  root.writeLlmConfig('slow', { name: 'Slow mock', provider: 'mock', model: 'mock-slow', mock: { text: slowText, chunk_size: 3, delay_ms: 60 } });
   root.writeLlmConfig('needs_key', { name: 'Needs a key', provider: 'openai', model: 'gpt-test', api_key: '${BRANCHFLOW_PLAYGROUND_TEST_KEY}' });
   const engine = await createEngine({ root: root.root, logger: silentLogger, env: {}, watch: true });
   const server = await startServer({

@@ -304,7 +304,7 @@ playground('an invalid hand edit shows the error instead of the old content; fix
   await page.close();
 });
 
-playground('errors are shown in words: a config without its key, on send and on regenerate', async () => {
+playground('errors are shown in words (a config without its key, on send and on regenerate); Get a reply answers the message left', async () => {
   const { page, file } = await openConversation('failing', { ...oneReply, name: 'Failing' });
   await page.getByLabel('Reply with').selectOption(configs.needsKey);
   await page.getByLabel('Message', { exact: true }).fill('Hello?');
@@ -314,9 +314,17 @@ playground('errors are shown in words: a config without its key, on send and on 
   assert.match(sendError, /^Could not stream the reply\. BAD_INPUT: config data\/llm_configs\/needs_key\.json needs the environment variable BRANCHFLOW_PLAYGROUND_TEST_KEY/);
   await waitUntilIdle(page);
 
+  // The message stays, unanswered; with a working config it gets its reply without being sent again.
   await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
+  await page.getByLabel('Reply with').selectOption(configs.quick);
+  await message(page, 4).getByRole('button', { name: 'Get a reply to user message 4' }).click();
+  await waitForText(page, 'li.message[data-depth="5"] .content', 'Mock reply to: Hello?');
+  await waitUntilIdle(page);
+  assert.is(Object.values(world.readDoc(file).nodes).filter((node) => node.content === 'Hello?').length, 1);
+
+  await page.getByLabel('Reply with').selectOption(configs.needsKey);
   const before = Object.keys(world.readDoc(file).nodes);
-  await message(page, 3).getByRole('button', { name: /^Regenerate/ }).click();
+  await message(page, 5).getByRole('button', { name: /^Regenerate/ }).click();
   await page.locator('#error-banner').waitFor({ state: 'visible' });
   assert.match((await page.locator('#error-text').textContent()) ?? '', /^Could not regenerate the reply\. BAD_INPUT: .*BRANCHFLOW_PLAYGROUND_TEST_KEY/);
   await waitUntilIdle(page);
