@@ -3,7 +3,9 @@
  * (call to durable on disk) and the longest event-loop stall while it ran (perf_hooks monitorEventLoopDelay at
  * 1 ms: the longest gap between ticks, minus the 1 ms tick). Three ways: `naive` (read, JSON.parse, change,
  * JSON.stringify, atomic write, all on the main thread: the "before"), the store with its writer thread off,
- * and the store as shipped. Also the stall of a cold read (cache miss). Writes bench/results/store-append.json
+ * the store as shipped, and the store with a read before every append (its worst case: a tree a reader holds is
+ * forked, so the append copies `nodes`; the read itself is not timed). Also the stall of a cold read (cache
+ * miss). Writes bench/results/store-append.json
  * and prints a Markdown table. Run: node --import tsx bench/store-append.ts
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,11 +17,12 @@ import { silentLogger } from '../src/lib/logger.js';
 import { chatBranchesSteps } from '../src/modules/chat_branches/index.js';
 import { Registry } from '../src/registry/registry.js';
 import type { Services } from '../src/services.js';
-import type { ConversationDoc, ConversationNode } from '../src/store/conversation-store.js';
-import { createFileStore, type FileStoreOptions } from '../src/store/file-store.js';
+import type { ConversationDoc } from '../src/store/conversation-store.js';
+import { createFileStore, type FileStore, type FileStoreOptions } from '../src/store/file-store.js';
 import { serialiseTree } from '../src/store/parse-tree.js';
 import { appendMessage, applyChanges } from '../src/store/tree.js';
 import { createTempRoot } from '../tests/helpers/temp-root.js';
+import { makeConversation } from './conversation-fixture.js';
 
 const sizes = [
   { label: '100 KiB', bytes: 100 * 1024, appends: 200 },
@@ -28,8 +31,8 @@ const sizes = [
 ];
 const warmUp = 3;
 
-type Mode = 'naive' | 'store, writer thread off' | 'store';
-const modes: Mode[] = ['naive', 'store, writer thread off', 'store'];
+type Mode = 'naive' | 'store, writer thread off' | 'store' | 'store, a read before each append';
+const modes: Mode[] = ['naive', 'store, writer thread off', 'store', 'store, a read before each append'];
 
 interface Row {
   size: string;
@@ -40,34 +43,6 @@ interface Row {
   latency_ms: { median: number; p99: number };
   stall_ms: { median: number; p99: number; max: number };
   cold_read_stall_ms: number | null;
-}
-
-/** A chat of ~1 KB English messages; every eighth reply has a regenerated sibling off the active path. */
-function makeConversation(bytes: number): ConversationDoc {
-  const paragraph =
-    'The lighthouse keeper wrote down the weather every hour, as his father had, and the log books filled a whole wall. ' +
-    'Visitors asked why anyone still needed it; he said the sea did not read the forecasts. ';
-  const nodes: Record<string, ConversationNode> = {};
-  const children: Record<string, string[]> = {};
-  const path: string[] = [];
-  const add = (id: string, pid: string | null, role: ConversationNode['role'], content: string): void => {
-    nodes[id] = { pid, role, content, node_updated_at: '2025-06-01T12:00:00+00:00' };
-    if (pid !== null) (children[pid] ??= []).push(id);
-  };
-  add('n_root1', null, 'system', 'You are a patient storyteller.');
-  path.push('n_root1');
-  let size = 600;
-  for (let turn = 1; size < bytes; turn++) {
-    const parent = path[path.length - 1]!;
-    const role = turn % 2 === 1 ? 'user' : 'assistant';
-    const id = `n_${role}${turn}`;
-    const content = `${paragraph.repeat(4)}(${turn})`;
-    add(id, parent, role, content);
-    if (role === 'assistant' && turn % 16 === 0) add(`${id}_alt`, parent, role, content.toUpperCase());
-    path.push(id);
-    size += content.length * (role === 'assistant' && turn % 16 === 0 ? 2 : 1) + 200;
-  }
-  return { name: 'Benchmark', description: '', roots: ['n_root1'], nodes, children, active_path: path, updated_at: '2025-06-01T12:00:00+00:00' };
 }
 
 function quantile(values: number[], q: number): number {
@@ -97,6 +72,7 @@ async function benchmark(size: (typeof sizes)[number], mode: Mode, histogram: Re
   let counter = 0;
   const nextId = (): string => `n_bench${counter++}`;
   let append: () => Promise<void>;
+  let store: FileStore | undefined;
   let close = async (): Promise<void> => undefined;
   let coldRead: number | null = null;
 
@@ -109,22 +85,25 @@ async function benchmark(size: (typeof sizes)[number], mode: Mode, histogram: Re
       leaf = nodeId;
     };
   } else {
-    const options: FileStoreOptions = { root: temp.root, logger: silentLogger, ...(mode === 'store' ? {} : { workerThreshold: Infinity }) };
-    const store = createFileStore(options);
+    const options: FileStoreOptions = { root: temp.root, logger: silentLogger, ...(mode === 'store, writer thread off' ? { workerThreshold: Infinity } : {}) };
+    store = createFileStore(options);
     const registry = new Registry(chatBranchesSteps, { root: temp.root, logger: silentLogger, store } as unknown as Services);
-    coldRead = (await measure(async () => void (await store.read(file)), histogram)).stall;
+    const opened = store;
+    coldRead = (await measure(async () => void (await opened.read(file)), histogram)).stall;
     append = async () => {
       const nodeId = nextId();
       await registry.call('modules/chat_branches/append_message', { file, node_id: nodeId, pid: leaf, role: 'user', content: 'And then?', return_mode: 'none' });
       leaf = nodeId;
     };
-    close = () => store.close();
+    close = () => opened.close();
   }
 
+  const readFirst = mode === 'store, a read before each append' ? store : undefined;
   for (let index = 0; index < warmUp; index++) await append();
   const latencies: number[] = [];
   const stalls: number[] = [];
   for (let index = 0; index < size.appends; index++) {
+    if (readFirst) await readFirst.read(file);
     const { latency, stall } = await measure(append, histogram);
     latencies.push(latency);
     stalls.push(stall);

@@ -1,0 +1,26 @@
+/**
+ * @module The benchmark's control channel between the orchestrator and its child processes (Node's IPC
+ * channel, set up by `spawn` with an `ipc` stdio entry): a child answers `reset` and `read` with its
+ * ProcessStats and announces itself with `ready`. Nothing of it travels over the HTTP being measured.
+ */
+import { ProcessMonitor, type ProcessStats } from './process-monitor.js';
+
+export type ControlRequest = { id: number; type: 'reset' | 'read' };
+export type ControlReply = { id: number; type: 'stats'; stats: ProcessStats };
+export type ReadyMessage = { type: 'ready'; port?: number };
+
+/** In a child: answer the orchestrator's requests. The channel must not keep the process alive by itself. */
+export function serveControl(monitor: ProcessMonitor = new ProcessMonitor()): ProcessMonitor {
+  if (process.send === undefined) return monitor;
+  process.on('message', (message: ControlRequest) => {
+    if (message.type === 'reset') monitor.reset();
+    const reply: ControlReply = { id: message.id, type: 'stats', stats: monitor.read() };
+    process.send?.(reply);
+  });
+  process.channel?.unref();
+  return monitor;
+}
+
+export function announceReady(message: ReadyMessage): void {
+  process.send?.(message);
+}

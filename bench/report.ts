@@ -1,0 +1,33 @@
+/** @module latest.md: the machine, how the processes were pinned, the goals met or missed, then each scenario's table. */
+import type { GoalCheck, ScenarioResult } from './scenario.js';
+
+export interface Report {
+  date: string;
+  mode: string;
+  duration_s: number;
+  machine: { cpu: string; cores: number; memory_gib: number; node: string; platform: string; pinning: string };
+  goals: GoalCheck[];
+  failed_scenarios: Array<{ scenario: number; error: string }>;
+  scenarios: ScenarioResult[];
+}
+
+export function renderMarkdown(report: Report): string {
+  const { machine } = report;
+  const lines = [
+    `Run ${report.date.slice(0, 16).replace('T', ' ')} UTC (${report.mode}, ${report.duration_s} s) on ${machine.cpu}, ${machine.cores} cores, ` +
+      `${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform}); ${machine.pinning}.`,
+    '',
+    '| goal | measured | met |',
+    '|---|---|---|',
+    ...report.goals.map((goal) => `| ${goal.goal} | ${goal.measured} | ${goal.met ? 'yes' : `**no**: ${goal.missed_by ?? ''}`} |`),
+  ];
+  for (const failure of report.failed_scenarios) lines.push('', `Scenario ${failure.scenario} failed to run: ${failure.error}`);
+  for (const scenario of report.scenarios) {
+    lines.push('', `### ${scenario.title}`, '', ...scenario.markdown);
+    if (scenario.client_side_limits.length > 0) {
+      lines.push('', 'Client side short of CPU in these windows (the figures there understate the server):', '');
+      lines.push(...scenario.client_side_limits.map((limit) => `- ${limit}`));
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,84 @@
+/**
+ * @module `npm run bench` (full, a few minutes) and `npm run bench -- --quick` (under a minute): starts the fake
+ * provider, runs the scenarios (each against a fresh engine process), and writes bench/results/latest.json and
+ * latest.md. Options: `--quick`, `--only=1,3` (scenario numbers), `--cpu-prof` (a V8 profile of the engine per
+ * scenario in bench/results/profiles/). Benchmarks are not tests: nothing here asserts a timing.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { repositoryRoot, resultsFolder, type BenchContext } from './harness.js';
+import { ProcessMonitor } from './process-monitor.js';
+import { choosePinning, pinSelf, startProcess } from './processes.js';
+import { renderMarkdown } from './report.js';
+import type { ScenarioResult } from './scenario.js';
+import { addedLatency } from './scenarios/added-latency.js';
+import { capacity } from './scenarios/capacity.js';
+import { openStreams } from './scenarios/open-streams.js';
+import { persistence } from './scenarios/persistence.js';
+import { correctness } from './scenarios/correctness.js';
+
+const scenarios = [addedLatency, capacity, openStreams, persistence, correctness];
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length).split(',').map(Number);
+const cpuProfile = argv.includes('--cpu-prof');
+
+const startedAt = Date.now();
+const pinning = choosePinning();
+if (pinning.clientCpu !== undefined) pinSelf(pinning.clientCpu);
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+log(`branchflow benchmark (${quick ? 'quick' : 'full'}); ${pinning.description}`);
+
+const fake = await startProcess({
+  name: 'fake provider',
+  nodeArgs: ['--import', 'tsx', 'bench/fake-provider.ts'],
+  cpu: pinning.clientCpu,
+  cwd: repositoryRoot,
+  readyFrom: 'ipc',
+});
+const context: BenchContext = { quick, cpuProfile, pinning, fake, client: new ProcessMonitor(), log };
+const results: ScenarioResult[] = [];
+const failed: Array<{ scenario: number; error: string }> = [];
+try {
+  for (const [index, scenario] of scenarios.entries()) {
+    if (only && !only.includes(index + 1)) continue;
+    const scenarioStarted = Date.now();
+    log(`scenario ${index + 1}: ${scenario.name}`);
+    try {
+      results.push(await scenario(context));
+    } catch (error) {
+      // One broken scenario must not lose the others' results; the failure is reported where its table would be.
+      log(`scenario ${index + 1} failed: ${(error as Error).stack}`);
+      failed.push({ scenario: index + 1, error: (error as Error).message });
+    }
+    log(`  (${Math.round((Date.now() - scenarioStarted) / 1000)} s)`);
+  }
+} finally {
+  await fake.stop();
+}
+
+const cpuList = cpus();
+const report = {
+  date: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  duration_s: Math.round((Date.now() - startedAt) / 1000),
+  machine: {
+    cpu: cpuList[0]?.model ?? 'unknown',
+    cores: cpuList.length,
+    memory_gib: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    pinning: pinning.description,
+  },
+  goals: results.flatMap((result) => result.goals),
+  failed_scenarios: failed,
+  scenarios: results,
+};
+mkdirSync(resultsFolder, { recursive: true });
+const name = only ? `latest-only-${only.join('-')}` : 'latest';
+writeFileSync(`${resultsFolder}${name}.json`, JSON.stringify(report, null, 2) + '\n');
+const markdown = renderMarkdown(report);
+writeFileSync(`${resultsFolder}${name}.md`, markdown);
+process.stdout.write(markdown);
+log(`wrote bench/results/${name}.json and ${name}.md in ${report.duration_s} s`);

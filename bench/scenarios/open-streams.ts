@@ -1,0 +1,188 @@
+/**
+ * @module Scenario 3, many open streams: 100 / 1,000 / 2,000 concurrent paced streams (64 chunks, 20–50 ms apart,
+ * started evenly over one second), straight from the fake provider and through the engine. Per chunk the client
+ * takes the gap it observed minus the gap the fake intended (the tag in the chunk), so "added gap" is the delay
+ * the path put on that chunk. Also: lost or reordered frames (goal none), the engine's resident memory per open
+ * stream (its peak during the level minus its value before, over the streams; goal ≤ 30 KB) and its event-loop
+ * delay p99.
+ */
+import { createBenchRoot, shortChat } from '../bench-root.js';
+import { measure, startEngine, type BenchContext } from '../harness.js';
+import type { ReplyProfile } from '../reply-profile.js';
+import { checkAtMost, collectLimits, type GoalCheck, type ScenarioResult } from '../scenario.js';
+import { overTrials, quantile, round, type OverTrials } from '../stats.js';
+import { streamOnce, type Origins, type StreamRecord, type TargetKind } from '../targets.js';
+
+const profile: ReplyProfile = { firstTokenMs: 0, gapMinMs: 20, gapMaxMs: 50, chunkCount: 64, chunkSize: 8, tailMs: 0 };
+const rampMs = 1000;
+
+interface LevelTrial {
+  added_gap_p50_ms: number;
+  added_gap_p99_ms: number;
+  streams_with_problems: number;
+  failed_streams: number;
+  first_problem?: string;
+  memory_per_stream_kb: number;
+  event_loop_p99_ms: number;
+  cpu_share: number;
+  client_side_limited: boolean;
+}
+
+interface LevelRow {
+  streams: number;
+  target: TargetKind;
+  added_gap_p50_ms: OverTrials;
+  added_gap_p99_ms: OverTrials;
+  streams_with_problems: number;
+  failed_streams: number;
+  first_problem?: string;
+  /** The server's (engine's) resident memory per open stream; for `direct`, the fake provider's. */
+  memory_per_stream_kb: OverTrials;
+  event_loop_p99_ms: OverTrials;
+  cpu_share: OverTrials;
+  client_side_limited_trials: number;
+}
+
+export async function openStreams(context: BenchContext): Promise<ScenarioResult> {
+  const settings = context.quick ? { trials: 1, levels: [100, 500] } : { trials: 3, levels: [100, 1000, 2000] };
+  const largest = Math.max(...settings.levels);
+  const root = createBenchRoot(context.fake.url);
+  root.writeConfig(profile, 'openai');
+  // One conversation per stream, as with that many users: no file is shared, none grows much.
+  const conversations = Array.from({ length: largest }, (_, index) => root.writeConversation(`open-${index}`, shortChat.doc));
+  const engine = await startEngine(context, root, 'open-streams');
+  const origins: Origins = { fake: context.fake.url, engine: engine.url };
+  const limits: string[] = [];
+  const trials = new Map<string, LevelTrial[]>();
+  try {
+    await openAll('engine', origins, 50, conversations, []);
+    for (let trial = 0; trial < settings.trials; trial++) {
+      for (const streams of settings.levels) {
+        for (const target of trial % 2 === 0 ? (['direct', 'engine'] as const) : (['engine', 'direct'] as const)) {
+          const gaps: number[] = [];
+          const { value, before, stats, verdict } = await measure(context, target === 'engine' ? engine : undefined, () =>
+            openAll(target, origins, streams, conversations, gaps),
+          );
+          collectLimits(`${target}, ${streams} streams, trial ${trial + 1}`, verdict, limits);
+          // For the engine its own memory; for direct the fake provider's, as a reference for a minimal server.
+          const server = target === 'engine' ? stats.server! : stats.fake;
+          const serverBefore = target === 'engine' ? before.server! : before.fake;
+          const problems = value.records.filter((record) => record.problems.length > 0);
+          const firstProblem = problems[0]?.problems[0] ?? value.errors[0];
+          const levelTrial: LevelTrial = {
+            added_gap_p50_ms: round(quantile(gaps, 0.5)),
+            added_gap_p99_ms: round(quantile(gaps, 0.99)),
+            streams_with_problems: problems.length,
+            failed_streams: value.errors.length,
+            ...(firstProblem === undefined ? {} : { first_problem: firstProblem }),
+            memory_per_stream_kb: round((server.rss_peak_bytes - serverBefore.rss_bytes) / streams / 1024, 1),
+            event_loop_p99_ms: server.event_loop_p99_ms,
+            cpu_share: server.cpu_share,
+            client_side_limited: verdict.client_side_limited,
+          };
+          const key = `${streams}:${target}`;
+          trials.set(key, [...(trials.get(key) ?? []), levelTrial]);
+          context.log(
+            `  ${target} ${streams} streams: added gap p50 ${levelTrial.added_gap_p50_ms} ms, p99 ${levelTrial.added_gap_p99_ms} ms, ` +
+              `${levelTrial.streams_with_problems + levelTrial.failed_streams} bad streams, ${levelTrial.memory_per_stream_kb} KB/stream`,
+          );
+        }
+      }
+    }
+  } finally {
+    await engine.stop();
+    root.cleanup();
+  }
+  const rows: LevelRow[] = settings.levels.flatMap((streams) =>
+    (['direct', 'engine'] as const).map((target) => {
+      const runs = trials.get(`${streams}:${target}`) ?? [];
+      const firstProblem = runs.find((run) => run.first_problem !== undefined)?.first_problem;
+      return {
+        streams,
+        target,
+        added_gap_p50_ms: overTrials(runs.map((run) => run.added_gap_p50_ms)),
+        added_gap_p99_ms: overTrials(runs.map((run) => run.added_gap_p99_ms)),
+        streams_with_problems: runs.reduce((sum, run) => sum + run.streams_with_problems, 0),
+        failed_streams: runs.reduce((sum, run) => sum + run.failed_streams, 0),
+        ...(firstProblem === undefined ? {} : { first_problem: firstProblem }),
+        memory_per_stream_kb: overTrials(runs.map((run) => run.memory_per_stream_kb)),
+        event_loop_p99_ms: overTrials(runs.map((run) => run.event_loop_p99_ms)),
+        cpu_share: overTrials(runs.map((run) => run.cpu_share)),
+        client_side_limited_trials: runs.filter((run) => run.client_side_limited).length,
+      };
+    }),
+  );
+  const engineRows = rows.filter((row) => row.target === 'engine');
+  const directOf = (streams: number): LevelRow => rows.find((row) => row.target === 'direct' && row.streams === streams)!;
+  const goals: GoalCheck[] = engineRows.flatMap((row) => {
+    const bad = row.streams_with_problems + row.failed_streams;
+    return [
+      {
+        scenario: '3 open streams',
+        goal: `${row.streams} streams: no lost or reordered frames`,
+        measured: bad === 0 ? 'none' : `${bad} streams (${row.first_problem ?? ''})`,
+        met: bad === 0,
+        ...(bad === 0 ? {} : { missed_by: `${bad} bad streams` }),
+      },
+      checkAtMost('3 open streams', `${row.streams} streams: resident memory ≤ 30 KB per stream`, row.memory_per_stream_kb.median, 30, 'KB'),
+    ];
+  });
+  const mark = (row: LevelRow): string => (row.client_side_limited_trials > 0 ? ' ‡' : '');
+  return {
+    id: 'open_streams',
+    title: '3. Many open streams (paced: 64 chunks, 20–50 ms apart)',
+    settings: { ...settings, profile, ramp_ms: rampMs },
+    rows,
+    goals,
+    client_side_limits: limits,
+    markdown: [
+      `${settings.trials} trial(s) per level; streams start evenly over ${rampMs} ms. Added gap = observed gap − intended gap, per chunk, pooled over the streams of a trial ` +
+        '(median over trials). Memory: the server\'s peak resident memory during the level minus its value before, per stream (for direct: the fake provider\'s). ' +
+        '‡ = the fake provider or load generator was short of CPU in a trial.',
+      '',
+      '| streams | path | added gap p50 | added gap p99 | engine − direct p99 | bad streams | memory/stream | event loop p99 | server CPU |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rows.map((row) => {
+        const versus = row.target === 'engine' ? `${round(row.added_gap_p99_ms.median - directOf(row.streams).added_gap_p99_ms.median)} ms` : '-';
+        return (
+          `| ${row.streams} | ${row.target}${mark(row)} | ${row.added_gap_p50_ms.median} ms | ${row.added_gap_p99_ms.median} ms | ${versus} | ` +
+          `${row.streams_with_problems + row.failed_streams} | ${row.memory_per_stream_kb.median} KB | ${row.event_loop_p99_ms.median} ms | ${Math.round(row.cpu_share.median * 100)}% |`
+        );
+      }),
+    ],
+  };
+}
+
+/** Opens `count` streams evenly over the ramp and waits for all of them. */
+async function openAll(
+  target: TargetKind,
+  origins: Origins,
+  count: number,
+  conversations: string[],
+  gaps: number[],
+): Promise<{ records: StreamRecord[]; errors: string[] }> {
+  const records: StreamRecord[] = [];
+  const errors: string[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const due = started + (index * rampMs) / count;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      try {
+        records.push(
+          await streamOnce(target, origins, {
+            profile,
+            dialect: 'openai',
+            messages: shortChat.messages,
+            conversation: { file: conversations[index]!, parentId: shortChat.parentId },
+            addedGaps: gaps,
+          }),
+        );
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }),
+  );
+  return { records, errors };
+}

@@ -1,0 +1,179 @@
+/**
+ * @module The three things a scenario can send the same work to: the fake provider `direct`, the bare `relay`,
+ * and the `engine` (`complete_stream` / `complete` over real HTTP). One client reads them all; only the reading
+ * of a frame differs (OpenAI chunk, Gemini response, branchflow event). Each stream is checked as it is read:
+ * every chunk tagged, in order, none missing, and the engine's SSE ids consecutive.
+ */
+import { configFileFor } from './bench-root.js';
+import { parseChunkTag, profileSegment, type ReplyProfile } from './reply-profile.js';
+import { postJson, readStream } from './sse-reader.js';
+
+export type TargetKind = 'direct' | 'relay' | 'engine';
+export type Dialect = 'openai' | 'gemini';
+
+export interface Message {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface StreamSpec {
+  profile: ReplyProfile;
+  dialect: Dialect;
+  /** What the engine would send for `conversation`: the direct request sends exactly these. */
+  messages: Message[];
+  /** Engine only: where the reply is saved. */
+  conversation: { file: string; parentId: string };
+  /** Receives, for each paced chunk after the first, observed gap minus the gap the fake intended (ms). */
+  addedGaps?: number[];
+  keepText?: boolean;
+  /** Called once, when the last chunk arrives (the persistence scenario starts watching the engine there). */
+  onLastChunk?: () => void;
+}
+
+export interface StreamRecord {
+  startedAt: number;
+  headersAt: number;
+  firstChunkAt?: number;
+  lastChunkAt?: number;
+  /** The provider's stream ended: OpenAI's finish chunk, Gemini's finishReason, the engine's `finish` event. */
+  finishAt?: number;
+  /** Engine only: the `saved` event (the reply is durable). */
+  savedAt?: number;
+  endedAt: number;
+  chunks: number;
+  /** Lost, reordered or untagged chunks, broken SSE ids, error events, a missing end: empty when all is well. */
+  problems: string[];
+  nodeId?: string;
+  text?: string;
+  /** Engine only: the type of the last event, which must be `end`. */
+  lastEventType?: string;
+}
+
+export interface Origins {
+  fake: string;
+  relay?: string;
+  engine?: string;
+}
+
+export function streamOnce(kind: TargetKind, origins: Origins, spec: StreamSpec): Promise<StreamRecord> {
+  const record: StreamRecord = { startedAt: 0, headersAt: 0, endedAt: 0, chunks: 0, problems: [] };
+  if (spec.keepText) record.text = '';
+  const chunk = chunkChecker(record, spec);
+  let onFrame: (data: string, id: string | undefined, at: number) => void;
+  let url: string;
+  let body: unknown;
+  if (kind === 'engine') {
+    url = `${origins.engine}/api/workflow/chat_completion/complete_stream`;
+    body = engineInput(spec);
+    onFrame = engineFrames(record, chunk);
+  } else {
+    const origin = kind === 'relay' ? origins.relay! : origins.fake;
+    ({ url, body } = providerRequest(origin, spec, true));
+    onFrame = spec.dialect === 'openai' ? openAiFrames(record, chunk) : geminiFrames(record, chunk);
+  }
+  return readStream({ url, body, onFrame })
+    .then((timing) => {
+      Object.assign(record, timing);
+      if (record.chunks !== spec.profile.chunkCount) record.problems.push(`${record.chunks} of ${spec.profile.chunkCount} chunks arrived`);
+      if (record.finishAt === undefined) record.problems.push('no finish');
+      if (kind === 'engine' && record.savedAt === undefined) record.problems.push('no saved event');
+      if (kind === 'engine' && record.lastEventType !== 'end') record.problems.push(`last event ${record.lastEventType}, not end`);
+      return record;
+    });
+}
+
+/** A non-streaming answer: the provider's JSON, or the engine's `complete` (which answers once the node is saved). */
+export async function completeOnce(kind: TargetKind, origins: Origins, spec: StreamSpec): Promise<{ startedAt: number; endedAt: number }> {
+  if (kind === 'engine') {
+    const reply = await postJson(`${origins.engine}/api/workflow/chat_completion/complete`, engineInput(spec));
+    if ((reply.value as { success?: boolean }).success !== true) throw new Error(`complete did not succeed: ${JSON.stringify(reply.value).slice(0, 200)}`);
+    return reply;
+  }
+  const { url, body } = providerRequest(kind === 'relay' ? origins.relay! : origins.fake, spec, false);
+  return postJson(url, body);
+}
+
+function engineInput(spec: StreamSpec): Record<string, unknown> {
+  return {
+    conversation_file: spec.conversation.file,
+    parent_node_id: spec.conversation.parentId,
+    llm_config_file: configFileFor(spec.profile, spec.dialect),
+    // The doc is the whole conversation; a client streaming tokens does not want it.
+    include_doc: false,
+  };
+}
+
+/** The request the engine's SDKs send for these messages, to the same profile URL. */
+function providerRequest(origin: string, spec: StreamSpec, stream: boolean): { url: string; body: unknown } {
+  const base = `${origin}/${profileSegment(spec.profile)}`;
+  if (spec.dialect === 'openai') {
+    return {
+      url: `${base}/v1/chat/completions`,
+      body: { model: 'bench-model', messages: spec.messages, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) },
+    };
+  }
+  const system = spec.messages.filter((message) => message.role === 'system').map((message) => ({ text: message.content }));
+  const contents = spec.messages
+    .filter((message) => message.role !== 'system')
+    .map((message) => ({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] }));
+  return {
+    url: `${base}/v1beta/models/bench-model:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+    body: { contents, ...(system.length > 0 ? { systemInstruction: { parts: system } } : {}), generationConfig: {} },
+  };
+}
+
+type ChunkSink = (text: string, at: number) => void;
+
+function chunkChecker(record: StreamRecord, spec: StreamSpec): ChunkSink {
+  let previousAt = 0;
+  return (text, at) => {
+    const tag = parseChunkTag(text);
+    if (tag === undefined) record.problems.push(`untagged chunk ${JSON.stringify(text.slice(0, 20))}`);
+    else if (tag.seq !== record.chunks) record.problems.push(`chunk ${tag.seq} arrived as number ${record.chunks}`);
+    else if (tag.seq > 0 && spec.addedGaps) spec.addedGaps.push(at - previousAt - tag.gapMs);
+    record.chunks++;
+    record.firstChunkAt ??= at;
+    record.lastChunkAt = at;
+    previousAt = at;
+    if (record.text !== undefined) record.text += text;
+    if (record.chunks === spec.profile.chunkCount) spec.onLastChunk?.();
+  };
+}
+
+function openAiFrames(record: StreamRecord, chunk: ChunkSink) {
+  return (data: string, _id: string | undefined, at: number): void => {
+    if (data === '[DONE]') return;
+    const parsed = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }> };
+    const choice = parsed.choices?.[0];
+    const text = choice?.delta?.content;
+    if (typeof text === 'string' && text !== '') chunk(text, at);
+    if (choice?.finish_reason) record.finishAt = at;
+  };
+}
+
+function geminiFrames(record: StreamRecord, chunk: ChunkSink) {
+  return (data: string, _id: string | undefined, at: number): void => {
+    const parsed = JSON.parse(data) as { candidates?: Array<{ content?: { parts?: Array<{ text?: string }> }; finishReason?: string }> };
+    const candidate = parsed.candidates?.[0];
+    const text = (candidate?.content?.parts ?? []).map((part) => part.text ?? '').join('');
+    if (text !== '') chunk(text, at);
+    if (candidate?.finishReason) record.finishAt = at;
+  };
+}
+
+function engineFrames(record: StreamRecord, chunk: ChunkSink) {
+  let previousSeq = 0;
+  return (data: string, id: string | undefined, at: number): void => {
+    const event = JSON.parse(data) as { type: string; content?: string; node_id?: string; code?: string; message?: string };
+    const seq = Number(id?.slice(id.lastIndexOf(':') + 1));
+    if (id !== undefined && seq !== previousSeq + 1) record.problems.push(`SSE id ${id} after seq ${previousSeq}`);
+    if (id !== undefined) previousSeq = seq;
+    record.lastEventType = event.type;
+    if (event.type === 'chunk') chunk(event.content ?? '', at);
+    else if (event.type === 'finish') record.finishAt = at;
+    else if (event.type === 'saved') {
+      record.savedAt = at;
+      if (event.node_id !== undefined) record.nodeId = event.node_id;
+    } else if (event.type === 'error') record.problems.push(`error event ${event.code}: ${event.message}`);
+  };
+}
