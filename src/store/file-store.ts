@@ -36,7 +36,10 @@ export interface FileStoreOptions {
   /** The project root; every file parameter is relative to it. */
   root: string;
   logger: Logger;
-  /** Start the file watcher now (a server). Otherwise it starts with the first `watch()` subscriber. */
+  /**
+   * A server: start the file watcher now (otherwise it starts with the first `watch()` subscriber), and the
+   * writer thread too (it takes about half a second to start; a CLI only starts it when a big file needs it).
+   */
   watch?: boolean;
   /** Files at least this big are parsed and written on the writer thread. Default 256 KiB; `Infinity`: never. */
   workerThreshold?: number;
@@ -88,7 +91,10 @@ class ConversationFiles implements FileStore, BatchHost {
     this.#cache = new TreeCache(options.cacheBytes ?? 512 * 1024 * 1024);
     this.#batches = new WriteBatches(this);
     this.#hub = new WatchHub(options.logger);
-    if (options.watch) void this.watcherReady().catch((error) => this.#logger.error('file watcher did not start', { error }));
+    if (options.watch) {
+      void this.watcherReady().catch((error) => this.#logger.error('file watcher did not start', { error }));
+      if (Number.isFinite(this.#threshold)) void this.#writer.request({ kind: 'forget', file: '' }).catch(() => undefined);
+    }
   }
 
   async resolve(file: string): Promise<string> {
@@ -96,8 +102,7 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   async read(file: string): Promise<ConversationDoc> {
-    const sandboxed = await this.#sandbox(file);
-    return this.#batches.activeDoc(sandboxed.relative) ?? treeOf(sandboxed, await this.#load(sandboxed));
+    return this.#committedTree(await this.#sandbox(file));
   }
 
   update<Result>(file: string, change: (doc: ConversationDoc) => Result | Promise<Result>): Promise<{ doc: ConversationDoc; result: Result }> {
@@ -279,6 +284,25 @@ class ConversationFiles implements FileStore, BatchHost {
 
   // Internals.
 
+  /**
+   * The tree as it is on disk. While a batch has changes applied but not yet written, wait for the commit and
+   * take the tree at that instant (no later batch can apply before this continuation runs: it needs I/O first).
+   */
+  async #committedTree(file: SandboxedPath): Promise<ConversationDoc> {
+    const cachedNow = (): ConversationDoc | undefined => this.#cache.get(file.relative)?.doc;
+    if (this.#batches.insidePlanFor(file.relative)) {
+      const own = cachedNow();
+      if (own) return own;
+    }
+    for (;;) {
+      const entry = await this.#load(file);
+      if (!this.#batches.isDirty(file.relative)) return this.#batches.publish(treeOf(file, entry));
+      await this.#batches.whenClean(file.relative);
+      const committed = cachedNow();
+      if (committed && !this.#batches.isDirty(file.relative)) return this.#batches.publish(committed);
+    }
+  }
+
   #sandbox(file: string): Promise<SandboxedPath> {
     return resolveInside(this.#root, file, conversationsFolder, { extension: '.json', what: 'conversation' });
   }
@@ -328,7 +352,7 @@ class ConversationFiles implements FileStore, BatchHost {
   async #summary(file: string, folderName: string): Promise<ConversationSummary | undefined> {
     try {
       const sandboxed = await this.#sandbox(file);
-      const doc = treeOf(sandboxed, await this.#load(sandboxed));
+      const doc = await this.#committedTree(sandboxed);
       const summary: ConversationSummary = {
         file: sandboxed.relative,
         name: typeof doc.name === 'string' && doc.name !== '' ? doc.name : folderName,

@@ -4,7 +4,8 @@
  * small and correct when a top-level map (`children`, `last_active_child`) does not exist yet.
  */
 import type { ConversationDoc, ConversationNode, DocChange } from './conversation-store.js';
-import { forgetIndex, noteNodeChange } from './tree-index.js';
+import { forgetIndex, moveIndex, noteNodeChange } from './tree-index.js';
+import { moveNormalisedPath } from './tree-views.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -23,20 +24,41 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
  */
 export function applyChanges(doc: ConversationDoc, changes: readonly DocChange[]): void {
   const record = doc as Record<string, unknown>;
+  const shared = sharedContainers.get(doc);
   for (const change of changes) {
     const [key, entry] = change.path;
     if (entry === undefined) {
       if (key === 'nodes') forgetIndex(doc);
+      shared?.delete(key);
       if (change.delete) delete record[key];
       else setOwn(record, key, change.value);
       continue;
     }
-    const container = record[key];
-    if (!isPlainObject(container)) throw new Error(`cannot change /${key}/${entry}: /${key} is not an object`);
+    const found = record[key];
+    if (!isPlainObject(found)) throw new Error(`cannot change /${key}/${entry}: /${key} is not an object`);
+    // Still shared with the tree this one was forked from (a reader holds it): copy before the first change.
+    const container = shared?.delete(key) ? { ...found } : found;
+    if (container !== found) setOwn(record, key, container);
     if (key === 'nodes') noteNodeChange(doc, entry, change.delete ? undefined : (change.value as ConversationNode));
     if (change.delete) delete container[entry];
     else setOwn(container, entry, change.value);
   }
+}
+
+/** Top-level objects a fork still shares with its original, per fork. */
+const sharedContainers = new WeakMap<ConversationDoc, Set<string>>();
+
+/**
+ * A tree that can be changed without touching `doc`: its own top level, sharing every top-level object until
+ * `applyChanges` first writes into it (then that one object is copied). The children index moves to the fork.
+ */
+export function forkDoc(doc: ConversationDoc): ConversationDoc {
+  const fork = { ...doc };
+  const shared = new Set(Object.keys(doc).filter((key) => isPlainObject((doc as Record<string, unknown>)[key])));
+  sharedContainers.set(fork, shared);
+  moveIndex(doc, fork);
+  moveNormalisedPath(doc, fork);
+  return fork;
 }
 
 /** A new tree with the changes applied; the input is left as it was (top-level objects that change are copied). */

@@ -118,6 +118,14 @@ export function noteNodeChange(doc: ConversationDoc, id: string, next: Conversat
   }
 }
 
+/** A fork takes over the index (it is updated in place from now on); the original rebuilds its own if asked. */
+export function moveIndex(from: ConversationDoc, to: ConversationDoc): void {
+  const index = indexes.get(from);
+  indexes.delete(from);
+  if (index) indexes.set(to, index);
+  structureVersions.set(to, structureVersion(from));
+}
+
 /** The `nodes` object itself was replaced: the next lookup rebuilds. */
 export function forgetIndex(doc: ConversationDoc): void {
   indexes.delete(doc);

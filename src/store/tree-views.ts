@@ -22,6 +22,12 @@ export type Latest = Position | { depth: 0; node_id: null; j: null; n: null };
 
 const normalisedPaths = new WeakMap<ConversationDoc, { raw: readonly string[]; length: number; version: number; path: readonly string[] }>();
 
+/** A fork keeps the remembered path: its `active_path` array is the same until a change replaces it. */
+export function moveNormalisedPath(from: ConversationDoc, to: ConversationDoc): void {
+  const known = normalisedPaths.get(from);
+  if (known) normalisedPaths.set(to, known);
+}
+
 /**
  * The active path as it can be used: the first element must be a root (else the first root, as SmartTavern
  * does), each next element a child of the previous; the walk stops at the first break. Remembered per tree

@@ -3,14 +3,21 @@
  * write was on disk goes out as one batch: take the cross-process lock, read the file fresh (a cache hit when
  * unchanged), run each plan against the tree as the previous ones left it, validate and apply it, then write
  * once and release. A plan that fails is rejected alone; the others still land.
+ *
+ * Readers get snapshots. A tree handed out is marked published; a batch about to change a published tree forks
+ * it first (top level copied, each top-level object copied on first write), so a reader's tree never changes
+ * under it. An unpublished tree is changed in place (no copy at all); from its first change until the write is
+ * on disk the file is "dirty", and a reader arriving then waits for the commit instead of seeing changes that
+ * are not durable yet.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ConversationDoc, DocChange, Mutation } from './conversation-store.js';
 import { CallError } from '../registry/call-error.js';
 import type { WrittenFile } from './atomic-write.js';
 import { freezeChanges } from './freeze.js';
 import type { SandboxedPath } from './safe-path.js';
 import type { CachedTree } from './tree-cache.js';
-import { applyChanges } from './tree-changes.js';
+import { applyChanges, forkDoc } from './tree-changes.js';
 import { validateChanges } from './tree-validate.js';
 
 export type Plan = (doc: ConversationDoc) => Mutation<unknown> | Promise<Mutation<unknown>>;
@@ -35,14 +42,22 @@ interface Item {
 interface Queue {
   items: Item[];
   running: Promise<void>;
-  /** The tree of the batch under way: the freshest there is, for readers. */
-  doc?: ConversationDoc | undefined;
 }
+
+interface Dirty {
+  clean: Promise<void>;
+  resolve(): void;
+}
+
+/** Which file's plan is running: a plan that reads its own file must not wait for its own batch. */
+const planScope = new AsyncLocalStorage<string>();
 
 const attempts = 3;
 
 export class WriteBatches {
   readonly #queues = new Map<string, Queue>();
+  readonly #dirty = new Map<string, Dirty>();
+  readonly #published = new WeakSet<ConversationDoc>();
   readonly #host: BatchHost;
 
   constructor(host: BatchHost) {
@@ -63,9 +78,25 @@ export class WriteBatches {
     });
   }
 
-  /** The tree a batch is working on right now, if any. */
-  activeDoc(relative: string): ConversationDoc | undefined {
-    return this.#queues.get(relative)?.doc;
+  /** Marks a tree as handed out: the next change forks it instead of changing it in place. */
+  publish(doc: ConversationDoc): ConversationDoc {
+    this.#published.add(doc);
+    return doc;
+  }
+
+  /** The cached tree holds changes not yet on disk. */
+  isDirty(relative: string): boolean {
+    return this.#dirty.has(relative);
+  }
+
+  /** Resolves the moment the file's pending changes are committed (or dropped): before any later batch applies. */
+  whenClean(relative: string): Promise<void> {
+    return this.#dirty.get(relative)?.clean ?? Promise.resolve();
+  }
+
+  /** True while running a plan for this file (a read from there sees the plan's own tree). */
+  insidePlanFor(relative: string): boolean {
+    return planScope.getStore() === relative;
   }
 
   isWriting(relative: string): boolean {
@@ -79,13 +110,13 @@ export class WriteBatches {
 
   async #drain(file: SandboxedPath, queue: Queue): Promise<void> {
     try {
-      while (queue.items.length > 0) await this.#runBatch(file, queue, queue.items.splice(0));
+      while (queue.items.length > 0) await this.#runBatch(file, queue.items.splice(0));
     } finally {
       this.#queues.delete(file.relative);
     }
   }
 
-  async #runBatch(file: SandboxedPath, queue: Queue, batch: Item[]): Promise<void> {
+  async #runBatch(file: SandboxedPath, batch: Item[]): Promise<void> {
     let release: () => Promise<void>;
     try {
       release = await this.#host.lock(file);
@@ -101,16 +132,36 @@ export class WriteBatches {
           for (const item of pending) item.reject(error);
           return;
         }
-        pending = await this.#attempt(file, queue, pending);
+        pending = await this.#attempt(file, pending);
       }
     } finally {
-      queue.doc = undefined;
       await release();
     }
   }
 
   /** One pass over the batch; returns the items to run again when the file changed on disk meanwhile. */
-  async #attempt(file: SandboxedPath, queue: Queue, batch: Item[]): Promise<Item[]> {
+  async #attempt(file: SandboxedPath, batch: Item[]): Promise<Item[]> {
+    try {
+      return await this.#attemptOnce(file, batch);
+    } finally {
+      this.#markClean(file.relative);
+    }
+  }
+
+  #markDirty(relative: string): void {
+    if (this.#dirty.has(relative)) return;
+    let resolve!: () => void;
+    const clean = new Promise<void>((done) => (resolve = done));
+    this.#dirty.set(relative, { clean, resolve });
+  }
+
+  #markClean(relative: string): void {
+    const dirty = this.#dirty.get(relative);
+    this.#dirty.delete(relative);
+    dirty?.resolve();
+  }
+
+  async #attemptOnce(file: SandboxedPath, batch: Item[]): Promise<Item[]> {
     let base: CachedTree & { doc: ConversationDoc };
     try {
       base = await this.#host.loadFresh(file);
@@ -118,15 +169,14 @@ export class WriteBatches {
       for (const item of batch) item.reject(error);
       return [];
     }
-    const doc = base.doc;
-    queue.doc = doc;
+    let doc = base.doc;
     const applied: { item: Item; result: unknown }[] = [];
     const changes: DocChange[] = [];
     for (const item of batch) {
       // Let timers and I/O run between plans: a batch of fifty must not hold the event loop for all fifty.
       if (applied.length > 0) await new Promise((resolve) => setImmediate(resolve));
       try {
-        const mutation = await item.plan(doc);
+        const mutation = await planScope.run(file.relative, () => item.plan(doc));
         if (mutation.changes.length > 0) {
           const problem = validateChanges(doc, mutation.changes);
           if (problem) {
@@ -135,6 +185,9 @@ export class WriteBatches {
             });
           }
           freezeChanges(mutation.changes);
+          // Decided right before the change, synchronously: a reader that took this tree a moment ago keeps it.
+          if (this.#published.has(doc)) doc = forkDoc(doc);
+          else if (doc === base.doc) this.#markDirty(file.relative);
           applyChanges(doc, mutation.changes);
           changes.push(...mutation.changes);
         }
@@ -158,7 +211,9 @@ export class WriteBatches {
         return applied.map(({ item }) => item);
       }
       this.#host.committed(file, doc, written);
+      this.#markClean(file.relative);
     }
+    this.publish(doc);
     for (const { item, result } of applied) item.resolve({ doc, result });
     return [];
   }

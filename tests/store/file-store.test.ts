@@ -128,6 +128,37 @@ for (const [label, workerThreshold] of [
     assert.is(temp.readJson<ConversationDoc>(file).nodes['a1']!.content, 'Edited by hand');
   });
 
+  test('a read never shows changes that are not on disk, and its tree never changes afterwards', async () => {
+    let writing = true;
+    const mismatches: string[] = [];
+    const reader = (async () => {
+      while (writing) {
+        const doc = await store.read(file);
+        const seen = Object.keys(doc.nodes).join();
+        // Every node read is on disk already (the file may be a write ahead: the read is a snapshot).
+        const onDisk = new Set(Object.keys(temp.readJson<ConversationDoc>(file).nodes));
+        const ahead = Object.keys(doc.nodes).filter((id) => !onDisk.has(id));
+        if (ahead.length > 0) mismatches.push(`read ${ahead.join()} before it was on disk`);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (Object.keys(doc.nodes).join() !== seen) mismatches.push('a tree already read changed afterwards');
+      }
+    })();
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(Array.from({ length: 5 }, (_, index) => store.commit(file, appendPlan(`r${round}_${index}`, 'a4'))));
+    }
+    writing = false;
+    await reader;
+    assert.equal(mismatches, []);
+  });
+
+  test('a plan may read its own file without waiting for its own batch', async () => {
+    const { result } = await store.update(file, async (doc) => {
+      doc.nodes['a1']!.content = 'x';
+      return (await store.read(file)).nodes['a1']!.content;
+    });
+    assert.is(result, 'Hello.', 'the tree as it was when the batch began: its changes are not applied until the plan returns');
+  });
+
   test('nodes of a read tree are frozen: a careless reader cannot change the cache', async () => {
     const doc = await store.read(file);
     assert.throws(() => {
