@@ -34,27 +34,31 @@ function journalPath(root: string, header: Pick<JournalHeader, 'conversation_fil
 }
 
 export class GenerationJournal {
-  readonly #handle: FileHandle;
   readonly path: string;
+  readonly #header: JournalHeader;
+  /** Opened by the first checkpoint: a reply that ends within one interval never touches the disk here. */
+  #handle: FileHandle | undefined;
   #pending = '';
   #flushing: Promise<void> = Promise.resolve();
   readonly #timer: NodeJS.Timeout;
+  readonly #onError: (error: unknown) => void;
 
-  private constructor(handle: FileHandle, path: string, intervalMs: number) {
-    this.#handle = handle;
+  private constructor(path: string, header: JournalHeader, intervalMs: number, onError: (error: unknown) => void) {
     this.path = path;
-    this.#timer = setInterval(() => void this.flush(), intervalMs);
+    this.#header = header;
+    this.#onError = onError;
+    this.#timer = setInterval(() => void this.flush().catch(onError), intervalMs);
     this.#timer.unref();
   }
 
-  /** `root` is the project root; `header.conversation_file` must already be resolved by the store. */
-  static async open(root: string, header: JournalHeader, intervalMs = 1000): Promise<GenerationJournal> {
-    const path = journalPath(root, header);
-    await mkdir(dirname(path), { recursive: true });
-    const handle = await open(path, 'w');
-    await handle.write(JSON.stringify(header) + '\n');
-    await handle.datasync();
-    return new GenerationJournal(handle, path, intervalMs);
+  /**
+   * `root` is the project root; `header.conversation_file` must already be resolved by the store. Nothing is
+   * written yet: the file (header, then text) is created by the first checkpoint, so creating it costs nothing
+   * on the way to the first token, and a crash before that checkpoint loses less than one interval of text,
+   * the same as a crash between two checkpoints. `onError` hears about checkpoints that fail on the interval.
+   */
+  static async open(root: string, header: JournalHeader, intervalMs = 1000, onError: (error: unknown) => void = () => undefined): Promise<GenerationJournal> {
+    return new GenerationJournal(journalPath(root, header), header, intervalMs, onError);
   }
 
   /** Buffers text; it reaches the disk at the next flush. */
@@ -62,13 +66,27 @@ export class GenerationJournal {
     this.#pending += text;
   }
 
-  /** Writes the buffered text as one line and fsyncs it. Flushes never overlap. */
+  /** Writes the buffered text as one line and fsyncs it (the file and its header first, if new). Flushes never overlap. */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(async () => {
+    // A failed flush must not stop every later one: each starts after the previous has settled, however.
+    this.#flushing = this.#flushing.catch(() => undefined).then(async () => {
       if (this.#pending === '') return;
-      const line = JSON.stringify({ text: this.#pending }) + '\n';
+      const text = this.#pending;
+      const line = JSON.stringify({ text }) + '\n';
       this.#pending = '';
-      await this.#handle.write(line);
+      if (this.#handle === undefined) {
+        try {
+          await mkdir(dirname(this.path), { recursive: true });
+          this.#handle = await open(this.path, 'w');
+        } catch (error) {
+          // Nothing was written: keep the text for the next try, so the journal never misses a piece.
+          this.#pending = text + this.#pending;
+          throw error;
+        }
+        await this.#handle.write(JSON.stringify(this.#header) + '\n' + line);
+      } else {
+        await this.#handle.write(line);
+      }
       await this.#handle.datasync();
     });
     return this.#flushing;
@@ -77,8 +95,9 @@ export class GenerationJournal {
   /** Stops checkpointing; `remove` deletes the file (the reply is safely in the tree). */
   async close(options: { remove: boolean }): Promise<void> {
     clearInterval(this.#timer);
-    if (!options.remove) await this.flush().catch(() => undefined);
+    if (!options.remove) await this.flush().catch(this.#onError);
     await this.#flushing.catch(() => undefined);
+    if (this.#handle === undefined) return;
     await this.#handle.close();
     if (options.remove) await rm(this.path, { force: true });
   }
@@ -140,6 +159,8 @@ export async function removeJournal(path: string): Promise<void> {
  */
 export async function writeRecoveryFile(root: string, record: { conversation_file: string; generation_id: string; [key: string]: unknown }): Promise<string> {
   const path = join(root, dirname(record.conversation_file), `recovered-${record.generation_id}.json`);
+  // The folder may be gone (the conversation was deleted while the reply streamed): the reply is still kept.
+  await mkdir(dirname(path), { recursive: true });
   await writeFileAtomic(path, JSON.stringify(record, null, 2) + '\n');
   return relative(root, path);
 }
