@@ -3,9 +3,8 @@
  * parsed and kept current in place, changed in per-file batches under a cross-process lock, written atomically
  * (big files on the writer thread), and watched for hand edits.
  */
-import { mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { lock } from 'proper-lockfile';
+import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { CallError } from '../registry/call-error.js';
 import { fileKey, writeDurably, type WrittenFile } from './atomic-write.js';
@@ -19,18 +18,21 @@ import type {
   StoreStatus,
   WatchEvent,
 } from './conversation-store.js';
+import { createInspector } from './change-inspector.js';
 import { createDraft } from './draft.js';
-import { FileWatcher, type Inspection } from './file-watcher.js';
+import { lockFile, removeOrphanedTempFiles } from './file-lock.js';
+import { FileWatcher } from './file-watcher.js';
 import { freezeTree } from './freeze.js';
-import { invalidFileError, parseTree, serialiseTree } from './parse-tree.js';
+import { serialiseTree } from './parse-tree.js';
 import { resolveInside, type SandboxedPath } from './safe-path.js';
 import { readSettingsFile, settingsProblem } from './settings-file.js';
 import { TreeCache, type CachedTree } from './tree-cache.js';
+import { TreeLoader, treeOf } from './tree-loader.js';
 import { validateDoc } from './tree-validate.js';
 import { WatchHub } from './watch-hub.js';
 import { WriteBatches, type BatchHost, type Plan } from './write-batches.js';
 import { WriterThreadClient } from './writer-thread-client.js';
-import type { ParseReply, WriteReply } from './writer-thread.js';
+import type { WriteReply } from './writer-thread.js';
 
 export interface FileStoreOptions {
   /** The project root; every file parameter is relative to it. */
@@ -72,8 +74,8 @@ class ConversationFiles implements FileStore, BatchHost {
   readonly #cache: TreeCache;
   readonly #writer = new WriterThreadClient();
   readonly #batches: WriteBatches;
+  readonly #loader: TreeLoader;
   readonly #hub: WatchHub;
-  readonly #loading = new Map<string, Promise<CachedTree>>();
   readonly #resolving = new Map<string, Promise<unknown>>();
   readonly #cleaned = new Set<string>();
   /** The version of each file the engine itself wrote last: a watcher event at that version is the engine's. */
@@ -90,6 +92,7 @@ class ConversationFiles implements FileStore, BatchHost {
     this.#settleMs = options.settleMs ?? 150;
     this.#cache = new TreeCache(options.cacheBytes ?? 512 * 1024 * 1024);
     this.#batches = new WriteBatches(this);
+    this.#loader = new TreeLoader({ cache: this.#cache, writer: this.#writer, batches: this.#batches, threshold: this.#threshold });
     this.#hub = new WatchHub(options.logger);
     if (options.watch) {
       void this.watcherReady().catch((error) => this.#logger.error('file watcher did not start', { error }));
@@ -102,7 +105,7 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   async read(file: string): Promise<ConversationDoc> {
-    return this.#committedTree(await this.#sandbox(file));
+    return this.#loader.committedTree(await this.#sandbox(file));
   }
 
   update<Result>(file: string, change: (doc: ConversationDoc) => Result | Promise<Result>): Promise<{ doc: ConversationDoc; result: Result }> {
@@ -197,7 +200,15 @@ class ConversationFiles implements FileStore, BatchHost {
       folders,
       settleMs: this.#settleMs,
       logger: this.#logger,
-      inspect: (path) => this.#inspect(path),
+      inspect: createInspector({
+        root: this.#root,
+        conversationsFolder,
+        llmConfigsFolder,
+        cache: this.#cache,
+        loader: this.#loader,
+        batches: this.#batches,
+        ownWrites: this.#ownWrites,
+      }),
       emit: (event) => this.#hub.publish(event),
     });
     return this.#watcher;
@@ -213,52 +224,18 @@ class ConversationFiles implements FileStore, BatchHost {
 
   // BatchHost: what a write batch needs from the store.
 
-  /**
-   * The cross-process lock (`<file>.lock`, a folder; proper-lockfile). Only "held by someone else" is retried,
-   * for about forty seconds: longer than `stale`, so a lock left by a killed process is taken over. Anything
-   * else (the folder is gone) fails at once.
-   */
   async lock(file: SandboxedPath): Promise<() => Promise<void>> {
-    const giveUp = Date.now() + 40_000;
-    for (let delay = 5; ; delay = Math.min(delay * 1.5, 100)) {
-      try {
-        const release = await lock(file.absolute, {
-          realpath: false,
-          stale: this.#lockStaleMs,
-          onCompromised: (error) => this.#logger.warn('a conversation lock was lost', { file: file.relative, error }),
-        });
-        await this.#removeOrphanedTempFiles(file);
-        return () => release().catch((error) => this.#logger.warn('could not release a conversation lock', { file: file.relative, error }));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw new CallError('NOT_FOUND', `no conversation at ${file.relative}`, { details: { file: file.relative } });
-        if (code !== 'ELOCKED') throw new CallError('INTERNAL', `could not lock ${file.relative}: ${(error as Error).message}`, { cause: error });
-        if (Date.now() > giveUp) {
-          throw new CallError('CONFLICT', `${file.relative} stayed locked by another process (${file.relative}.lock); try again`, { cause: error });
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
-      }
+    const release = await lockFile(file, this.#lockStaleMs, this.#logger);
+    // Once per file per store: with the lock held, temp files beside it can only be orphans of killed writers.
+    if (!this.#cleaned.has(file.relative)) {
+      this.#cleaned.add(file.relative);
+      await removeOrphanedTempFiles(file, this.#logger);
     }
-  }
-
-  /**
-   * A writer killed between creating its temp file and renaming it leaves `<file>.<number>` behind. Under the
-   * lock no other engine writer can have one in flight, so the first time this store locks a file it clears them.
-   */
-  async #removeOrphanedTempFiles(file: SandboxedPath): Promise<void> {
-    if (this.#cleaned.has(file.relative)) return;
-    this.#cleaned.add(file.relative);
-    const name = basename(file.absolute);
-    const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+$`);
-    const siblings = await readdir(dirname(file.absolute)).catch(() => [] as string[]);
-    for (const sibling of siblings.filter((entry) => pattern.test(entry))) {
-      await rm(join(dirname(file.absolute), sibling), { force: true });
-      this.#logger.info('removed a temp file left by an interrupted write', { file: `${dirname(file.relative)}/${sibling}` });
-    }
+    return release;
   }
 
   async loadFresh(file: SandboxedPath): Promise<CachedTree & { doc: ConversationDoc }> {
-    const entry = await this.#load(file);
+    const entry = await this.#loader.load(file);
     treeOf(file, entry);
     return entry as CachedTree & { doc: ConversationDoc };
   }
@@ -284,25 +261,6 @@ class ConversationFiles implements FileStore, BatchHost {
 
   // Internals.
 
-  /**
-   * The tree as it is on disk. While a batch has changes applied but not yet written, wait for the commit and
-   * take the tree at that instant (no later batch can apply before this continuation runs: it needs I/O first).
-   */
-  async #committedTree(file: SandboxedPath): Promise<ConversationDoc> {
-    const cachedNow = (): ConversationDoc | undefined => this.#cache.get(file.relative)?.doc;
-    if (this.#batches.insidePlanFor(file.relative)) {
-      const own = cachedNow();
-      if (own) return own;
-    }
-    for (;;) {
-      const entry = await this.#load(file);
-      if (!this.#batches.isDirty(file.relative)) return this.#batches.publish(treeOf(file, entry));
-      await this.#batches.whenClean(file.relative);
-      const committed = cachedNow();
-      if (committed && !this.#batches.isDirty(file.relative)) return this.#batches.publish(committed);
-    }
-  }
-
   #sandbox(file: string): Promise<SandboxedPath> {
     return resolveInside(this.#root, file, conversationsFolder, { extension: '.json', what: 'conversation' });
   }
@@ -322,37 +280,10 @@ class ConversationFiles implements FileStore, BatchHost {
     return resolved;
   }
 
-  /** The current version of the file, parsed and validated once per version (concurrent loads share one parse). */
-  #load(file: SandboxedPath): Promise<CachedTree> {
-    const loading = this.#loading.get(file.relative);
-    if (loading) return loading;
-    const promise = this.#loadNow(file).finally(() => this.#loading.delete(file.relative));
-    this.#loading.set(file.relative, promise);
-    return promise;
-  }
-
-  async #loadNow(file: SandboxedPath): Promise<CachedTree> {
-    const stats = await stat(file.absolute).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-        throw new CallError('NOT_FOUND', `no conversation at ${file.relative}`, { details: { file: file.relative } });
-      }
-      throw error;
-    });
-    if (!stats.isFile()) throw new CallError('NOT_FOUND', `${file.relative} is not a file`, { details: { file: file.relative } });
-    const current = await fileKey(file.absolute);
-    const cached = this.#cache.get(file.relative);
-    if (cached?.key === current.key) return cached;
-    const entry: CachedTree =
-      current.size >= this.#threshold ? await this.#writer.request<ParseReply>({ kind: 'parse', file: file.absolute }) : await parseHere(file.absolute);
-    if (entry.doc) freezeTree(entry.doc);
-    this.#cache.set(file.relative, entry, (other) => this.#batches.isWriting(other));
-    return entry;
-  }
-
   async #summary(file: string, folderName: string): Promise<ConversationSummary | undefined> {
     try {
       const sandboxed = await this.#sandbox(file);
-      const doc = await this.#committedTree(sandboxed);
+      const doc = await this.#loader.committedTree(sandboxed);
       const summary: ConversationSummary = {
         file: sandboxed.relative,
         name: typeof doc.name === 'string' && doc.name !== '' ? doc.name : folderName,
@@ -371,65 +302,5 @@ class ConversationFiles implements FileStore, BatchHost {
     const found = await stat(config.absolute).catch(() => undefined);
     if (!found?.isFile()) throw new CallError('NOT_FOUND', `no LLM config at ${config.relative}`, { details: { file: config.relative } });
     return config.relative;
-  }
-
-  async #inspect(absolute: string): Promise<Inspection> {
-    const file = await this.#watchedPath(absolute);
-    if (!file) return undefined;
-    const kind = this.#kindOf(file.relative);
-    if (!kind) return undefined;
-    if (this.#batches.isWriting(file.relative)) return 'retry';
-    let current: WrittenFile;
-    try {
-      current = await fileKey(absolute);
-    } catch {
-      this.#cache.delete(file.relative);
-      return { event: { type: 'removed', file: file.relative, origin: 'external' }, key: 'removed' };
-    }
-    if (this.#ownWrites.get(file.relative) === current.key) return { event: { type: 'changed', file: file.relative, origin: 'engine' }, key: current.key };
-    try {
-      if (kind === 'conversation') treeOf(file, await this.#load(file));
-      else await readSettingsFile(absolute, file.relative);
-      return { event: { type: 'changed', file: file.relative, origin: 'external' }, key: current.key };
-    } catch (error) {
-      if (!(error instanceof CallError) || error.code !== 'INVALID_FILE') throw error;
-      return { event: { type: 'invalid', file: file.relative, origin: 'external', error: { code: error.code, message: error.message } }, key: current.key };
-    }
-  }
-
-  async #watchedPath(absolute: string): Promise<SandboxedPath | undefined> {
-    for (const folder of [conversationsFolder, llmConfigsFolder]) {
-      const real = await realpath(join(this.#root, folder)).catch(() => undefined);
-      if (!real) continue;
-      const rest = relative(real, absolute);
-      if (rest !== '' && !rest.startsWith('..')) return { absolute, relative: [folder, ...rest.split(sep)].join('/') };
-    }
-    return undefined;
-  }
-
-  /** Conversations are `conversation.json` (or a file already used as one); other JSON there is settings or ignored. */
-  #kindOf(file: string): 'conversation' | 'json' | undefined {
-    if (file.startsWith(llmConfigsFolder + '/')) return 'json';
-    const name = basename(file);
-    if (name === 'settings.json' || name === 'variables.json') return 'json';
-    if (name === 'conversation.json' || this.#cache.get(file)) return 'conversation';
-    return undefined;
-  }
-}
-
-function treeOf(file: SandboxedPath, entry: CachedTree): ConversationDoc {
-  if (entry.problem) throw invalidFileError(file.relative, entry.problem);
-  return entry.doc;
-}
-
-/** Small files are parsed on the main thread; a file that changes while being read is read again. */
-async function parseHere(absolute: string): Promise<CachedTree> {
-  for (;;) {
-    const before = await fileKey(absolute);
-    const text = await readFile(absolute, 'utf8');
-    const after = await fileKey(absolute);
-    if (after.key !== before.key) continue;
-    const parsed = parseTree(text);
-    return parsed.doc ? { doc: parsed.doc, ...after } : { problem: parsed.problem, ...after };
   }
 }

@@ -124,8 +124,17 @@ export class WriteBatches {
       for (const item of batch) item.reject(error);
       return;
     }
+    // Callers hear the outcome only once the lock is released: when a call returns, nothing of it is left on disk.
+    const outcomes: (() => void)[] = [];
+    const deferred = batch.map(
+      (item): Item => ({
+        plan: item.plan,
+        resolve: (value) => outcomes.push(() => item.resolve(value)),
+        reject: (error) => outcomes.push(() => item.reject(error)),
+      }),
+    );
     try {
-      let pending = batch;
+      let pending = deferred;
       for (let attempt = 1; pending.length > 0; attempt++) {
         if (attempt > attempts) {
           const error = new CallError('CONFLICT', `${file.relative} kept changing on disk while the engine was writing it; try again`);
@@ -136,6 +145,7 @@ export class WriteBatches {
       }
     } finally {
       await release();
+      for (const settle of outcomes) settle();
     }
   }
 
