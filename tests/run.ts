@@ -4,9 +4,10 @@
  * Usage: node --import tsx tests/run.ts [folder-or-file ...] [--filter text]
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { figuresFolderVariable, summariseFigures } from './faults/fault-figures.js';
 
 const args = process.argv.slice(2);
 const filterIndex = args.indexOf('--filter');
@@ -27,6 +28,8 @@ function findTests(path: string): string[] {
 }
 
 const files = roots.flatMap(findTests).filter((file) => filter === undefined || file.includes(filter));
+// The fault suite's files leave their figures here; the summary is printed before the final line.
+const figuresFolder = mkdtempSync(join(tmpdir(), 'branchflow-fault-figures-'));
 
 interface FileResult {
   file: string;
@@ -38,7 +41,7 @@ interface FileResult {
 function runFile(file: string): Promise<FileResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', [figuresFolderVariable]: figuresFolder },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -67,6 +70,10 @@ const workers = Array.from({ length: Math.min(2, availableParallelism(), queue.l
   }
 });
 await Promise.all(workers);
+
+const faultFiles = files.filter((file) => file.split(sep).includes('faults')).length;
+for (const line of summariseFigures(figuresFolder, faultFiles)) process.stdout.write(`${line}\n`);
+rmSync(figuresFolder, { recursive: true, force: true });
 
 const passed = results.reduce((sum, result) => sum + result.passed, 0);
 const failed = results.reduce((sum, result) => sum + result.failed, 0);
