@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import writeFileAtomic from 'write-file-atomic';
 import { silentLogger } from '../src/lib/logger.js';
@@ -122,6 +122,8 @@ async function benchmark(size: (typeof sizes)[number], mode: Mode, histogram: Re
   };
 }
 
+// Other work on the machine shows up as stalls too: the load is recorded with the results.
+const loadBefore = loadavg().map(round);
 const histogram = monitorEventLoopDelay({ resolution: 1 });
 histogram.enable();
 const rows: Row[] = [];
@@ -141,12 +143,15 @@ const machine = {
   memory_gib: round(totalmem() / 1024 ** 3),
   node: process.version,
   platform: `${process.platform} ${process.arch}`,
+  load_average_before: loadBefore,
+  load_average_after: loadavg().map(round),
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/store-append.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2) + '\n');
 
 const lines = [
-  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform})`,
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform}); ` +
+    `load average (1, 5, 15 min) ${machine.load_average_before.join(', ')} before, ${machine.load_average_after.join(', ')} after`,
   '',
   '| size | nodes | mode | latency median | latency p99 | stall median | stall p99 | stall max | cold read stall |',
   '|---|---|---|---|---|---|---|---|---|',

@@ -110,6 +110,8 @@ export interface ConversationStore {
   /**
    * Like `update`, for planned changes: `plan` reads the current tree (it must not change it) and returns a change
    * set; the store validates it, applies it and writes. The tree operations in `tree.ts` produce such plans.
+   * A plan (or an `update` change) works on the tree it is given: it must not write the same file through the
+   * store, nor read it after an `await` (that read would wait for the plan's own batch).
    */
   commit<Result>(
     file: string,

@@ -105,7 +105,10 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   async read(file: string): Promise<ConversationDoc> {
-    return this.#loader.committedTree(await this.#sandbox(file));
+    const running = this.#batches.runningPlan();
+    const sandboxed = await this.#sandbox(file);
+    if (running?.relative === sandboxed.relative) return running.doc;
+    return this.#loader.committedTree(sandboxed);
   }
 
   update<Result>(file: string, change: (doc: ConversationDoc) => Result | Promise<Result>): Promise<{ doc: ConversationDoc; result: Result }> {

@@ -47,10 +47,6 @@ export class TreeLoader {
   async committedTree(file: SandboxedPath): Promise<ConversationDoc> {
     const { cache, batches } = this.#options;
     const cachedNow = (): ConversationDoc | undefined => cache.get(file.relative)?.doc;
-    if (batches.insidePlanFor(file.relative)) {
-      const own = cachedNow();
-      if (own) return own;
-    }
     for (;;) {
       const entry = await this.load(file);
       if (!batches.isDirty(file.relative)) return batches.publish(treeOf(file, entry));

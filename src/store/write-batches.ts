@@ -10,7 +10,6 @@
  * on disk the file is "dirty", and a reader arriving then waits for the commit instead of seeing changes that
  * are not durable yet.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ConversationDoc, DocChange, Mutation } from './conversation-store.js';
 import { CallError } from '../registry/call-error.js';
 import type { WrittenFile } from './atomic-write.js';
@@ -49,8 +48,11 @@ interface Dirty {
   resolve(): void;
 }
 
-/** Which file's plan is running: a plan that reads its own file must not wait for its own batch. */
-const planScope = new AsyncLocalStorage<string>();
+/** A plan being called right now: a read it makes of its own file must not wait for its own batch. */
+export interface RunningPlan {
+  relative: string;
+  doc: ConversationDoc;
+}
 
 const attempts = 3;
 
@@ -58,6 +60,7 @@ export class WriteBatches {
   readonly #queues = new Map<string, Queue>();
   readonly #dirty = new Map<string, Dirty>();
   readonly #published = new WeakSet<ConversationDoc>();
+  #runningPlan: RunningPlan | undefined;
   readonly #host: BatchHost;
 
   constructor(host: BatchHost) {
@@ -94,9 +97,13 @@ export class WriteBatches {
     return this.#dirty.get(relative)?.clean ?? Promise.resolve();
   }
 
-  /** True while running a plan for this file (a read from there sees the plan's own tree). */
-  insidePlanFor(relative: string): boolean {
-    return planScope.getStore() === relative;
+  /**
+   * Set only while a plan's synchronous part runs. A read captures it before its first await, so a plan that
+   * reads its own file (before awaiting anything) gets its own tree instead of waiting for its own batch.
+   * (AsyncLocalStorage would follow awaits too, but on Node 20 it slows every promise in the process.)
+   */
+  runningPlan(): RunningPlan | undefined {
+    return this.#runningPlan;
   }
 
   isWriting(relative: string): boolean {
@@ -186,7 +193,14 @@ export class WriteBatches {
       // Let timers and I/O run between plans: a batch of fifty must not hold the event loop for all fifty.
       if (applied.length > 0) await new Promise((resolve) => setImmediate(resolve));
       try {
-        const mutation = await planScope.run(file.relative, () => item.plan(doc));
+        this.#runningPlan = { relative: file.relative, doc };
+        let planned: ReturnType<Plan>;
+        try {
+          planned = item.plan(doc);
+        } finally {
+          this.#runningPlan = undefined;
+        }
+        const mutation = await planned;
         if (mutation.changes.length > 0) {
           const problem = validateChanges(doc, mutation.changes);
           if (problem) {
