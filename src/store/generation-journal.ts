@@ -6,7 +6,7 @@
  */
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeDurably } from './atomic-write.js';
 
 export interface JournalHeader {
   generation_id: string;
@@ -161,6 +161,6 @@ export async function writeRecoveryFile(root: string, record: { conversation_fil
   const path = join(root, dirname(record.conversation_file), `recovered-${record.generation_id}.json`);
   // The folder may be gone (the conversation was deleted while the reply streamed): the reply is still kept.
   await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, JSON.stringify(record, null, 2) + '\n');
+  await writeDurably(path, JSON.stringify(record, null, 2) + '\n');
   return relative(root, path);
 }
