@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchRoot } from './bench-root.js';
+import { cpuShares, readCpuCounters, type CpuShare } from './cpu-load.js';
 import type { ProcessMonitor, ProcessStats } from './process-monitor.js';
 import { startProcess, type BenchProcess, type Pinning } from './processes.js';
 
@@ -23,7 +24,14 @@ export interface BenchContext {
   log(line: string): void;
 }
 
-export async function startEngine(context: BenchContext, root: BenchRoot, scenario: string): Promise<BenchProcess> {
+/**
+ * The engine runs from this checkout, or from BENCH_ENGINE_DIR: another checkout (with its node_modules) to compare
+ * against on the same machine with the same payloads, e.g. the commit before an optimisation.
+ */
+export const engineDirectory = process.env['BENCH_ENGINE_DIR'] ?? repositoryRoot;
+const probe = fileURLToPath(new URL('./engine-probe.ts', import.meta.url));
+
+export async function startEngine(context: BenchContext, root: BenchRoot, scenario: string, directory = engineDirectory): Promise<BenchProcess> {
   const profileArgs: string[] = [];
   if (context.cpuProfile) {
     // One folder per scenario: V8 writes one profile per thread (main, module loader, writer thread), named by thread.
@@ -34,9 +42,9 @@ export async function startEngine(context: BenchContext, root: BenchRoot, scenar
   }
   return startProcess({
     name: `engine (${scenario})`,
-    nodeArgs: ['--import', 'tsx', '--import', './bench/engine-probe.ts', ...profileArgs, 'src/main.ts'],
+    nodeArgs: ['--import', 'tsx', '--import', probe, ...profileArgs, 'src/main.ts'],
     cpu: context.pinning.engineCpu,
-    cwd: repositoryRoot,
+    cwd: directory,
     env: { BRANCHFLOW_ROOT: root.root, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     readyFrom: 'stdout',
   });
@@ -57,6 +65,8 @@ export interface WindowStats {
   fake: ProcessStats;
   client: ProcessStats;
   server?: ProcessStats;
+  /** Per CPU, busy and stolen shares of the window (all processes on the machine). */
+  cpus: CpuShare[];
 }
 
 export interface Verdict {
@@ -73,26 +83,43 @@ export async function measure<Value>(
 ): Promise<{ value: Value; before: WindowStats; stats: WindowStats; verdict: Verdict }> {
   const [fakeBefore, serverBefore] = await Promise.all([context.fake.reset(), server?.reset()]);
   context.client.reset();
-  const before: WindowStats = { fake: fakeBefore, client: context.client.read(), ...(serverBefore ? { server: serverBefore } : {}) };
+  const countersBefore = readCpuCounters();
+  const before: WindowStats = { fake: fakeBefore, client: context.client.read(), ...(serverBefore ? { server: serverBefore } : {}), cpus: [] };
   const value = await work();
   const [fake, serverStats] = await Promise.all([context.fake.read(), server?.read()]);
-  const stats: WindowStats = { fake, client: context.client.read(), ...(serverStats ? { server: serverStats } : {}) };
-  return { value, before, stats, verdict: judge(stats, context.pinning.pinned) };
+  const cpus = cpuShares(countersBefore, readCpuCounters());
+  const stats: WindowStats = { fake, client: context.client.read(), ...(serverStats ? { server: serverStats } : {}), cpus };
+  return { value, before, stats, verdict: judge(stats, context.pinning) };
 }
 
 const busyShare = 0.8;
 const delayedMs = 10;
 
-export function judge(stats: WindowStats, sharedClientCpu: boolean): Verdict {
+/** Other processes' share of a CPU we pinned to, worth saying. */
+const foreignShare = 0.15;
+
+export function judge(stats: WindowStats, pinning: Pinning): Verdict {
   const notes: string[] = [];
   const percent = (share: number): string => `${Math.round(share * 100)}%`;
   for (const [name, own] of [['fake provider', stats.fake], ['load generator', stats.client]] as const) {
     if (own.cpu_share >= busyShare) notes.push(`${name} busy: ${percent(own.cpu_share)} of a CPU`);
     if (own.event_loop_p99_ms > delayedMs) notes.push(`${name} event loop delayed: p99 ${own.event_loop_p99_ms} ms`);
   }
-  const together = stats.fake.cpu_share + stats.client.cpu_share;
-  if (sharedClientCpu && together >= 0.9) notes.push(`client CPU saturated: fake + load generator ${percent(together)}`);
+  const ours = stats.fake.cpu_share + stats.client.cpu_share;
+  if (pinning.pinned && ours >= 0.9) notes.push(`client CPU saturated: fake + load generator ${percent(ours)}`);
   const clientSideLimited = notes.length > 0;
-  if (stats.server && stats.server.cpu_share >= 0.9) notes.push(`server CPU saturated: ${percent(stats.server.cpu_share)}`);
+  // Busy time on our pinned CPUs beyond our own processes' is other processes': mostly they fill what we leave
+  // idle (the scheduler shares fairly), so it is reported, and counts against us only through the delays above.
+  const clientCpu = stats.cpus.find((share) => share.cpu === pinning.clientCpu);
+  const others = clientCpu ? Math.max(0, clientCpu.busy - ours) : 0;
+  if (pinning.pinned && others >= foreignShare) notes.push(`other processes used ${percent(others)} of the client CPU`);
+  if (clientCpu && clientCpu.steal >= 0.05) notes.push(`the hypervisor stole ${percent(clientCpu.steal)} of the client CPU`);
+  if (stats.server) {
+    const serverCpu = stats.cpus.find((share) => share.cpu === pinning.engineCpu);
+    const serverOthers = serverCpu ? Math.max(0, serverCpu.busy - stats.server.cpu_share) : 0;
+    if (stats.server.cpu_share >= 0.9) notes.push(`server CPU saturated: ${percent(stats.server.cpu_share)}`);
+    if (pinning.pinned && serverOthers >= foreignShare) notes.push(`other processes used ${percent(serverOthers)} of the server CPU`);
+    if (serverCpu && serverCpu.steal >= 0.05) notes.push(`the hypervisor stole ${percent(serverCpu.steal)} of the server CPU`);
+  }
   return { client_side_limited: clientSideLimited, notes };
 }

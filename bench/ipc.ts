@@ -1,11 +1,25 @@
 /**
  * @module The benchmark's control channel between the orchestrator and its child processes (Node's IPC
- * channel, set up by `spawn` with an `ipc` stdio entry): a child answers `reset` and `read` with its
+ * channel, set up by `spawn` with an `ipc` stdio entry): a child answers `reset`, `read` and `collect` with its
  * ProcessStats and announces itself with `ready`. Nothing of it travels over the HTTP being measured.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ProcessMonitor, type ProcessStats } from './process-monitor.js';
 
-export type ControlRequest = { id: number; type: 'reset' | 'read' };
+let gc: (() => void) | undefined;
+
+/** A full collection on request only; the flag is set at runtime so the process under test starts unchanged. */
+function collectGarbage(): void {
+  if (gc === undefined) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
+}
+
+/** `collect`: a full garbage collection first, then the stats: what is live, without the garbage not yet collected. */
+export type ControlRequest = { id: number; type: 'reset' | 'read' | 'collect' };
 export type ControlReply = { id: number; type: 'stats'; stats: ProcessStats };
 export type ReadyMessage = { type: 'ready'; port?: number };
 
@@ -14,6 +28,7 @@ export function serveControl(monitor: ProcessMonitor = new ProcessMonitor()): Pr
   if (process.send === undefined) return monitor;
   process.on('message', (message: ControlRequest) => {
     if (message.type === 'reset') monitor.reset();
+    if (message.type === 'collect') collectGarbage();
     const reply: ControlReply = { id: message.id, type: 'stats', stats: monitor.read() };
     process.send?.(reply);
   });

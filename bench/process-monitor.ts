@@ -20,6 +20,10 @@ export interface ProcessStats {
   /** Highest resident memory sampled (every 50 ms) since the reset. */
   rss_peak_bytes: number;
   heap_used_bytes: number;
+  /** Memory outside the V8 heap held by JavaScript objects (Buffers, ArrayBuffers, native handles' data). */
+  external_bytes: number;
+  /** Highest V8 heap in use sampled (every 50 ms) since the reset: live objects plus garbage not yet collected. */
+  heap_used_peak_bytes: number;
 }
 
 /** The sampling tick: monitorEventLoopDelay reports the whole interval, so the tick is subtracted. */
@@ -30,11 +34,12 @@ export class ProcessMonitor {
   #startedAt = performance.now();
   #cpuAtStart = process.cpuUsage();
   #rssPeak = 0;
+  #heapPeak = 0;
   readonly #sampler: NodeJS.Timeout;
 
   constructor() {
     this.#histogram.enable();
-    this.#sampler = setInterval(() => this.#sampleRss(), 50);
+    this.#sampler = setInterval(() => this.#sampleMemory(), 50);
     this.#sampler.unref();
     this.reset();
   }
@@ -44,11 +49,12 @@ export class ProcessMonitor {
     this.#startedAt = performance.now();
     this.#cpuAtStart = process.cpuUsage();
     this.#rssPeak = 0;
-    this.#sampleRss();
+    this.#heapPeak = 0;
+    this.#sampleMemory();
   }
 
   read(): ProcessStats {
-    this.#sampleRss();
+    const memory = this.#sampleMemory();
     const elapsed = performance.now() - this.#startedAt;
     const cpu = process.cpuUsage(this.#cpuAtStart);
     const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -61,9 +67,11 @@ export class ProcessMonitor {
       event_loop_p50_ms: empty ? 0 : beyondTick(this.#histogram.percentile(50)),
       event_loop_p99_ms: empty ? 0 : beyondTick(this.#histogram.percentile(99)),
       event_loop_max_ms: empty ? 0 : beyondTick(this.#histogram.max),
-      rss_bytes: process.memoryUsage.rss(),
+      rss_bytes: memory.rss,
       rss_peak_bytes: this.#rssPeak,
-      heap_used_bytes: process.memoryUsage().heapUsed,
+      heap_used_bytes: memory.heapUsed,
+      external_bytes: memory.external,
+      heap_used_peak_bytes: this.#heapPeak,
     };
   }
 
@@ -72,9 +80,11 @@ export class ProcessMonitor {
     this.#histogram.disable();
   }
 
-  #sampleRss(): void {
-    const rss = process.memoryUsage.rss();
+  #sampleMemory(): { rss: number; heapUsed: number; external: number } {
+    const { rss, heapUsed, external } = process.memoryUsage();
     if (rss > this.#rssPeak) this.#rssPeak = rss;
+    if (heapUsed > this.#heapPeak) this.#heapPeak = heapUsed;
+    return { rss, heapUsed, external };
   }
 }
 

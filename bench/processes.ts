@@ -88,7 +88,12 @@ export class BenchProcess {
     return this.#control('read');
   }
 
-  #control(type: 'reset' | 'read'): Promise<ProcessStats> {
+  /** Stats after a full garbage collection in the child: its live memory. */
+  collect(): Promise<ProcessStats> {
+    return this.#control('collect');
+  }
+
+  #control(type: 'reset' | 'read' | 'collect'): Promise<ProcessStats> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, resolve);

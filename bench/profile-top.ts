@@ -63,6 +63,20 @@ for (const [id, microseconds] of selfMicroseconds) {
   }
 }
 
+// Owner: each sample charged to the nearest frame on its stack that is branchflow's code or a package, so time
+// spent in Node internals or native calls lands on whoever asked for it (web streams under the SDK, realpath under the store).
+const owners = new Map<string, number>();
+for (const [id, microseconds] of selfMicroseconds) {
+  let owner: string | undefined;
+  for (let current: number | undefined = id; current !== undefined && owner === undefined; current = parentOf.get(current)) {
+    const { functionName, url } = byId.get(current)!.callFrame;
+    const source = url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules|src|workflows|bench)\//, '$1/');
+    if (/^(node_modules|src|workflows|bench)\//.test(source)) owner = placeOf(source, functionName);
+    else if (current === id && (functionName === '(idle)' || functionName === '(garbage collector)' || functionName === '(program)')) owner = functionName;
+  }
+  owners.set(owner ?? '(no owner: Node internals alone)', (owners.get(owner ?? '(no owner: Node internals alone)') ?? 0) + microseconds);
+}
+
 const show = (title: string, entries: Map<string, number>, count: number): void => {
   process.stdout.write(`\n${title} (of ${(total / 1000).toFixed(0)} ms sampled)\n`);
   for (const [name, microseconds] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, count)) {
@@ -70,5 +84,6 @@ const show = (title: string, entries: Map<string, number>, count: number): void 
   }
 };
 show('self time by package / folder', places, 25);
+show('time by owner (nearest branchflow folder or package on the stack)', owners, 25);
 show('self time by function', functions, Number(countText));
 show('inclusive time of branchflow functions', inclusive, Number(countText));

@@ -5,7 +5,17 @@ export interface Report {
   date: string;
   mode: string;
   duration_s: number;
-  machine: { cpu: string; cores: number; memory_gib: number; node: string; platform: string; pinning: string };
+  machine: {
+    cpu: string;
+    cores: number;
+    memory_gib: number;
+    node: string;
+    platform: string;
+    pinning: string;
+    load_average_before: number[];
+    load_average_after: number[];
+    engine_directory: string;
+  };
   goals: GoalCheck[];
   failed_scenarios: Array<{ scenario: number; error: string }>;
   scenarios: ScenarioResult[];
@@ -15,7 +25,8 @@ export function renderMarkdown(report: Report): string {
   const { machine } = report;
   const lines = [
     `Run ${report.date.slice(0, 16).replace('T', ' ')} UTC (${report.mode}, ${report.duration_s} s) on ${machine.cpu}, ${machine.cores} cores, ` +
-      `${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform}); ${machine.pinning}.`,
+      `${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform}); ${machine.pinning}. ` +
+      `Load average (1/5/15 min) before ${machine.load_average_before.join('/')}, after ${machine.load_average_after.join('/')}: the machine is shared.`,
     '',
     '| goal | measured | met |',
     '|---|---|---|',
@@ -24,9 +35,9 @@ export function renderMarkdown(report: Report): string {
   for (const failure of report.failed_scenarios) lines.push('', `Scenario ${failure.scenario} failed to run: ${failure.error}`);
   for (const scenario of report.scenarios) {
     lines.push('', `### ${scenario.title}`, '', ...scenario.markdown);
-    if (scenario.client_side_limits.length > 0) {
-      lines.push('', 'Client side short of CPU in these windows (the figures there understate the server):', '');
-      lines.push(...scenario.client_side_limits.map((limit) => `- ${limit}`));
+    if (scenario.window_notes.length > 0) {
+      lines.push('', '<details><summary>What the processes saw in each window (‡: the client side was short of CPU, so the figures understate the server)</summary>', '');
+      lines.push(...scenario.window_notes.map((note) => `- ${note}`), '', '</details>');
     }
   }
   return lines.join('\n') + '\n';

@@ -5,8 +5,8 @@
  * scenario in bench/results/profiles/). Benchmarks are not tests: nothing here asserts a timing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { repositoryRoot, resultsFolder, type BenchContext } from './harness.js';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { engineDirectory, repositoryRoot, resultsFolder, type BenchContext } from './harness.js';
 import { ProcessMonitor } from './process-monitor.js';
 import { choosePinning, pinSelf, startProcess } from './processes.js';
 import { renderMarkdown } from './report.js';
@@ -25,6 +25,8 @@ const only = argv.find((argument) => argument.startsWith('--only='))?.slice('--o
 const cpuProfile = argv.includes('--cpu-prof');
 
 const startedAt = Date.now();
+// The machine is shared: its load before and after says how much of the noise came from elsewhere.
+const loadBefore = loadavg().map((value) => Math.round(value * 10) / 10);
 const pinning = choosePinning();
 if (pinning.clientCpu !== undefined) pinSelf(pinning.clientCpu);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -70,6 +72,9 @@ const report = {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     pinning: pinning.description,
+    load_average_before: loadBefore,
+    load_average_after: loadavg().map((value) => Math.round(value * 10) / 10),
+    engine_directory: engineDirectory,
   },
   goals: results.flatMap((result) => result.goals),
   failed_scenarios: failed,

@@ -16,13 +16,13 @@ export interface ScenarioResult {
   settings: Record<string, unknown>;
   rows: unknown[];
   goals: GoalCheck[];
-  /** Windows in which the fake provider or the load generator was short of CPU, with what was seen. */
-  client_side_limits: string[];
+  /** Windows in which a process was short of CPU or other processes competed for ours, with what was seen. */
+  window_notes: string[];
   markdown: string[];
 }
 
-export function collectLimits(label: string, verdict: Verdict, into: string[]): void {
-  if (verdict.client_side_limited) into.push(`${label}: ${verdict.notes.join('; ')}`);
+export function collectNotes(label: string, verdict: Verdict, into: string[]): void {
+  if (verdict.notes.length > 0) into.push(`${label}${verdict.client_side_limited ? ' ‡' : ''}: ${verdict.notes.join('; ')}`);
 }
 
 export function checkAtMost(scenario: string, goal: string, value: number, limit: number, unit: string): GoalCheck {

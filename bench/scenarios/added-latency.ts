@@ -7,7 +7,7 @@
 import { createBenchRoot, shortChat } from '../bench-root.js';
 import { measure, startEngine, type BenchContext } from '../harness.js';
 import type { ReplyProfile } from '../reply-profile.js';
-import { checkAtMost, collectLimits, type GoalCheck, type ScenarioResult } from '../scenario.js';
+import { checkAtMost, collectNotes, type GoalCheck, type ScenarioResult } from '../scenario.js';
 import { overTrials, quantile, ratio, type OverTrials } from '../stats.js';
 import { completeOnce, streamOnce, type Dialect, type StreamSpec, type TargetKind } from '../targets.js';
 
@@ -38,7 +38,7 @@ interface Row {
 }
 
 export async function addedLatency(context: BenchContext): Promise<ScenarioResult> {
-  const settings = context.quick ? { trials: 3, requests_per_trial: 30, warm_up: 10 } : { trials: 5, requests_per_trial: 200, warm_up: 30 };
+  const settings = context.quick ? { trials: 3, requests_per_trial: 20, warm_up: 10 } : { trials: 5, requests_per_trial: 200, warm_up: 30 };
   const root = createBenchRoot(context.fake.url);
   root.writeConfig(profile, 'openai');
   root.writeConfig(profile, 'gemini');
@@ -89,7 +89,7 @@ export async function addedLatency(context: BenchContext): Promise<ScenarioResul
           }
           return { direct, viaEngine };
         });
-        collectLimits(`${testCase.name}, trial ${trial + 1}`, verdict, limits);
+        collectNotes(`${testCase.name}, trial ${trial + 1}`, verdict, limits);
         perTrial.direct50.push(quantile(value.direct, 0.5));
         perTrial.engine50.push(quantile(value.viaEngine, 0.5));
         perTrial.direct99.push(quantile(value.direct, 0.99));
@@ -125,7 +125,7 @@ export async function addedLatency(context: BenchContext): Promise<ScenarioResul
     settings: { ...settings, profile },
     rows,
     goals,
-    client_side_limits: limits,
+    window_notes: limits,
     markdown: [
       `${settings.trials} trials × ${settings.requests_per_trial} requests each way, interleaved; fake provider answers at once (${profile.chunkCount} chunks of ${profile.chunkSize} characters). ` +
         'Figures in ms: median over trials (min…max over trials).',

@@ -8,7 +8,7 @@ import { createBenchRoot, shortChat } from '../bench-root.js';
 import { measure, startEngine, startRelay, type BenchContext } from '../harness.js';
 import type { BenchProcess } from '../processes.js';
 import { instantProfile } from '../reply-profile.js';
-import { collectLimits, type GoalCheck, type ScenarioResult } from '../scenario.js';
+import { collectNotes, type GoalCheck, type ScenarioResult } from '../scenario.js';
 import { median, overTrials, quantile, ratio, round, type OverTrials } from '../stats.js';
 import { streamOnce, type Origins, type StreamSpec, type TargetKind } from '../targets.js';
 
@@ -45,7 +45,7 @@ interface LevelSummary {
 
 export async function capacity(context: BenchContext): Promise<ScenarioResult> {
   const settings = context.quick
-    ? { trials: 2, concurrency: [1, 16, 256], measure_ms: 400, warm_up_ms: 200 }
+    ? { trials: 2, concurrency: [1, 16, 128], measure_ms: 250, warm_up_ms: 150 }
     : { trials: 3, concurrency: [1, 2, 4, 8, 16, 32, 64, 128, 256], measure_ms: 1500, warm_up_ms: 300 };
   const root = createBenchRoot(context.fake.url);
   root.writeConfig(profile, 'openai');
@@ -75,7 +75,7 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
           const { value, stats, verdict } = await measure(context, servers[kind], () =>
             closedLoop(kind, origins, spec, concurrency, settings.measure_ms, settings.warm_up_ms),
           );
-          collectLimits(`${kind} at ${concurrency} concurrent, trial ${trial + 1}`, verdict, limits);
+          collectNotes(`${kind} at ${concurrency} concurrent, trial ${trial + 1}`, verdict, limits);
           ((runs[kind][levelIndex] ??= [])).push({ ...value, server_cpu_share: stats.server?.cpu_share ?? null, client_side_limited: verdict.client_side_limited });
         }
       }
@@ -125,7 +125,7 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
     settings: { ...settings, profile, latency_limit_ms: latencyLimitMs, conversations: conversationCount },
     rows: [{ capacities, engine_vs_relay: versusRelay, engine_vs_direct: versusDirect }, ...rows],
     goals: [goal],
-    client_side_limits: limits,
+    window_notes: limits,
     markdown: [
       `Closed loop, ${settings.trials} trials, ${settings.measure_ms} ms measured per level after ${settings.warm_up_ms} ms warm-up; ${profile.chunkCount} chunks per stream, sent at once. ` +
         'Cells: completed streams/s / stream time p99 in ms (median over trials); ‡ = the fake provider or load generator was short of CPU in a trial.',

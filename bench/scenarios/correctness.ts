@@ -10,7 +10,7 @@ import { validateDoc } from '../../src/store/tree-validate.js';
 import { createBenchRoot, shortChat } from '../bench-root.js';
 import { measure, startEngine, type BenchContext } from '../harness.js';
 import { instantProfile } from '../reply-profile.js';
-import { collectLimits, type GoalCheck, type ScenarioResult } from '../scenario.js';
+import { collectNotes, type GoalCheck, type ScenarioResult } from '../scenario.js';
 import { overTrials, ratio, round } from '../stats.js';
 import { streamOnce, type StreamRecord, type StreamSpec } from '../targets.js';
 
@@ -46,7 +46,7 @@ export async function correctness(context: BenchContext): Promise<ScenarioResult
       };
       const direct = await all('direct');
       const { value: viaEngine, verdict } = await measure(context, engine, () => all('engine'));
-      collectLimits(`trial ${index + 1}`, verdict, limits);
+      collectNotes(`trial ${index + 1}`, verdict, limits);
       trials.push({ ...check(root.path(file), viaEngine.records, viaEngine.errors), engine_ms: round(viaEngine.ms), direct_ms: round(direct.ms) });
     }
   } finally {
@@ -69,7 +69,7 @@ export async function correctness(context: BenchContext): Promise<ScenarioResult
     settings: { ...settings, profile },
     rows: [{ engine_ms: engineMs, direct_ms: directMs, ratio: ratio(engineMs.median, directMs.median) }, ...trials],
     goals: [goal],
-    client_side_limits: limits,
+    window_notes: limits,
     markdown: [
       `${settings.trials} trials, each into a fresh conversation; ${profile.chunkCount} chunks per reply.`,
       '',

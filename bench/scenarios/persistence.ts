@@ -124,7 +124,7 @@ export async function persistence(context: BenchContext): Promise<ScenarioResult
     settings: { ...settings, profile, parent_id: parentId },
     rows,
     goals: largest ? [checkAtMost('4 persistence', `${largest.size}: save stall p99 ≤ 10 ms`, largest.save_stall_ms.p99, 10, 'ms')] : [],
-    client_side_limits: [],
+    window_notes: [],
     markdown: [
       `${settings.saves} saves per size after ${settings.warm_up} warm-up, one at a time. finish→saved: client time between the engine's \`finish\` and \`saved\` frames. ` +
         'Stall: the engine\'s longest event-loop delay beyond its 1 ms tick (save window: from the last chunk to `saved`; before: from the request to the last chunk). ' +
