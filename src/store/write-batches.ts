@@ -226,7 +226,7 @@ export class WriteBatches {
         written = await this.#host.write(file, doc, base, changes);
       } catch (error) {
         this.#host.discard(file);
-        const failure = new CallError('INTERNAL', `could not write ${file.relative}: ${(error as Error).message}; nothing was changed`, { cause: error });
+        const failure = new CallError('INTERNAL', `could not write ${file.relative}: ${(error as Error).message}; the cached tree was dropped and is read again next time`, { cause: error });
         for (const { item } of applied) item.reject(failure);
         return [];
       }
