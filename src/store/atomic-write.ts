@@ -6,7 +6,8 @@
  * read, and whether a change seen by the watcher was the engine's own.
  */
 import { randomInt } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { renameSync, statSync } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface WrittenFile {
@@ -32,26 +33,28 @@ export async function writeDurably(absolute: string, data: string | Buffer): Pro
  * `expectedKey` undefined: replace unconditionally.
  */
 export async function replaceIfUnchanged(absolute: string, data: string | Buffer, expectedKey: string | undefined): Promise<WrittenFile | 'stale'> {
-  const temp = await writeTemp(absolute, data);
+  const { temp, written } = await writeTemp(absolute, data);
   try {
-    if (expectedKey !== undefined && (await currentKey(absolute)) !== expectedKey) {
+    // Checked and renamed synchronously, back to back: no callback can run in between, so the window in which a
+    // hand edit could still slip under the rename is two system calls wide (POSIX has no compare-and-swap rename).
+    if (expectedKey !== undefined && currentKey(absolute) !== expectedKey) {
       await rm(temp, { force: true });
       return 'stale';
     }
-    await rename(temp, absolute);
+    renameSync(temp, absolute);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
   await syncFolder(dirname(absolute));
-  return fileKey(absolute);
+  return written;
 }
 
 /**
  * The whole of `data` in a new temp file beside `absolute`, fsync'd. A short write (a nearly full disk takes
  * part of it) is an error here, never a truncated file; on any error the temp file is removed.
  */
-async function writeTemp(absolute: string, data: string | Buffer): Promise<string> {
+async function writeTemp(absolute: string, data: string | Buffer): Promise<{ temp: string; written: WrittenFile }> {
   const target = await stat(absolute).catch(() => undefined);
   const temp = `${absolute}.${randomInt(1_000_000_000, 10_000_000_000)}`;
   const handle = await open(temp, 'wx', target ? target.mode & 0o7777 : 0o666);
@@ -64,19 +67,23 @@ async function writeTemp(absolute: string, data: string | Buffer): Promise<strin
       if (process.getuid?.() === 0) await handle.chown(target.uid, target.gid).catch(() => undefined);
     }
     await handle.sync();
+    // The key of what we wrote, taken from the temp file itself (a rename keeps inode, size and mtime): asking the
+    // path after the rename could return a hand edit that landed in between, and the cache would take it for ours.
+    const stats = await handle.stat({ bigint: true });
+    await handle.close();
+    return { temp, written: { key: `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`, size: Number(stats.size) } };
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
     throw error;
   }
-  await handle.close();
-  return temp;
 }
 
 /** The file's key, or undefined when it is gone (deleted by hand: a change too). */
-async function currentKey(absolute: string): Promise<string | undefined> {
+function currentKey(absolute: string): string | undefined {
   try {
-    return (await fileKey(absolute)).key;
+    const stats = statSync(absolute, { bigint: true });
+    return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

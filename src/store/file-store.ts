@@ -7,7 +7,7 @@ import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { CallError } from '../registry/call-error.js';
-import { fileKey, writeDurably, type WrittenFile } from './atomic-write.js';
+import { replaceIfUnchanged, writeDurably, type WrittenFile } from './atomic-write.js';
 import type {
   ConversationDoc,
   ConversationSettings,
@@ -248,8 +248,8 @@ class ConversationFiles implements FileStore, BatchHost {
       const reply = await this.#writer.request<WriteReply>({ kind: 'write', file: file.absolute, baseKey: base.key, changes });
       return reply.stale ? 'stale' : reply;
     }
-    if ((await fileKey(file.absolute)).key !== base.key) return 'stale';
-    return writeDurably(file.absolute, serialiseTree(doc));
+    // The version check happens inside, after the temp file is written and right before the rename.
+    return replaceIfUnchanged(file.absolute, serialiseTree(doc), base.key);
   }
 
   committed(file: SandboxedPath, doc: ConversationDoc, written: WrittenFile): void {

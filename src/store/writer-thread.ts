@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ConversationDoc, DocChange } from './conversation-store.js';
-import { fileKey, writeDurably, type WrittenFile } from './atomic-write.js';
+import { fileKey, replaceIfUnchanged, writeDurably, type WrittenFile } from './atomic-write.js';
 import { parseTree, serialiseTree, type FileProblem } from './parse-tree.js';
 import { applyChanges } from './tree-changes.js';
 
@@ -68,7 +68,13 @@ async function write(file: string, baseKey: string, changes: DocChange[]): Promi
   mirror.key = '';
   try {
     applyChanges(mirror.doc, changes);
-    return finish(file, mirror, await writeDurably(file, serialiseTree(mirror.doc)));
+    // The version check happens again right before the rename: a hand edit during the slow write is not lost.
+    const written = await replaceIfUnchanged(file, serialiseTree(mirror.doc), baseKey);
+    if (written === 'stale') {
+      mirrors.delete(file);
+      return { stale: true };
+    }
+    return finish(file, mirror, written);
   } catch (error) {
     mirrors.delete(file);
     throw error;

@@ -1,7 +1,7 @@
 /**
- * @module Durable writes on a disk that fills up: a short write must be an error, never a truncated file renamed
- * over the original. The disk is a small tmpfs, so these tests need root and `mount`; elsewhere they say so and
- * pass (the fault suite, `npm run test:faults`, checks the same on a full disk end to end).
+ * @module Durable writes: on a disk that fills up a short write is an error, never a truncated file renamed over
+ * the original (a small tmpfs, so those tests need root and `mount`; elsewhere they say so and pass); and a
+ * replace happens only over the version it was made from, a hand edit since then making it stale.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeDurably } from '../../src/store/atomic-write.js';
+import { fileKey, replaceIfUnchanged, writeDurably } from '../../src/store/atomic-write.js';
 
 const test = suite('atomic write on a full disk');
 let folder = '';
@@ -78,3 +78,41 @@ test('with room, the file is replaced whole and keeps its mode', async () => {
 });
 
 test.run();
+
+const race = suite('replacing a file only if it is unchanged');
+let raceFolder = '';
+
+race.before.each(() => {
+  raceFolder = mkdtempSync(join(tmpdir(), 'branchflow-replace-'));
+});
+
+race.after.each(() => {
+  rmSync(raceFolder, { recursive: true, force: true });
+});
+
+race('a hand edit since the version was read makes the write stale, and nothing is written', async () => {
+  const file = join(raceFolder, 'conversation.json');
+  const read = await writeDurably(file, '{"version": 1}\n');
+  writeFileSync(file, '{"version": "edited by hand"}\n');
+  assert.is(await replaceIfUnchanged(file, '{"version": 2}\n', read.key), 'stale');
+  assert.is(readFileSync(file, 'utf8'), '{"version": "edited by hand"}\n');
+  assert.equal(readdirSync(raceFolder), ['conversation.json']);
+});
+
+race('a file deleted by hand since it was read makes the write stale', async () => {
+  const file = join(raceFolder, 'conversation.json');
+  const read = await writeDurably(file, '{}\n');
+  rmSync(file);
+  assert.is(await replaceIfUnchanged(file, '{"late": true}\n', read.key), 'stale');
+  assert.equal(readdirSync(raceFolder), []);
+});
+
+race('the key returned is the key of the file written', async () => {
+  const file = join(raceFolder, 'conversation.json');
+  const first = await writeDurably(file, 'one\n');
+  const second = await replaceIfUnchanged(file, 'two\n', first.key);
+  assert.equal(second, await fileKey(file));
+  assert.is(readFileSync(file, 'utf8'), 'two\n');
+});
+
+race.run();
