@@ -13,6 +13,7 @@ import { llmApiSteps } from './modules/llm_api/index.js';
 import { Registry } from './registry/registry.js';
 import type { Services } from './services.js';
 import { createFileStore } from './store/file-store.js';
+import { GenerationJournal } from './store/generation-journal.js';
 import { chatCompletionSteps } from '../workflows/chat_completion/index.js';
 
 export interface EngineOptions {
@@ -59,6 +60,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     recovered,
     async close({ timeoutMs = 10_000 } = {}) {
       await generations.shutdown(timeoutMs);
+      // Replies that could be saved nowhere (a full disk) wait in memory for their journal; one last try.
+      const unwritten = await GenerationJournal.settleAll();
+      if (unwritten > 0) logger.error('replies could not be written to their journals before shutdown; their text is lost', { replies: unwritten });
       await store.close();
     },
   };

@@ -34,18 +34,25 @@ function journalPath(root: string, header: Pick<JournalHeader, 'conversation_fil
 }
 
 export class GenerationJournal {
+  /** Journals whose last checkpoint failed after their reply ended (a full disk): retried until written. */
+  static readonly #unsettled = new Set<GenerationJournal>();
+
   readonly path: string;
   readonly #header: JournalHeader;
+  readonly #intervalMs: number;
   /** Opened by the first checkpoint: a reply that ends within one interval never touches the disk here. */
   #handle: FileHandle | undefined;
+  /** Bytes of whole lines on disk: a failed write is cut back to here, so no torn line hides later ones. */
+  #length = 0;
   #pending = '';
   #flushing: Promise<void> = Promise.resolve();
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout;
   readonly #onError: (error: unknown) => void;
 
   private constructor(path: string, header: JournalHeader, intervalMs: number, onError: (error: unknown) => void) {
     this.path = path;
     this.#header = header;
+    this.#intervalMs = intervalMs;
     this.#onError = onError;
     this.#timer = setInterval(() => void this.flush().catch(onError), intervalMs);
     this.#timer.unref();
@@ -61,45 +68,87 @@ export class GenerationJournal {
     return new GenerationJournal(journalPath(root, header), header, intervalMs, onError);
   }
 
+  /** One more try for every journal still holding text it could not write; how many are still not written. */
+  static async settleAll(): Promise<number> {
+    for (const journal of GenerationJournal.#unsettled) await journal.#settle().catch(() => undefined);
+    return GenerationJournal.#unsettled.size;
+  }
+
   /** Buffers text; it reaches the disk at the next flush. */
   write(text: string): void {
     this.#pending += text;
   }
 
-  /** Writes the buffered text as one line and fsyncs it (the file and its header first, if new). Flushes never overlap. */
+  /**
+   * Writes the buffered text as one line and fsyncs it (the file and its header first, if new). Flushes never
+   * overlap. A flush that fails (the disk is full) keeps its text for the next one and leaves no partial line.
+   */
   flush(): Promise<void> {
     // A failed flush must not stop every later one: each starts after the previous has settled, however.
     this.#flushing = this.#flushing.catch(() => undefined).then(async () => {
       if (this.#pending === '') return;
       const text = this.#pending;
-      const line = JSON.stringify({ text }) + '\n';
       this.#pending = '';
-      if (this.#handle === undefined) {
-        try {
+      try {
+        let lines = JSON.stringify({ text }) + '\n';
+        if (this.#handle === undefined) {
           await mkdir(dirname(this.path), { recursive: true });
           this.#handle = await open(this.path, 'w');
-        } catch (error) {
-          // Nothing was written: keep the text for the next try, so the journal never misses a piece.
-          this.#pending = text + this.#pending;
-          throw error;
+          this.#length = 0;
         }
-        await this.#handle.write(JSON.stringify(this.#header) + '\n' + line);
-      } else {
-        await this.#handle.write(line);
+        if (this.#length === 0) lines = JSON.stringify(this.#header) + '\n' + lines;
+        const bytes = Buffer.from(lines, 'utf8');
+        await writeAll(this.#handle, bytes, this.#length);
+        await this.#handle.datasync();
+        this.#length += bytes.length;
+      } catch (error) {
+        this.#pending = text + this.#pending;
+        await this.#handle?.truncate(this.#length).catch(() => undefined);
+        throw error;
       }
-      await this.#handle.datasync();
     });
     return this.#flushing;
   }
 
-  /** Stops checkpointing; `remove` deletes the file (the reply is safely in the tree). */
+  /**
+   * Stops checkpointing; `remove` deletes the file (the reply is safely in the tree). When the last checkpoint
+   * cannot be written, the text stays in memory and is retried on the interval until it is (and once more
+   * at shutdown, through settleAll), so a reply that could be saved nowhere reaches its journal once there is room.
+   */
   async close(options: { remove: boolean }): Promise<void> {
     clearInterval(this.#timer);
-    if (!options.remove) await this.flush().catch(this.#onError);
-    await this.#flushing.catch(() => undefined);
-    if (this.#handle === undefined) return;
-    await this.#handle.close();
-    if (options.remove) await rm(this.path, { force: true });
+    if (options.remove) {
+      await this.#flushing.catch(() => undefined);
+      await this.#handle?.close();
+      if (this.#handle !== undefined) await rm(this.path, { force: true });
+      return;
+    }
+    try {
+      await this.#settle();
+    } catch (error) {
+      this.#onError(error);
+      GenerationJournal.#unsettled.add(this);
+      this.#timer = setInterval(() => void this.#settle().catch(() => undefined), this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** The last checkpoint, then the file is closed. */
+  async #settle(): Promise<void> {
+    await this.flush();
+    clearInterval(this.#timer);
+    GenerationJournal.#unsettled.delete(this);
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+}
+
+/** Writes every byte at `position`, however many calls it takes: a short write is not an end. */
+async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  for (let offset = 0; offset < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, position + offset);
+    offset += bytesWritten;
   }
 }
 
