@@ -5,7 +5,7 @@
  * `write-full` (the whole tree, when the mirror is out of step) and `forget`.
  */
 import { readFile } from 'node:fs/promises';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ConversationDoc, DocChange } from './conversation-store.js';
 import { fileKey, replaceIfUnchanged, writeDurably, type WrittenFile } from './atomic-write.js';
@@ -116,7 +116,8 @@ function keep(file: string, mirror: Mirror): void {
 // the whole process, so it is left alone.
 if (process.platform === 'linux') {
   try {
-    setPriority(10);
+    // Relative to the thread's own niceness (inherited from the process): the gap is what matters.
+    setPriority(Math.min(19, getPriority() + 10));
   } catch {
     // Not permitted (some containers): the writer runs at normal priority.
   }
