@@ -26,7 +26,7 @@ export function asCallError(error: unknown): CallError {
 
 /** What the client sees. Our own faults carry no internals (paths, stack, provider text): only where to look. */
 export function toWireError(error: CallError, requestId: string): WireError {
-  if (!isMaskedCode(error.code)) return error.toJSON();
+  if (!isMaskedCode(error.code) || error.exposed) return error.toJSON();
   const what = error.code === 'OUTPUT_INVALID' ? 'a step produced a result its own schema forbids' : 'internal error';
   return { code: error.code, message: `${what}; see the server log, request ${requestId}` };
 }

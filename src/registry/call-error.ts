@@ -24,12 +24,18 @@ export class CallError extends Error {
   readonly details: unknown;
   /** The step path the error was raised in, filled in by the registry when it passes through. */
   path: string | undefined;
+  /**
+   * The message is shown on the wire even for a masked code (INTERNAL): it was written to be read by the caller
+   * and holds no internals (a full disk, a read-only mount: the operator must act, and a request id will not say why).
+   */
+  readonly exposed: boolean;
 
-  constructor(code: CallErrorCode, message: string, options: { details?: unknown; path?: string; cause?: unknown } = {}) {
+  constructor(code: CallErrorCode, message: string, options: { details?: unknown; path?: string; cause?: unknown; exposed?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;
     this.path = options.path;
+    this.exposed = options.exposed ?? false;
   }
 
   /** The wire shape of the error, as used in HTTP bodies and SSE `error` events. */

@@ -8,6 +8,7 @@ import { lock } from 'proper-lockfile';
 import type { Logger } from '../lib/logger.js';
 import { CallError } from '../registry/call-error.js';
 import type { SandboxedPath } from './safe-path.js';
+import { storageFailure } from './storage-failure.js';
 
 /**
  * Only "held by someone else" is retried, for about forty seconds: longer than `staleMs`, so a lock left by a
@@ -26,7 +27,7 @@ export async function lockFile(file: SandboxedPath, staleMs: number, logger: Log
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new CallError('NOT_FOUND', `no conversation at ${file.relative}`, { details: { file: file.relative } });
-      if (code !== 'ELOCKED') throw new CallError('INTERNAL', `could not lock ${file.relative}: ${(error as Error).message}`, { cause: error });
+      if (code !== 'ELOCKED') throw storageFailure('lock', file.relative, error, 'nothing was changed');
       if (Date.now() > giveUp) {
         throw new CallError('CONFLICT', `${file.relative} stayed locked by another process (${file.relative}.lock); try again`, { cause: error });
       }

@@ -26,6 +26,7 @@ import { freezeTree } from './freeze.js';
 import { serialiseTree } from './parse-tree.js';
 import { resolveInside, type SandboxedPath } from './safe-path.js';
 import { readSettingsFile, settingsProblem } from './settings-file.js';
+import { storageFailure } from './storage-failure.js';
 import { TreeCache, type CachedTree } from './tree-cache.js';
 import { TreeLoader, treeOf } from './tree-loader.js';
 import { validateDoc } from './tree-validate.js';
@@ -135,12 +136,13 @@ class ConversationFiles implements FileStore, BatchHost {
     const stored = { ...settings };
     if (typeof settings.llm_config === 'string') stored.llm_config = await this.#existingConfig(settings.llm_config);
     const folder = dirname(sandboxed.absolute);
-    await mkdir(dirname(folder), { recursive: true });
+    const shown = `${dirname(sandboxed.relative)}/`;
     try {
+      await mkdir(dirname(folder), { recursive: true });
       await mkdir(folder);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      throw new CallError('CONFLICT', `${dirname(sandboxed.relative)}/ already exists`, { details: { file: sandboxed.relative } });
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw storageFailure('create', shown, error, 'nothing was created');
+      throw new CallError('CONFLICT', `${shown} already exists`, { details: { file: sandboxed.relative } });
     }
     try {
       const text = serialiseTree(doc);
@@ -152,7 +154,7 @@ class ConversationFiles implements FileStore, BatchHost {
       this.#cache.set(sandboxed.relative, { doc: freezeTree(JSON.parse(text) as ConversationDoc), ...written });
     } catch (error) {
       await rm(folder, { recursive: true, force: true });
-      throw error;
+      throw storageFailure('create', shown, error, 'nothing was created');
     }
   }
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { CallError } from '../registry/call-error.js';
 import type { ConversationSettings } from './conversation-store.js';
 import { invalidFileError } from './parse-tree.js';
+import { storageFailure } from './storage-failure.js';
 import { isPlainObject } from './tree-changes.js';
 import type { Problem } from './tree-validate.js';
 
@@ -13,7 +14,7 @@ export async function readSettingsFile(absolute: string, label: string): Promise
     text = await readFile(absolute, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new CallError('INTERNAL', `could not read ${label}: ${(error as Error).message}`, { cause: error });
+    throw storageFailure('read', label, error, 'fix the file or its permissions');
   }
   let value: unknown;
   try {

@@ -14,6 +14,7 @@ import type { ConversationDoc, DocChange, Mutation } from './conversation-store.
 import { CallError } from '../registry/call-error.js';
 import type { WrittenFile } from './atomic-write.js';
 import { freezeChanges } from './freeze.js';
+import { storageFailure } from './storage-failure.js';
 import type { SandboxedPath } from './safe-path.js';
 import type { CachedTree } from './tree-cache.js';
 import { applyChanges, forkDoc } from './tree-changes.js';
@@ -226,7 +227,7 @@ export class WriteBatches {
         written = await this.#host.write(file, doc, base, changes);
       } catch (error) {
         this.#host.discard(file);
-        const failure = new CallError('INTERNAL', `could not write ${file.relative}: ${(error as Error).message}; the cached tree was dropped and is read again next time`, { cause: error });
+        const failure = storageFailure('write', file.relative, error, 'the cached tree was dropped and is read again next time');
         for (const { item } of applied) item.reject(failure);
         return [];
       }

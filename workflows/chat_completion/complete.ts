@@ -74,6 +74,8 @@ export const complete = defineStep<CompletionInput, CompleteOutput>({
           ...(nodeId === undefined ? {} : { node_id: nodeId, partial: true }),
           ...(result.recoveryFile === undefined ? {} : { recovery_file: result.recoveryFile }),
         },
+        // The same words complete_stream's error event carries: written for the caller (where the reply went), no internals.
+        exposed: true,
       });
     }
     if (nodeId === undefined) {
