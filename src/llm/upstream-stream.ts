@@ -56,6 +56,14 @@ export async function* runUpstream<Chunk>(call: UpstreamCall<Chunk>, options: Up
         if (next.done) break;
         for (const event of call.toEvents(next.value)) yield* reply.accept(event);
       }
+      if (!reply.delivered && !reply.finished) {
+        // Not one event: a body that is no event stream at all (plain text, a proxy's page) parses as nothing.
+        // That is a response that could not be read, not an empty reply that ends well.
+        throw failureToCallError({ kind: 'malformed', message: 'the answer held no events at all (no text, no finish reason)' }, context, {
+          retries: attempt,
+          midReply: false,
+        });
+      }
       completed = true;
       yield* reply.end(() => logger.warn(`${context.provider} ended its stream without a finish reason; the reply is kept as complete`, { config: context.label }));
       return;
