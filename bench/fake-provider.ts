@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { announceReady, serveControl } from './ipc.js';
-import { chunkText, parseProfile, seededRandom, type ReplyProfile } from './reply-profile.js';
+import { chunkText, holdTailMs, parseProfile, seededRandom, type ReplyProfile } from './reply-profile.js';
 
 interface Dialect {
   separator: string;
@@ -65,7 +65,8 @@ function openAiChunk(model: string, delta: string, finish: string): string {
 }
 
 let requestCount = 0;
-let openStreams = 0;
+/** Streams that sent all their chunks and wait for `release` to finish. */
+const held = new Set<() => void>();
 
 const server = createServer((request, response) => {
   void handle(request, response).catch((error: unknown) => response.destroy(error as Error));
@@ -123,18 +124,18 @@ function streamReply(
   includeUsage: boolean,
 ): void {
   const frame = (data: string): string => `data: ${data}${dialect.separator}`;
-  openStreams++;
   let next = 0;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  const finish = (): void => {
+    held.delete(finish);
+    if (!closed) response.end(dialect.closing(model, includeUsage).map(frame).join(''));
+  };
   response.on('close', () => {
     closed = true;
     clearTimeout(timer);
-    openStreams--;
+    held.delete(finish);
   });
-  const finish = (): void => {
-    if (!closed) response.end(dialect.closing(model, includeUsage).map(frame).join(''));
-  };
   // Sends every chunk that is due now, then sleeps until the next one: an instant profile is one write burst.
   const step = (): void => {
     if (closed) return;
@@ -148,14 +149,17 @@ function streamReply(
         return;
       }
     }
-    if (profile.tailMs > 0) timer = setTimeout(finish, profile.tailMs);
+    if (profile.tailMs >= holdTailMs) held.add(finish);
+    else if (profile.tailMs > 0) timer = setTimeout(finish, profile.tailMs);
     else finish();
   };
   if (profile.firstTokenMs > 0) timer = setTimeout(step, profile.firstTokenMs);
   else step();
 }
 
-serveControl();
+serveControl(undefined, () => {
+  for (const finish of [...held]) finish();
+});
 const port = Number(process.env['PORT'] ?? 0);
 server.listen(port, '127.0.0.1', () => {
   const address = server.address() as AddressInfo;

@@ -10,6 +10,7 @@ import type { BenchRoot } from './bench-root.js';
 import { cpuShares, readCpuCounters, type CpuShare } from './cpu-load.js';
 import type { ProcessMonitor, ProcessStats } from './process-monitor.js';
 import { startProcess, type BenchProcess, type Pinning } from './processes.js';
+import { freshConnections } from './sse-reader.js';
 
 export const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 export const resultsFolder = fileURLToPath(new URL('./results/', import.meta.url));
@@ -81,6 +82,7 @@ export async function measure<Value>(
   server: BenchProcess | undefined,
   work: () => Promise<Value>,
 ): Promise<{ value: Value; before: WindowStats; stats: WindowStats; verdict: Verdict }> {
+  freshConnections();
   const [fakeBefore, serverBefore] = await Promise.all([context.fake.reset(), server?.reset()]);
   context.client.reset();
   const countersBefore = readCpuCounters();

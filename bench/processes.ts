@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import type { ControlReply, ReadyMessage } from './ipc.js';
+import type { ControlReply, ControlType, ReadyMessage } from './ipc.js';
 import type { ProcessStats } from './process-monitor.js';
 
 export interface Pinning {
@@ -93,7 +93,12 @@ export class BenchProcess {
     return this.#control('collect');
   }
 
-  #control(type: 'reset' | 'read' | 'collect'): Promise<ProcessStats> {
+  /** The fake provider: finish every stream held open by a hold profile. */
+  release(): Promise<ProcessStats> {
+    return this.#control('release');
+  }
+
+  #control(type: ControlType): Promise<ProcessStats> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, resolve);

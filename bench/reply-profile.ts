@@ -14,9 +14,12 @@ export interface ReplyProfile {
   chunkCount: number;
   /** Characters per chunk (the tag counts; at least the tag is sent). */
   chunkSize: number;
-  /** Milliseconds between the last text chunk and the finish frame. */
+  /** Milliseconds between the last text chunk and the finish frame; `holdTailMs`: until the benchmark releases it. */
   tailMs: number;
 }
+
+/** A tail this long means: hold the stream open after its last chunk until a `release` over IPC. */
+export const holdTailMs = 999_999;
 
 export const instantProfile: ReplyProfile = { firstTokenMs: 0, gapMinMs: 0, gapMaxMs: 0, chunkCount: 32, chunkSize: 8, tailMs: 0 };
 

@@ -14,7 +14,7 @@ export interface Report {
     pinning: string;
     load_average_before: number[];
     load_average_after: number[];
-    engine_directory: string;
+    engine: string;
   };
   goals: GoalCheck[];
   failed_scenarios: Array<{ scenario: number; error: string }>;
@@ -26,7 +26,8 @@ export function renderMarkdown(report: Report): string {
   const lines = [
     `Run ${report.date.slice(0, 16).replace('T', ' ')} UTC (${report.mode}, ${report.duration_s} s) on ${machine.cpu}, ${machine.cores} cores, ` +
       `${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform}); ${machine.pinning}. ` +
-      `Load average (1/5/15 min) before ${machine.load_average_before.join('/')}, after ${machine.load_average_after.join('/')}: the machine is shared.`,
+      `Load average (1/5/15 min) before ${machine.load_average_before.join('/')}, after ${machine.load_average_after.join('/')}: the machine is shared. ` +
+      `Engine: ${machine.engine}.`,
     '',
     '| goal | measured | met |',
     '|---|---|---|',

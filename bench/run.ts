@@ -4,6 +4,7 @@
  * latest.md. Options: `--quick`, `--only=1,3` (scenario numbers), `--cpu-prof` (a V8 profile of the engine per
  * scenario in bench/results/profiles/). Benchmarks are not tests: nothing here asserts a timing.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { engineDirectory, repositoryRoot, resultsFolder, type BenchContext } from './harness.js';
@@ -74,7 +75,7 @@ const report = {
     pinning: pinning.description,
     load_average_before: loadBefore,
     load_average_after: loadavg().map((value) => Math.round(value * 10) / 10),
-    engine_directory: engineDirectory,
+    engine: engineVersion(),
   },
   goals: results.flatMap((result) => result.goals),
   failed_scenarios: failed,
@@ -87,3 +88,15 @@ const markdown = renderMarkdown(report);
 writeFileSync(`${resultsFolder}${name}.md`, markdown);
 process.stdout.write(markdown);
 log(`wrote bench/results/${name}.json and ${name}.md in ${report.duration_s} s`);
+
+/** Which engine was measured: this checkout's commit (and whether its code had uncommitted changes), or the other directory. */
+function engineVersion(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', ['-C', engineDirectory, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const changed = git('status', '--porcelain', '--', 'src', 'workflows') !== '';
+    return `commit ${commit}${changed ? ' with uncommitted changes in src/ or workflows/' : ''} (${engineDirectory})`;
+  } catch {
+    return `${engineDirectory} (not a git checkout)`;
+  }
+}

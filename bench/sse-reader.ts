@@ -32,7 +32,17 @@ export class HttpStatusError extends Error {
   }
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 60_000 });
+let agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+/**
+ * Drops the idle keep-alive sockets. Called before each measurement window: a socket left idle since the last
+ * window may be closed by the server (Node's 5 s keep-alive timeout) just as it is reused, and that race
+ * (ECONNRESET before any reply) is the client's doing, not the server's.
+ */
+export function freshConnections(): void {
+  agent.destroy();
+  agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+}
 
 function post(url: string, body: unknown, accept: string): Promise<IncomingMessage> {
   const target = new URL(url);

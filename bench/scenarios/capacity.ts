@@ -46,7 +46,7 @@ interface LevelSummary {
 export async function capacity(context: BenchContext): Promise<ScenarioResult> {
   const settings = context.quick
     ? { trials: 2, concurrency: [1, 16, 128], measure_ms: 250, warm_up_ms: 150 }
-    : { trials: 3, concurrency: [1, 2, 4, 8, 16, 32, 64, 128, 256], measure_ms: 1500, warm_up_ms: 300 };
+    : { trials: 3, concurrency: [1, 2, 4, 8, 16, 32, 64, 128, 256], measure_ms: 1000, warm_up_ms: 300 };
   const root = createBenchRoot(context.fake.url);
   root.writeConfig(profile, 'openai');
   const conversations = Array.from({ length: conversationCount }, (_, index) => root.writeConversation(`capacity-${index}`, shortChat.doc));

@@ -13,7 +13,7 @@ import { createBenchRoot, shortChat } from '../bench-root.js';
 import { measure, startEngine, type BenchContext } from '../harness.js';
 import type { ProcessStats } from '../process-monitor.js';
 import type { BenchProcess } from '../processes.js';
-import type { ReplyProfile } from '../reply-profile.js';
+import { holdTailMs, type ReplyProfile } from '../reply-profile.js';
 import { checkAtMost, collectNotes, type GoalCheck, type ScenarioResult } from '../scenario.js';
 import { overTrials, quantile, round, type OverTrials } from '../stats.js';
 import { streamOnce, type Origins, type StreamRecord, type TargetKind } from '../targets.js';
@@ -22,11 +22,8 @@ const profile: ReplyProfile = { firstTokenMs: 0, gapMinMs: 20, gapMaxMs: 50, chu
 const rampMs = 1000;
 /** Warms the engine up (JIT, connection pools) without the paced wait. */
 const warmUpProfile: ReplyProfile = { ...profile, gapMinMs: 0, gapMaxMs: 0 };
-/**
- * When the memory pass samples: just after the last stream started. The first stream started `rampMs` earlier
- * and cannot have ended, since 64 chunks at least 20 ms apart take 1.26 s.
- */
-const sampleAtMs = rampMs + 100;
+/** The memory pass: the same streams, held open after their last chunk until released. */
+const holdProfile: ReplyProfile = { ...profile, tailMs: holdTailMs };
 
 interface LevelTrial {
   added_gap_p50_ms: number;
@@ -46,6 +43,8 @@ interface MemoryPass {
   held_per_stream_kb: number;
   /** Of which the V8 heap. */
   live_heap_per_stream_kb: number;
+  /** Resident memory at that moment minus after the collection before, per stream: the system's view, garbage and freed pages blur it. */
+  resident_per_stream_kb: number;
   /** Streams still open when the sample was taken (all of them, unless the engine fell behind). */
   open_at_sample: number;
 }
@@ -73,7 +72,7 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
   const settings = context.quick ? { trials: 1, levels: [200] } : { trials: 3, levels: [100, 1000, 2000] };
   const largest = Math.max(...settings.levels);
   const root = createBenchRoot(context.fake.url);
-  root.writeConfig(profile, 'openai');
+  for (const replyProfile of [profile, warmUpProfile, holdProfile]) root.writeConfig(replyProfile, 'openai');
   // One conversation per stream, as with that many users: no file is shared, none grows much.
   const conversations = Array.from({ length: largest }, (_, index) => root.writeConversation(`open-${index}`, shortChat.doc));
   const engine = await startEngine(context, root, 'open-streams');
@@ -118,7 +117,7 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
       }
     }
     for (const streams of settings.levels) {
-      memory.set(streams, await memoryPass(engine, origins, streams, conversations));
+      memory.set(streams, await memoryPass(context, engine, origins, streams, conversations));
       context.log(`  engine ${streams} streams, after a full collection: ${JSON.stringify(memory.get(streams))}`);
     }
   } finally {
@@ -172,7 +171,7 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
     markdown: [
       `${settings.trials} trial(s) per level; streams start evenly over ${rampMs} ms. Added gap = observed gap − intended gap, per chunk, pooled over the streams of a trial ` +
         '(median over trials). Peak memory: the server\'s peak resident (and heap) memory during the level minus its value before, per stream (for direct: the fake provider\'s). ' +
-        'Held: a separate pass per level, V8 heap in use + external memory (of which heap) after a full collection with all streams open, minus the same before, per stream. ' +
+        'Held: a separate pass per level whose streams the fake holds open after their last chunk; once all have streamed, V8 heap in use + external memory (of which heap) after a full collection, minus the same before, per open stream. ' +
         '‡ = the fake provider or load generator was short of CPU in a trial.',
       '',
       '| streams | path | added gap p50 | added gap p99 | engine − direct p99 | bad streams | peak resident/stream (heap) | held/stream (heap) | event loop p99 | server CPU |',
@@ -182,7 +181,7 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
         return (
           `| ${row.streams} | ${row.target}${mark(row)} | ${row.added_gap_p50_ms.median} ms | ${row.added_gap_p99_ms.median} ms | ${versus} | ` +
           `${row.streams_with_problems + row.failed_streams} | ${row.memory_per_stream_kb.median} KB (${row.heap_per_stream_kb.median} KB) | ` +
-          `${row.memory ? `${row.memory.held_per_stream_kb} KB (${row.memory.live_heap_per_stream_kb} KB)` : '-'} | ${row.event_loop_p99_ms.median} ms | ${Math.round(row.cpu_share.median * 100)}% |`
+          `${row.memory ? `${row.memory.held_per_stream_kb} KB (${row.memory.live_heap_per_stream_kb} KB)${row.memory.open_at_sample < row.streams ? `, ${row.memory.open_at_sample} open` : ''}` : '-'} | ${row.event_loop_p99_ms.median} ms | ${Math.round(row.cpu_share.median * 100)}% |`
         );
       }),
     ],
@@ -197,7 +196,7 @@ async function openAll(
   conversations: string[],
   gaps: number[],
   replyProfile: ReplyProfile = profile,
-  progress: { finished: number } = { finished: 0 },
+  progress: { finished: number; streamed: number } = { finished: 0, streamed: 0 },
 ): Promise<{ records: StreamRecord[]; errors: string[] }> {
   const records: StreamRecord[] = [];
   const errors: string[] = [];
@@ -215,6 +214,7 @@ async function openAll(
             messages: shortChat.messages,
             conversation: { file: conversations[index]!, parentId: shortChat.parentId },
             addedGaps: gaps,
+            onLastChunk: () => void progress.streamed++,
           }),
         );
       } catch (error) {
@@ -226,18 +226,27 @@ async function openAll(
   return { records, errors };
 }
 
-/** Opens `streams` streams and takes the engine's memory after a full collection once all are open. */
-async function memoryPass(engine: BenchProcess, origins: Origins, streams: number, conversations: string[]): Promise<MemoryPass> {
+/**
+ * Opens `streams` streams whose fake provider holds them open after their last chunk, waits until every one has
+ * streamed all its chunks (so each is established in the engine with its whole event log), takes the engine's
+ * memory after a full collection, then releases them. Waiting for all of them matters: an overloaded engine
+ * starts streams late, and a sample taken on a timer would count streams it had not opened yet.
+ */
+async function memoryPass(context: BenchContext, engine: BenchProcess, origins: Origins, streams: number, conversations: string[]): Promise<MemoryPass> {
   const before = await engine.collect();
-  const progress = { finished: 0 };
-  const running = openAll('engine', origins, streams, conversations, [], profile, progress);
-  await new Promise((resolve) => setTimeout(resolve, sampleAtMs));
-  const openAtSample = streams - progress.finished;
+  const progress = { finished: 0, streamed: 0 };
+  const running = openAll('engine', origins, streams, conversations, [], holdProfile, progress);
+  const deadline = performance.now() + 180_000;
+  while (progress.streamed + progress.finished < streams && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const openAtSample = progress.streamed - progress.finished;
   const during = await engine.collect();
+  await context.fake.release();
   await running;
+  const perStream = (bytes: number): number => round(bytes / Math.max(1, openAtSample) / 1024, 1);
   return {
-    held_per_stream_kb: round((during.heap_used_bytes + during.external_bytes - before.heap_used_bytes - before.external_bytes) / streams / 1024, 1),
-    live_heap_per_stream_kb: round((during.heap_used_bytes - before.heap_used_bytes) / streams / 1024, 1),
+    held_per_stream_kb: perStream(during.heap_used_bytes + during.external_bytes - before.heap_used_bytes - before.external_bytes),
+    live_heap_per_stream_kb: perStream(during.heap_used_bytes - before.heap_used_bytes),
+    resident_per_stream_kb: perStream(during.rss_bytes - before.rss_bytes),
     open_at_sample: openAtSample,
   };
 }
