@@ -5,6 +5,7 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileDepthLimit, tooDeepAt } from '../lib/json-depth.js';
 import { CallError } from '../registry/call-error.js';
 
 export const configsFolder = 'data/llm_configs';
@@ -51,8 +52,9 @@ export async function readConfigJson(located: LocatedConfig): Promise<unknown> {
 }
 
 export function parseConfigJson(text: string, file: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     const reason = (error as Error).message;
     const position = Number(/position (\d+)/.exec(reason)?.[1] ?? Number.NaN);
@@ -62,6 +64,14 @@ export function parseConfigJson(text: string, file: string): unknown {
       details: [{ field: '', message: reason, keyword: 'json', params: { file, ...where } }],
     });
   }
+  // Before the schema and the placeholders, which recurse: a file nested thousands deep would overflow the stack.
+  const tooDeep = tooDeepAt(value, fileDepthLimit);
+  if (tooDeep !== undefined) {
+    throw new CallError('INVALID_FILE', `config file ${file} nests deeper than ${fileDepthLimit} levels at ${tooDeep}`, {
+      details: [{ field: tooDeep, message: `nests deeper than ${fileDepthLimit} levels`, keyword: 'depth', params: { file } }],
+    });
+  }
+  return value;
 }
 
 /** The candidate config files: `*.json` directly in the folder and `<name>/llm_config.json`, sorted. */

@@ -1,4 +1,5 @@
 /** @module The registry: an explicit list of steps compiled once, and the in-process api (`call`, `stream`). */
+import { inputDepthLimit, tooDeepAt } from '../lib/json-depth.js';
 import type { Services } from '../services.js';
 import { CallError, toCallError } from './call-error.js';
 import { closestPaths } from './closest-paths.js';
@@ -137,6 +138,13 @@ export class Registry {
 
   #checkInput(compiled: CompiledStep, input: unknown, options: CallOptions): unknown {
     const schema = options.coerce ? compiled.coercedInput : compiled.input;
+    const tooDeep = tooDeepAt(input, inputDepthLimit);
+    if (tooDeep !== undefined) {
+      // Checked first and without recursion: cloning or validating such a value would overflow the stack.
+      throw new CallError('BAD_INPUT', `input of ${compiled.step.path} nests deeper than ${inputDepthLimit} levels at ${tooDeep}; no field needs that`, {
+        path: compiled.step.path,
+      });
+    }
     // Defaults are applied in place: work on a copy so the caller's object is never changed under it.
     const copy = input === undefined ? {} : structuredClone(input);
     try {

@@ -1,4 +1,5 @@
 /** @module Reading a conversation file's text into a validated tree, or the problem with it (pointer, or line and column). */
+import { fileDepthLimit, tooDeepAt } from '../lib/json-depth.js';
 import { CallError } from '../registry/call-error.js';
 import type { ConversationDoc } from './conversation-store.js';
 import { validateDoc } from './tree-validate.js';
@@ -22,6 +23,9 @@ export function parseTree(text: string): ParsedTree {
   } catch (error) {
     return { problem: { message: `is not valid JSON: ${(error as Error).message}`, ...lineAndColumn(text, error as Error) } };
   }
+  // Before validation, which recurses: a file nested thousands deep would overflow the stack there.
+  const tooDeep = tooDeepAt(value, fileDepthLimit);
+  if (tooDeep !== undefined) return { problem: { message: `nests deeper than ${fileDepthLimit} levels`, pointer: tooDeep } };
   const problem = validateDoc(value);
   return problem ? { problem } : { doc: value as ConversationDoc };
 }

@@ -1,5 +1,6 @@
 /** @module settings.json beside a conversation (and any other small JSON object file the watcher checks). */
 import { readFile } from 'node:fs/promises';
+import { fileDepthLimit, tooDeepAt } from '../lib/json-depth.js';
 import { CallError } from '../registry/call-error.js';
 import type { ConversationSettings } from './conversation-store.js';
 import { invalidFileError } from './parse-tree.js';
@@ -22,6 +23,8 @@ export async function readSettingsFile(absolute: string, label: string): Promise
   } catch (error) {
     throw invalidFileError(label, { message: `is not valid JSON: ${(error as Error).message}` });
   }
+  const tooDeep = tooDeepAt(value, fileDepthLimit);
+  if (tooDeep !== undefined) throw invalidFileError(label, { message: `nests deeper than ${fileDepthLimit} levels`, pointer: tooDeep });
   const problem = isPlainObject(value) ? settingsProblem(value) : { pointer: '', message: 'must be a JSON object' };
   if (problem) throw invalidFileError(label, problem);
   return value as ConversationSettings;
