@@ -6,6 +6,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileDepthLimit, tooDeepAt } from '../lib/json-depth.js';
+import { pathShapeProblem, shortenedPath } from '../lib/path-limits.js';
 import { CallError } from '../registry/call-error.js';
 
 export const configsFolder = 'data/llm_configs';
@@ -24,6 +25,8 @@ export async function locateConfigFile(root: string, file: string): Promise<Loca
   if (file.trim() === '' || file.includes('\0')) {
     throw new CallError('BAD_INPUT', `config file "${file}" is not a usable path; give one like ${configsFolder}/mock.json`);
   }
+  const shapeProblem = pathShapeProblem(file);
+  if (shapeProblem) throw new CallError('BAD_INPUT', `config file ${shortenedPath(file)} ${shapeProblem}`);
   const folder = resolve(root, configsFolder);
   const candidate = resolve(root, file);
   if (!isInside(candidate, folder)) {

@@ -5,6 +5,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathShapeProblem, shortenedPath } from '../lib/path-limits.js';
 import { CallError } from '../registry/call-error.js';
 
 export interface SandboxedPath {
@@ -26,6 +27,8 @@ export async function resolveInside(root: string, file: string, folder: string, 
   if (typeof file !== 'string' || file.trim() === '' || file.includes('\0')) {
     throw new CallError('BAD_INPUT', `a ${options.what} path must be a non-empty root-relative path such as ${folder}/<name>/...`);
   }
+  const shapeProblem = pathShapeProblem(file);
+  if (shapeProblem) throw new CallError('BAD_INPUT', `the ${options.what} path ${shortenedPath(file)} ${shapeProblem}`, { details: { file: file.slice(0, 200) } });
   const folderPath = resolve(root, folder);
   const candidate = isAbsolute(file) ? resolve(file) : resolve(root, file);
   const folderReal = await realpath(folderPath).catch(() => undefined);
