@@ -11,6 +11,12 @@ export interface CallHandlerOptions {
   registry: Registry;
   logger: Logger;
   pingIntervalMs: number;
+  /**
+   * How long a stream may take to produce its first event before its headers go out anyway. Errors before the
+   * first event are plain JSON with their status; but a stream with nothing to say yet (a watch before the first
+   * change, a resume while the provider thinks) must still open, or clients and proxies take it for a dead server.
+   */
+  openStreamAfterMs: number;
 }
 
 export function createCallHandler(options: CallHandlerOptions) {
@@ -25,16 +31,22 @@ export function createCallHandler(options: CallHandlerOptions) {
       return context.json(await registry.call(path, input, { signal, coerce }));
     }
     const iterator = registry.stream(path, input, { signal, coerce })[Symbol.asyncIterator]();
-    let first: IteratorResult<unknown>;
-    try {
-      // Pull the first event before any header goes out: bad input or a missing conversation is still a
-      // plain JSON error with its status, not a stream that opens and fails.
-      first = await iterator.next();
-    } catch (error) {
-      return errorResponse(context, error, logger);
-    }
+    // Pull the first event before any header goes out: bad input or a missing conversation is still a plain
+    // JSON error with its status, not a stream that opens and fails. Only a first event that is slow to come
+    // opens the stream without it.
+    const first = iterator.next();
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      first.then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      ),
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), options.openStreamAfterMs))),
+    ]);
+    clearTimeout(timer);
+    if (settled !== undefined && 'error' in settled) return errorResponse(context, settled.error, logger);
     // Nothing to send (a finished generation): 204 is what makes EventSource stop reconnecting.
-    if (first.done) return context.body(null, 204);
-    return sseResponse(context, iterator, first.value, { pingIntervalMs: options.pingIntervalMs, logger });
+    if (settled?.result.done) return context.body(null, 204);
+    return sseResponse(context, iterator, settled?.result ?? first, { pingIntervalMs: options.pingIntervalMs, logger });
   };
 }

@@ -33,6 +33,8 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** How often an open SSE stream sends `: ping`; 15 s by default. */
   pingIntervalMs?: number;
+  /** How long a stream's first event may take before its headers go out without it; 1 s by default. */
+  openStreamAfterMs?: number;
   /** The /ready checks (store readable, watcher running); always ready when absent. */
   ready?: () => Promise<ReadyReport>;
 }
@@ -77,7 +79,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/docs', docsRoutes());
   app.route('/', playgroundRoutes());
   app.get('/api/calls', (context) => context.json(describeCalls(registry)));
-  app.on(['GET', 'POST'], '/api/*', createCallHandler({ registry, logger, pingIntervalMs: options.pingIntervalMs ?? 15_000 }));
+  app.on(['GET', 'POST'], '/api/*', createCallHandler({ registry, logger, pingIntervalMs: options.pingIntervalMs ?? 15_000, openStreamAfterMs: options.openStreamAfterMs ?? 1000 }));
 
   app.notFound((context) =>
     errorResponse(context, new CallError('NOT_FOUND', `no route for ${context.req.method} ${context.req.path}; see /api/calls or /docs`), logger),

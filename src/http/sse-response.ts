@@ -17,10 +17,16 @@ export interface SseOptions {
 }
 
 /**
- * Streams `first` (already pulled, so errors before it were answered as JSON) and the rest of `iterator`.
- * Leaving early, for any reason, calls `iterator.return()`, which aborts the step's signal.
+ * Streams `first` (pulled already, so errors before it were answered as JSON; or still on its way, when it was
+ * slow to come) and the rest of `iterator`. Leaving early, for any reason, calls `iterator.return()`, which
+ * aborts the step's signal.
  */
-export function sseResponse(context: Context<AppEnv>, iterator: AsyncIterator<unknown>, first: unknown, options: SseOptions): Response {
+export function sseResponse(
+  context: Context<AppEnv>,
+  iterator: AsyncIterator<unknown>,
+  first: IteratorResult<unknown> | Promise<IteratorResult<unknown>>,
+  options: SseOptions,
+): Response {
   const { logger } = options;
   // Steps that tag no ids of their own still get ids unique to this response, so frames can be told apart.
   const streamId = randomUUID();
@@ -44,7 +50,13 @@ export function sseResponse(context: Context<AppEnv>, iterator: AsyncIterator<un
     const ping = setInterval(() => void stream.write(': ping\n\n'), options.pingIntervalMs);
     stream.onAbort(() => void iterator.return?.().catch(() => {}));
     try {
-      let result: IteratorResult<unknown> = { done: false, value: first };
+      let result = await Promise.resolve(first).then(
+        (value) => ((iteratorDone = value.done === true), value),
+        (error: unknown) => {
+          iteratorDone = true;
+          throw error;
+        },
+      );
       while (!result.done && !stream.aborted) {
         sent += 1;
         await stream.write(sseFrame(JSON.stringify(result.value), eventIdOf(result.value) ?? `${streamId}:${sent}`));
