@@ -43,3 +43,15 @@ export function cpuShares(before: Counters | undefined, after: Counters | undefi
     return [{ cpu, busy: share(end.busy - start.busy), steal: share(end.steal - start.steal) }];
   });
 }
+
+/** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat; undefined off Linux. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchRoot } from './bench-root.js';
-import { cpuShares, readCpuCounters, type CpuShare } from './cpu-load.js';
+import { cpuShares, processCpuMs, readCpuCounters, type CpuShare } from './cpu-load.js';
 import type { ProcessMonitor, ProcessStats } from './process-monitor.js';
 import { startProcess, type BenchProcess, type Pinning } from './processes.js';
 import { freshConnections } from './sse-reader.js';
@@ -68,6 +68,8 @@ export interface WindowStats {
   server?: ProcessStats;
   /** Per CPU, busy and stolen shares of the window (all processes on the machine). */
   cpus: CpuShare[];
+  /** The server's CPU share over the whole window from /proc, whatever resets its own monitor saw meanwhile. */
+  server_cpu_share?: number;
 }
 
 export interface Verdict {
@@ -86,11 +88,22 @@ export async function measure<Value>(
   const [fakeBefore, serverBefore] = await Promise.all([context.fake.reset(), server?.reset()]);
   context.client.reset();
   const countersBefore = readCpuCounters();
+  const serverCpuBefore = processCpuMs(server?.child.pid);
+  const startedAt = performance.now();
   const before: WindowStats = { fake: fakeBefore, client: context.client.read(), ...(serverBefore ? { server: serverBefore } : {}), cpus: [] };
   const value = await work();
   const [fake, serverStats] = await Promise.all([context.fake.read(), server?.read()]);
   const cpus = cpuShares(countersBefore, readCpuCounters());
-  const stats: WindowStats = { fake, client: context.client.read(), ...(serverStats ? { server: serverStats } : {}), cpus };
+  const serverCpuAfter = processCpuMs(server?.child.pid);
+  const serverCpuShare =
+    serverCpuBefore === undefined || serverCpuAfter === undefined ? undefined : Math.round(((serverCpuAfter - serverCpuBefore) / (performance.now() - startedAt)) * 100) / 100;
+  const stats: WindowStats = {
+    fake,
+    client: context.client.read(),
+    ...(serverStats ? { server: serverStats } : {}),
+    cpus,
+    ...(serverCpuShare === undefined ? {} : { server_cpu_share: serverCpuShare }),
+  };
   return { value, before, stats, verdict: judge(stats, context.pinning) };
 }
 
@@ -117,9 +130,10 @@ export function judge(stats: WindowStats, pinning: Pinning): Verdict {
   if (pinning.pinned && others >= foreignShare) notes.push(`other processes used ${percent(others)} of the client CPU`);
   if (clientCpu && clientCpu.steal >= 0.05) notes.push(`the hypervisor stole ${percent(clientCpu.steal)} of the client CPU`);
   if (stats.server) {
+    const serverShare = stats.server_cpu_share ?? stats.server.cpu_share;
     const serverCpu = stats.cpus.find((share) => share.cpu === pinning.engineCpu);
-    const serverOthers = serverCpu ? Math.max(0, serverCpu.busy - stats.server.cpu_share) : 0;
-    if (stats.server.cpu_share >= 0.9) notes.push(`server CPU saturated: ${percent(stats.server.cpu_share)}`);
+    const serverOthers = serverCpu ? Math.max(0, serverCpu.busy - serverShare) : 0;
+    if (serverShare >= 0.9) notes.push(`server CPU saturated: ${percent(serverShare)}`);
     if (pinning.pinned && serverOthers >= foreignShare) notes.push(`other processes used ${percent(serverOthers)} of the server CPU`);
     if (serverCpu && serverCpu.steal >= 0.05) notes.push(`the hypervisor stole ${percent(serverCpu.steal)} of the server CPU`);
   }

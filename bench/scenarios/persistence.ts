@@ -15,9 +15,9 @@ import writeFileAtomic from 'write-file-atomic';
 import type { ConversationDoc } from '../../src/store/conversation-store.js';
 import { createBenchRoot } from '../bench-root.js';
 import { makeConversation } from '../conversation-fixture.js';
-import { startEngine, type BenchContext } from '../harness.js';
+import { measure, startEngine, type BenchContext } from '../harness.js';
 import type { ReplyProfile } from '../reply-profile.js';
-import { checkAtMost, type ScenarioResult } from '../scenario.js';
+import { checkAtMost, collectNotes, type ScenarioResult } from '../scenario.js';
 import { quantile, ratio, round } from '../stats.js';
 import { streamOnce, type Message, type StreamRecord } from '../targets.js';
 
@@ -53,6 +53,7 @@ export async function persistence(context: BenchContext): Promise<ScenarioResult
   const files = docs.map((doc, index) => root.writeConversation(`persist-${index}`, doc));
   const engine = await startEngine(context, root, 'persistence');
   const rows: Row[] = [];
+  const notes: string[] = [];
   try {
     for (const [index, size] of sizes.entries()) {
       const doc = docs[index]!;
@@ -62,6 +63,8 @@ export async function persistence(context: BenchContext): Promise<ScenarioResult
       const stallsBefore: number[] = [];
       let failures = 0;
       let firstFailure: string | undefined;
+      // One window around all the saves of a size, for the CPU notes (the per-save windows use the engine's probe directly).
+      const { verdict } = await measure(context, engine, async () => {
       for (let save = 0; save < settings.warm_up + settings.saves; save++) {
         await engine.reset();
         let beforeSave: Promise<number> | undefined;
@@ -94,6 +97,8 @@ export async function persistence(context: BenchContext): Promise<ScenarioResult
         saveStalls.push(saveStats.event_loop_max_ms);
         stallsBefore.push((await beforeSave) ?? Number.NaN);
       }
+      });
+      collectNotes(`${size.label}`, verdict, notes);
       const naive = await naiveSaves(context, doc, settings.saves);
       const row: Row = {
         size: size.label,
@@ -124,7 +129,7 @@ export async function persistence(context: BenchContext): Promise<ScenarioResult
     settings: { ...settings, profile, parent_id: parentId },
     rows,
     goals: largest ? [checkAtMost('4 persistence', `${largest.size}: save stall p99 ≤ 10 ms`, largest.save_stall_ms.p99, 10, 'ms')] : [],
-    window_notes: [],
+    window_notes: notes,
     markdown: [
       `${settings.saves} saves per size after ${settings.warm_up} warm-up, one at a time. finish→saved: client time between the engine's \`finish\` and \`saved\` frames. ` +
         'Stall: the engine\'s longest event-loop delay beyond its 1 ms tick (save window: from the last chunk to `saved`; before: from the request to the last chunk). ' +
