@@ -5,10 +5,11 @@
  * JSON.stringify, atomic write, all on the main thread: the "before"), the store with its writer thread off,
  * the store as shipped, and the store with a read before every append (its worst case: a tree a reader holds is
  * forked, so the append copies `nodes`; the read itself is not timed). Also the stall of a cold read (cache
- * miss). Writes bench/results/store-append.json
+ * miss), and the main thread's CPU time per append (Linux: /proc, averaged over the run), a figure that other
+ * work on the machine does not inflate the way it inflates stalls. Writes bench/results/store-append.json
  * and prints a Markdown table. Run: node --import tsx bench/store-append.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -42,7 +43,20 @@ interface Row {
   appends: number;
   latency_ms: { median: number; p99: number };
   stall_ms: { median: number; p99: number; max: number };
+  /** CPU time of the main thread (the event loop) per append, averaged; null where /proc is missing. */
+  main_thread_cpu_ms: number | null;
   cold_read_stall_ms: number | null;
+}
+
+/** User + system CPU time of the main thread so far, in ms (Linux; ticks of 10 ms, so only averages make sense). */
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 function quantile(values: number[], q: number): number {
@@ -102,12 +116,14 @@ async function benchmark(size: (typeof sizes)[number], mode: Mode, histogram: Re
   for (let index = 0; index < warmUp; index++) await append();
   const latencies: number[] = [];
   const stalls: number[] = [];
+  const cpuBefore = mainThreadCpuMs();
   for (let index = 0; index < size.appends; index++) {
     if (readFirst) await readFirst.read(file);
     const { latency, stall } = await measure(append, histogram);
     latencies.push(latency);
     stalls.push(stall);
   }
+  const cpuAfter = mainThreadCpuMs();
   await close();
   temp.cleanup();
   return {
@@ -118,6 +134,8 @@ async function benchmark(size: (typeof sizes)[number], mode: Mode, histogram: Re
     appends: size.appends,
     latency_ms: { median: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)) },
     stall_ms: { median: round(quantile(stalls, 0.5)), p99: round(quantile(stalls, 0.99)), max: round(Math.max(...stalls)) },
+    // The 2 ms settle wait per append is idle time, not CPU.
+    main_thread_cpu_ms: cpuBefore === null || cpuAfter === null ? null : round((cpuAfter - cpuBefore) / size.appends),
     cold_read_stall_ms: coldRead === null ? null : round(coldRead),
   };
 }
@@ -153,11 +171,11 @@ const lines = [
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform}); ` +
     `load average (1, 5, 15 min) ${machine.load_average_before.join(', ')} before, ${machine.load_average_after.join(', ')} after`,
   '',
-  '| size | nodes | mode | latency median | latency p99 | stall median | stall p99 | stall max | cold read stall |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| size | nodes | mode | latency median | latency p99 | stall median | stall p99 | stall max | main-thread CPU per append | cold read stall |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (row) =>
-      `| ${row.size} | ${row.nodes} | ${row.mode} | ${row.latency_ms.median} ms | ${row.latency_ms.p99} ms | ${row.stall_ms.median} ms | ${row.stall_ms.p99} ms | ${row.stall_ms.max} ms | ${row.cold_read_stall_ms === null ? '-' : `${row.cold_read_stall_ms} ms`} |`,
+      `| ${row.size} | ${row.nodes} | ${row.mode} | ${row.latency_ms.median} ms | ${row.latency_ms.p99} ms | ${row.stall_ms.median} ms | ${row.stall_ms.p99} ms | ${row.stall_ms.max} ms | ${row.main_thread_cpu_ms === null ? '-' : `${row.main_thread_cpu_ms} ms`} | ${row.cold_read_stall_ms === null ? '-' : `${row.cold_read_stall_ms} ms`} |`,
   ),
 ];
 process.stdout.write(lines.join('\n') + '\n');

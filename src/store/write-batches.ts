@@ -179,6 +179,21 @@ export class WriteBatches {
     dirty?.resolve();
   }
 
+  /**
+   * A caller's `{doc, result}`. The tree is published only if the caller looks at `doc`: a step that reads only
+   * its result leaves the tree unpublished, so the next change applies in place instead of forking (copying
+   * `nodes`).
+   */
+  #reply(doc: ConversationDoc, result: unknown): { doc: ConversationDoc; result: unknown } {
+    const batches = this;
+    return {
+      get doc() {
+        return batches.publish(doc);
+      },
+      result,
+    };
+  }
+
   async #attemptOnce(file: SandboxedPath, batch: Item[]): Promise<Item[]> {
     let base: CachedTree & { doc: ConversationDoc };
     try {
@@ -238,8 +253,7 @@ export class WriteBatches {
       this.#host.committed(file, doc, written);
       this.#markClean(file.relative);
     }
-    this.publish(doc);
-    for (const { item, result } of applied) item.resolve({ doc, result });
+    for (const { item, result } of applied) item.resolve(this.#reply(doc, result));
     return [];
   }
 }
