@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { toCallError } from '../registry/call-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { ConversationDoc } from '../store/conversation-store.js';
-import { findJournals, removeJournal, writeRecoveryFile, type RecoveredJournal } from '../store/generation-journal.js';
+import { findJournals, removeJournal, removeUnreadableJournals, writeRecoveryFile, type RecoveredJournal } from '../store/generation-journal.js';
 
 export interface RecoveryReport {
   generation_id: string;
@@ -19,6 +19,9 @@ export interface RecoveryReport {
 
 export async function recoverInterrupted(api: Registry, root: string, logger: Logger): Promise<RecoveryReport[]> {
   const reports: RecoveryReport[] = [];
+  for (const journal of await removeUnreadableJournals(root)) {
+    logger.warn('removed a journal cut short as it was created; it held no reply', { journal });
+  }
   for (const journal of await findJournals(root)) {
     try {
       const report = await recoverOne(api, root, journal);

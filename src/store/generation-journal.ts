@@ -154,6 +154,30 @@ async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Pr
 
 /** Every journal left under `data/conversations/`, with its text; a torn last line is ignored. */
 export async function findJournals(root: string): Promise<RecoveredJournal[]> {
+  const found: RecoveredJournal[] = [];
+  for (const path of await journalFiles(root)) {
+    const parsed = parseJournal(await readFile(path, 'utf8'));
+    if (parsed) found.push({ ...parsed, path });
+  }
+  return found;
+}
+
+/**
+ * Removes the journals without a readable header, root-relative paths returned: a process killed in the middle
+ * of a journal's first checkpoint leaves an empty or torn file, which holds no reply (the text in that first
+ * write was not yet durable, less than one checkpoint interval of it) and which nothing would ever remove.
+ */
+export async function removeUnreadableJournals(root: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const path of await journalFiles(root)) {
+    if (parseJournal(await readFile(path, 'utf8')) !== undefined) continue;
+    await rm(path, { force: true });
+    removed.push(relative(root, path));
+  }
+  return removed;
+}
+
+async function journalFiles(root: string): Promise<string[]> {
   const conversations = join(root, 'data', 'conversations');
   let folders: string[];
   try {
@@ -161,22 +185,13 @@ export async function findJournals(root: string): Promise<RecoveredJournal[]> {
   } catch {
     return [];
   }
-  const found: RecoveredJournal[] = [];
+  const paths: string[] = [];
   for (const folder of folders) {
     const directory = join(conversations, folder, journalFolder);
-    let files: string[];
-    try {
-      files = (await readdir(directory)).filter((name) => name.endsWith('.jsonl'));
-    } catch {
-      continue;
-    }
-    for (const file of files) {
-      const path = join(directory, file);
-      const parsed = parseJournal(await readFile(path, 'utf8'));
-      if (parsed) found.push({ ...parsed, path });
-    }
+    const files = await readdir(directory).catch(() => [] as string[]);
+    paths.push(...files.filter((name) => name.endsWith('.jsonl')).map((name) => join(directory, name)));
   }
-  return found;
+  return paths;
 }
 
 function parseJournal(text: string): Omit<RecoveredJournal, 'path'> | undefined {
@@ -187,6 +202,8 @@ function parseJournal(text: string): Omit<RecoveredJournal, 'path'> | undefined 
   } catch {
     return undefined;
   }
+  const named = ['generation_id', 'conversation_file', 'parent_id', 'node_id'] as const;
+  if (typeof header !== 'object' || header === null || named.some((field) => typeof header[field] !== 'string')) return undefined;
   let content = '';
   for (const line of lines.slice(1)) {
     try {
