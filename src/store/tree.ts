@@ -2,7 +2,7 @@
  * @module The tree model, pure: views and mutations over SmartTavern's conversation.json (DESIGN §4), no I/O.
  * A mutation reads a tree and returns a change set (`tree-changes.ts`) that the store validates and applies.
  */
-export { applyChanges, ChangeBuilder, isPlainObject, setOwn, withChanges } from './tree-changes.js';
+export { applyChanges, ChangeBuilder, copyObject, isPlainObject, setOwn, withChanges } from './tree-changes.js';
 export { childrenInNodesOrder, hasNode, nodeOf, rootIds, siblingCount, siblingsOf } from './tree-index.js';
 export {
   branchTable,

@@ -3,7 +3,7 @@ import { CallError } from '../../registry/call-error.js';
 import type { StepContext } from '../../registry/define-step.js';
 import type { ConversationDoc } from '../../store/conversation-store.js';
 import { timestamp } from '../../store/timestamp.js';
-import { isPlainObject, latestOf, normaliseActivePath, setOwn, validateDoc, type TreeContext, type TreeMutation } from '../../store/tree.js';
+import { copyObject, isPlainObject, latestOf, normaliseActivePath, setOwn, validateDoc, type TreeContext, type TreeMutation } from '../../store/tree.js';
 import type { DocReply } from './schemas.js';
 
 /** The tree of a view step: the file (through the store), or the inline `doc`, validated like a file would be. */
@@ -52,7 +52,7 @@ export function docReply(doc: ConversationDoc, extra: Record<string, unknown> = 
 /** A copy of the tree's top level and its top-level objects; nodes themselves are frozen and shared. */
 export function snapshot(doc: ConversationDoc): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(doc)) setOwn(copy, key, isPlainObject(value) ? { ...value } : value);
+  for (const [key, value] of Object.entries(doc)) setOwn(copy, key, isPlainObject(value) ? copyObject(value) : value);
   return copy;
 }
 
