@@ -213,8 +213,9 @@ test('hand edits and streamed replies on one file: both survive, or the loser is
       `${editorsLostUpdates} replies overwritten by the editor's own stale write; replies lost ${repliesLost}, files corrupted ${state.invalid.length} (seed ${seed})`,
   });
   assert.equal(issues, []);
-  assert.ok(edits.length > 100, `only ${edits.length} edits were made`);
-  assert.ok(saved > 20, `only ${saved} replies were saved`);
+  // Enough of both for the race to mean something, even on a loaded machine (a quiet one makes ~300 of each).
+  assert.ok(edits.length >= 50, `only ${edits.length} edits were made`);
+  assert.ok(saved >= 10, `only ${saved} replies were saved`);
 });
 
 /**
