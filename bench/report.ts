@@ -29,7 +29,7 @@ export function renderMarkdown(report: Report): string {
       `Load average (1/5/15 min) before ${machine.load_average_before.join('/')}, after ${machine.load_average_after.join('/')}: the machine is shared. ` +
       `Engine: ${machine.engine}.`,
     ...(report.mode === 'quick'
-      ? ['', 'Quick run: few samples per figure (a p99 of 20 samples is their largest), one or two trials: the goals below are indicative only; the full run is the measurement.']
+      ? ['', 'Quick run: few samples per figure (a p99 of 15 samples is their largest), one or two trials: the goals below are indicative only; the full run is the measurement.']
       : []),
     '',
     '| goal | measured | met |',

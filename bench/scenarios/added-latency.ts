@@ -38,7 +38,7 @@ interface Row {
 }
 
 export async function addedLatency(context: BenchContext): Promise<ScenarioResult> {
-  const settings = context.quick ? { trials: 3, requests_per_trial: 20, warm_up: 10 } : { trials: 5, requests_per_trial: 200, warm_up: 30 };
+  const settings = context.quick ? { trials: 3, requests_per_trial: 15, warm_up: 5 } : { trials: 5, requests_per_trial: 200, warm_up: 30 };
   const root = createBenchRoot(context.fake.url);
   root.writeConfig(profile, 'openai');
   root.writeConfig(profile, 'gemini');

@@ -87,7 +87,7 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
   const trials = new Map<string, LevelTrial[]>();
   const memory = new Map<number, MemoryPass>();
   try {
-    await openAll('engine', origins, context.quick ? 20 : 50, conversations, [], warmUpProfile);
+    await openAll('engine', origins, context.quick ? 10 : 50, conversations, [], warmUpProfile);
     for (let trial = 0; trial < settings.trials; trial++) {
       for (const streams of settings.levels) {
         for (const target of trial % 2 === 0 ? (['direct', 'engine'] as const) : (['engine', 'direct'] as const)) {

@@ -46,7 +46,7 @@ interface Row {
 }
 
 export async function persistence(context: BenchContext): Promise<ScenarioResult> {
-  const settings = context.quick ? { saves: 5, warm_up: 2 } : { saves: 50, warm_up: 3 };
+  const settings = context.quick ? { saves: 5, warm_up: 1 } : { saves: 50, warm_up: 3 };
   const root = createBenchRoot(context.fake.url);
   root.writeConfig(profile, 'openai');
   const docs = sizes.map((size) => makeConversation(size.bytes));
