@@ -1,5 +1,7 @@
 /** @module The events of a generation (DESIGN §3, `complete_stream`), their JSON Schema, and the usage shape. */
 
+import { eventSchema as event } from '../lib/event-schema.js';
+
 export interface UsageCounts {
   prompt_tokens: number;
   completion_tokens: number;
@@ -24,14 +26,6 @@ const usageSchema = {
   },
   required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
 } as const;
-
-const event = (type: string, properties: Record<string, unknown>, required: string[]) =>
-  ({
-    type: 'object',
-    properties: { type: { const: type }, ...properties },
-    required: ['type', ...required],
-    additionalProperties: false,
-  }) as const;
 
 export const generationEventSchema = {
   oneOf: [

@@ -3,6 +3,7 @@
  * event; an upstream failure after `start` is an `error` event after the chunks already sent, so the caller
  * keeps the partial text. `end` is always last.
  */
+import { eventSchema as event } from '../../lib/event-schema.js';
 import { defineStep } from '../../registry/define-step.js';
 import { toCallError } from '../../registry/call-error.js';
 import { estimateCost } from '../../llm/cost.js';
@@ -16,14 +17,6 @@ export type ChatStreamEvent =
   | { type: 'usage'; usage: Usage; cost?: number }
   | { type: 'error'; code: string; message: string }
   | { type: 'end'; model_used?: string; response_time: number; ttft?: number };
-
-const event = (type: string, properties: Record<string, unknown>, required: string[]) =>
-  ({
-    type: 'object',
-    properties: { type: { const: type }, ...properties },
-    required: ['type', ...required],
-    additionalProperties: false,
-  }) as const;
 
 export const chatStreamEventSchema = {
   oneOf: [

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { events, startWorld, type WorkflowWorld } from './workflow-kit.js';
+import { events, resetWorld, startWorld, type WorkflowWorld } from './workflow-kit.js';
 
 const test = suite('concurrent saves');
 let world: WorkflowWorld;
@@ -12,17 +12,7 @@ test.before(async () => {
 test.after(async () => {
   await world.close();
 });
-test.before.each(() => {
-  world.openAi.reset();
-  world.root.writeConversation('test', {
-    roots: ['n_root'],
-    nodes: {
-      n_root: { pid: null, role: 'system', content: 'You are terse.' },
-      n_user: { pid: 'n_root', role: 'user', content: 'Hi.' },
-    },
-    active_path: ['n_root', 'n_user'],
-  });
-});
+test.before.each(() => resetWorld(world, 'Hi.'));
 
 test('20 concurrent generations on one conversation all save, as siblings under their shared parent', async () => {
   world.openAi.defaultReply = { chunks: ['x', 'y'], chunkDelayMs: 5 };

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { events, startWorld, waitFor, type WireEvent, type WorkflowWorld } from './workflow-kit.js';
+import { events, resetWorld, startWorld, waitFor, type WireEvent, type WorkflowWorld } from './workflow-kit.js';
 
 const test = suite('generation lifecycle');
 let world: WorkflowWorld;
@@ -11,17 +11,7 @@ test.before(async () => {
 test.after(async () => {
   await world.close();
 });
-test.before.each(() => {
-  world.openAi.reset();
-  world.root.writeConversation('test', {
-    roots: ['n_root'],
-    nodes: {
-      n_root: { pid: null, role: 'system', content: 'You are terse.' },
-      n_user: { pid: 'n_root', role: 'user', content: 'Count.' },
-    },
-    active_path: ['n_root', 'n_user'],
-  });
-});
+test.before.each(() => resetWorld(world, 'Count.'));
 
 const tenChunks = Array.from({ length: 10 }, (_, index) => `${index} `);
 const typesOf = (received: WireEvent[]) => received.map((event) => event.type);

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { events, startWorld, testKey, type WorkflowWorld } from './workflow-kit.js';
+import { events, resetWorld, startWorld, testKey, type WorkflowWorld } from './workflow-kit.js';
 
 const test = suite('complete_stream protocol');
 let world: WorkflowWorld;
@@ -11,19 +11,7 @@ test.before(async () => {
 test.after(async () => {
   await world.close();
 });
-test.before.each(() => {
-  world.openAi.reset();
-  world.gemini.reset();
-  world.root.writeConversation('test', {
-    name: 'Test',
-    roots: ['n_root'],
-    nodes: {
-      n_root: { pid: null, role: 'system', content: 'You are terse.' },
-      n_user: { pid: 'n_root', role: 'user', content: 'Say hello.' },
-    },
-    active_path: ['n_root', 'n_user'],
-  });
-});
+test.before.each(() => resetWorld(world, 'Say hello.'));
 
 function withoutTimings(meta: Record<string, unknown>): Record<string, unknown> {
   const { response_time, ttft, ...rest } = meta;

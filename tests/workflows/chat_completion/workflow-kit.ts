@@ -103,6 +103,20 @@ export async function startWorld(options: { checkpointIntervalMs?: number; setti
   };
 }
 
+/** Puts the conversation back to a system root and one user message, and forgets the fakes' requests. */
+export function resetWorld(world: WorkflowWorld, userContent: string): void {
+  world.openAi.reset();
+  world.gemini.reset();
+  world.root.writeConversation('test', {
+    roots: ['n_root'],
+    nodes: {
+      n_root: { pid: null, role: 'system', content: 'You are terse.' },
+      n_user: { pid: 'n_root', role: 'user', content: userContent },
+    },
+    active_path: ['n_root', 'n_user'],
+  });
+}
+
 export type WireEvent = { type: string; [key: string]: unknown };
 
 export function events(reply: SseReply): WireEvent[] {
