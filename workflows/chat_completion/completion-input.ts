@@ -49,3 +49,12 @@ export const completionInputSchema = {
   required: ['conversation_file'],
   additionalProperties: false,
 } as const;
+
+/** The inputs `send` and `regenerate` share: where, which config, and how a reconnect or a disconnect is handled. */
+export const followUpInputProperties = {
+  conversation_file: completionInputProperties.conversation_file,
+  llm_config_file: completionInputProperties.llm_config_file,
+  include_doc: { ...completionInputProperties.include_doc, default: false },
+  on_disconnect: completionInputProperties.on_disconnect,
+  last_event_id: lastEventIdProperty,
+} as const;

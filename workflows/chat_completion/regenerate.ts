@@ -7,7 +7,7 @@ import type { GenerationEvent } from '../../src/generation/generation-events.js'
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import type { Position } from '../../src/store/tree.js';
-import { completionInputProperties, lastEventIdProperty } from './completion-input.js';
+import { completionInputProperties, followUpInputProperties } from './completion-input.js';
 import { removeEmptyBranch } from './remove-empty-branch.js';
 import { resumeGeneration } from './resume-generation.js';
 
@@ -29,12 +29,8 @@ export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
   input: {
     type: 'object',
     properties: {
-      conversation_file: completionInputProperties.conversation_file,
+      ...followUpInputProperties,
       node_id: { ...completionInputProperties.target_node_id, description: 'The assistant node to regenerate' },
-      llm_config_file: completionInputProperties.llm_config_file,
-      include_doc: { ...completionInputProperties.include_doc, default: false },
-      on_disconnect: completionInputProperties.on_disconnect,
-      last_event_id: lastEventIdProperty,
     },
     required: ['conversation_file', 'node_id'],
     additionalProperties: false,

@@ -5,7 +5,7 @@
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
-import { completionInputProperties, lastEventIdProperty } from './completion-input.js';
+import { completionInputProperties, followUpInputProperties } from './completion-input.js';
 import { resumeGeneration } from './resume-generation.js';
 
 interface SendInput {
@@ -24,13 +24,9 @@ export const send = defineStep<SendInput, GenerationEvent>({
   input: {
     type: 'object',
     properties: {
-      conversation_file: completionInputProperties.conversation_file,
+      ...followUpInputProperties,
       content: { type: 'string', minLength: 1, description: "The user's message" },
       parent_node_id: { ...completionInputProperties.parent_node_id, description: 'Append under this node; default: the active leaf' },
-      llm_config_file: completionInputProperties.llm_config_file,
-      include_doc: { ...completionInputProperties.include_doc, default: false },
-      on_disconnect: completionInputProperties.on_disconnect,
-      last_event_id: lastEventIdProperty,
     },
     required: ['conversation_file', 'content'],
     additionalProperties: false,
