@@ -52,6 +52,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   });
   const services: Services = { root, logger, store, generations, llm: createLlmService({ root, logger, env }) };
   const api = new Registry([...chatBranchesSteps, ...llmApiSteps, ...chatCompletionSteps], services);
+  if (options.recover !== false) await store.finishInterruptedSaves();
   const recovered = options.recover === false ? [] : await recoverInterrupted(api, root, logger);
   return {
     root,

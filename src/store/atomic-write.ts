@@ -1,12 +1,12 @@
 /**
  * @module Durable writes and file identity. A write goes to a temp file in the same folder (`<name>.<digits>`,
- * the shape the lock's clean-up of orphans knows), every byte of it, fsync'd, and is renamed over the target
- * (keeping the target's mode and, under root, its owner); then the folder is fsync'd so the rename itself
+ * the shape the lock's clean-up of orphans knows), every byte of it, fsync'd, and is put in place of the target
+ * (keeping the target's mode and, under root, its owner); then the folder is fsync'd so the change itself
  * survives a power cut. A file's key (device, inode, size, mtime in ns) tells whether it changed since it was
  * read, and whether a change seen by the watcher was the engine's own.
  */
 import { randomInt } from 'node:crypto';
-import { renameSync, statSync } from 'node:fs';
+import { existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -29,25 +29,109 @@ export async function writeDurably(absolute: string, data: string | Buffer): Pro
 /**
  * Replaces the file only if it is still the version `expectedKey` names; 'stale' when someone changed it
  * meanwhile (a hand edit), and then nothing was written. The check comes after the slow part (writing and
- * fsyncing the temp file), right before the rename: an edit that lands while the temp file is written is seen.
+ * fsyncing the temp file), at the moment of the swap: an edit that lands while the temp file is written is seen.
  * `expectedKey` undefined: replace unconditionally.
  */
 export async function replaceIfUnchanged(absolute: string, data: string | Buffer, expectedKey: string | undefined): Promise<WrittenFile | 'stale'> {
   const { temp, written } = await writeTemp(absolute, data);
+  let outcome: 'replaced' | 'stale';
   try {
-    // Checked and renamed synchronously, back to back: no callback can run in between, so the window in which a
-    // hand edit could still slip under the rename is two system calls wide (POSIX has no compare-and-swap rename).
-    if (expectedKey !== undefined && currentKey(absolute) !== expectedKey) {
-      await rm(temp, { force: true });
-      return 'stale';
+    if (expectedKey === undefined) {
+      renameSync(temp, absolute);
+      outcome = 'replaced';
+    } else {
+      outcome = swapIfUnchanged(absolute, temp, expectedKey);
     }
-    renameSync(temp, absolute);
-  } catch (error) {
+  } finally {
+    // Gone already after a rename; a second name of the new version after a link; unused when stale.
     await rm(temp, { force: true });
-    throw error;
   }
+  if (outcome === 'stale') return 'stale';
   await syncFolder(dirname(absolute));
   return written;
+}
+
+/** Where a file waits, for a few system calls, while a save swaps in its new version. */
+export function displacedPath(absolute: string): string {
+  return `${absolute}.displaced`;
+}
+
+/**
+ * A compare-and-swap made of plain system calls, since POSIX has no rename that checks what it replaces. The
+ * file is first moved aside (a rename takes whatever is there at that instant, atomically), the version moved
+ * aside is checked, and then either the new version or, when it was a hand edit, the edit itself is linked back
+ * into place with link(2), which never replaces anything. So an editor that saves at any moment keeps its edit:
+ * before the move it is what was moved aside, fails the check and is put back; after it, the link finds the
+ * editor's file there and this save gives way ('stale': the caller re-reads and applies its change again).
+ * The price is that the file is absent for those few system calls; readers that miss it wait (`reappeared`).
+ * Synchronous, back to back: no callback of this process runs while the file is away. Call with the lock held:
+ * the lock holder is the only one that moves a file aside or removes what was moved aside.
+ */
+function swapIfUnchanged(absolute: string, temp: string, expectedKey: string): 'replaced' | 'stale' {
+  const displaced = displacedPath(absolute);
+  try {
+    renameSync(absolute, displaced);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'stale'; // deleted by hand: a change too
+    throw error;
+  }
+  let outcome: 'replaced' | 'stale' = 'stale';
+  try {
+    if (keyOf(displaced) === expectedKey) outcome = placeWithoutReplacing(temp, absolute) ? 'replaced' : 'stale';
+    else placeWithoutReplacing(displaced, absolute);
+  } finally {
+    // Whatever went wrong, the file is never left away; and what was moved aside goes only once the file is back.
+    if (!existsSync(absolute)) placeWithoutReplacing(displaced, absolute);
+    rmSync(displaced, { force: true });
+  }
+  return outcome;
+}
+
+/**
+ * Links `from` at `to` unless something is there already (false then). On a file system without hard links,
+ * a plain rename instead: the old check-then-rename, open to an edit in the same instant, but working.
+ */
+function placeWithoutReplacing(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+    renameSync(from, to);
+    return true;
+  }
+}
+
+/**
+ * After a file was found missing: whether it is back. When a save has it moved aside, wait for the swap to end
+ * (microseconds, unless that process was descheduled); if it never ends (the process was killed mid-swap), link
+ * the moved-aside version back, which is safe at any moment (a save in progress then finds it and gives way).
+ */
+export async function reappeared(absolute: string, waitMs = 200): Promise<boolean> {
+  const displaced = displacedPath(absolute);
+  const until = performance.now() + waitMs;
+  while (existsSync(displaced) && !existsSync(absolute)) {
+    if (performance.now() > until) {
+      restoreDisplaced(absolute);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return existsSync(absolute);
+}
+
+/**
+ * A version left moved aside by a process killed mid-swap goes back in place if the place is empty. What was
+ * moved aside stays (only the lock holder removes it, see `removeOrphanedTempFiles`).
+ */
+export function restoreDisplaced(absolute: string): void {
+  try {
+    placeWithoutReplacing(displacedPath(absolute), absolute);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /**
@@ -79,15 +163,9 @@ async function writeTemp(absolute: string, data: string | Buffer): Promise<{ tem
   }
 }
 
-/** The file's key, or undefined when it is gone (deleted by hand: a change too). */
-function currentKey(absolute: string): string | undefined {
-  try {
-    const stats = statSync(absolute, { bigint: true });
-    return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+function keyOf(absolute: string): string {
+  const stats = statSync(absolute, { bigint: true });
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
 }
 
 async function syncFolder(folder: string): Promise<void> {

@@ -6,7 +6,7 @@
 import { realpath } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { CallError } from '../registry/call-error.js';
-import { fileKey, type WrittenFile } from './atomic-write.js';
+import { fileKey, reappeared, type WrittenFile } from './atomic-write.js';
 import type { Inspection } from './file-watcher.js';
 import type { SandboxedPath } from './safe-path.js';
 import { readSettingsFile } from './settings-file.js';
@@ -57,6 +57,8 @@ export function createInspector(options: InspectorOptions): (absolute: string) =
     try {
       current = await fileKey(absolute);
     } catch {
+      // Away for the instant another process swaps in its save: look again once it is back.
+      if (await reappeared(absolute)) return 'retry';
       cache.delete(file.relative);
       return { event: { type: 'removed', file: file.relative, origin: 'external' }, key: 'removed' };
     }

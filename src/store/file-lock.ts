@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import type { Logger } from '../lib/logger.js';
 import { CallError } from '../registry/call-error.js';
+import { displacedPath, restoreDisplaced } from './atomic-write.js';
 import type { SandboxedPath } from './safe-path.js';
 import { storageFailure } from './storage-failure.js';
 
@@ -99,8 +100,9 @@ function isRunning(pid: number): boolean {
 }
 
 /**
- * A writer killed between creating its temp file and renaming it leaves `<file>.<number>` behind (write-file-
- * atomic's naming). Call only while holding the lock: then no other engine writer can have one in flight.
+ * Leftovers of writers killed mid-write: a temp file `<file>.<number>` (write-file-atomic's naming) from before
+ * its rename, and `<file>.displaced` from the middle of a swap, which goes back in place if the file is missing.
+ * Call only while holding the lock: then no other engine writer can have either in flight.
  */
 export async function removeOrphanedTempFiles(file: SandboxedPath, logger: Logger): Promise<void> {
   const name = basename(file.absolute);
@@ -110,5 +112,11 @@ export async function removeOrphanedTempFiles(file: SandboxedPath, logger: Logge
   for (const sibling of siblings.filter((entry) => pattern.test(entry))) {
     await rm(join(folder, sibling), { force: true });
     logger.info('removed a temp file left by an interrupted write', { file: `${dirname(file.relative)}/${sibling}` });
+  }
+  const displaced = displacedPath(file.absolute);
+  if (siblings.includes(basename(displaced))) {
+    restoreDisplaced(file.absolute);
+    await rm(displaced, { force: true });
+    logger.info('finished a save interrupted while it swapped the file', { file: file.relative });
   }
 }

@@ -57,6 +57,11 @@ export interface FileStoreOptions {
 export interface FileStore extends ConversationStore {
   /** Starts the watcher if needed; resolves once it has finished its first scan. */
   watcherReady(): Promise<void>;
+  /**
+   * Start-up: puts back conversation files that a process killed in the middle of a save left moved aside,
+   * and clears that save's leftovers. Returns the files put back or cleared.
+   */
+  finishInterruptedSaves(): Promise<string[]>;
 }
 
 export const conversationsFolder = 'data/conversations';
@@ -178,6 +183,22 @@ class ConversationFiles implements FileStore, BatchHost {
       if (summary) summaries.push(summary);
     }
     return summaries.sort((a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? '') || a.file.localeCompare(b.file));
+  }
+
+  async finishInterruptedSaves(): Promise<string[]> {
+    const finished: string[] = [];
+    const folders = await readdir(join(this.#root, conversationsFolder)).catch(() => [] as string[]);
+    for (const folder of folders) {
+      const names = await readdir(join(this.#root, conversationsFolder, folder)).catch(() => [] as string[]);
+      for (const name of names.filter((entry) => entry.endsWith('.json.displaced'))) {
+        const sandboxed = await this.#sandbox(`${conversationsFolder}/${folder}/${name.slice(0, -'.displaced'.length)}`).catch(() => undefined);
+        if (!sandboxed) continue;
+        const release = await this.lock(sandboxed);
+        await release();
+        finished.push(sandboxed.relative);
+      }
+    }
+    return finished;
   }
 
   watch(signal: AbortSignal): AsyncIterable<WatchEvent> {

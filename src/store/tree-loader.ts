@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { CallError } from '../registry/call-error.js';
-import { fileKey } from './atomic-write.js';
+import { fileKey, reappeared } from './atomic-write.js';
 import type { ConversationDoc } from './conversation-store.js';
 import { freezeTree } from './freeze.js';
 import { invalidFileError, parseTree } from './parse-tree.js';
@@ -57,13 +57,22 @@ export class TreeLoader {
   }
 
   async #loadNow(file: SandboxedPath): Promise<CachedTree> {
-    const { cache, writer, batches, threshold } = this.#options;
-    const stats = await stat(file.absolute).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
+    for (;;) {
+      try {
+        return await this.#loadVersion(file);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+        // Missing for the instant another process swaps in its save: read the version it put there.
+        if (code === 'ENOENT' && (await reappeared(file.absolute))) continue;
         throw new CallError('NOT_FOUND', `no conversation at ${file.relative}`, { details: { file: file.relative } });
       }
-      throw error;
-    });
+    }
+  }
+
+  async #loadVersion(file: SandboxedPath): Promise<CachedTree> {
+    const { cache, writer, batches, threshold } = this.#options;
+    const stats = await stat(file.absolute);
     if (!stats.isFile()) throw new CallError('NOT_FOUND', `${file.relative} is not a file`, { details: { file: file.relative } });
     const current = await fileKey(file.absolute);
     const cached = cache.get(file.relative);

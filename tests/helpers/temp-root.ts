@@ -2,7 +2,7 @@
  * @module A temporary project root for tests: `data/conversations/` and `data/llm_configs/`, helpers to write
  * and read files in it by root-relative path, and removal when done.
  */
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -26,6 +26,21 @@ export interface TempRoot {
   cleanup(): void;
 }
 
+/**
+ * Reads a file as any outside reader would, except that a file missing for the instant a save swaps it (it is
+ * then `<file>.displaced`, see src/store/atomic-write.ts) is read again once it is back, as the engine does.
+ */
+function readFileOnDisk(absolute: string): Buffer {
+  const until = performance.now() + 200;
+  for (;;) {
+    try {
+      return readFileSync(absolute);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(`${absolute}.displaced`) || performance.now() > until) throw error;
+    }
+  }
+}
+
 export function createTempRoot(prefix = 'branchflow-'): TempRoot {
   const root = mkdtempSync(join(tmpdir(), prefix));
   mkdirSync(join(root, 'data', 'conversations'), { recursive: true });
@@ -47,9 +62,9 @@ export function createTempRoot(prefix = 'branchflow-'): TempRoot {
       return file;
     },
     writeLlmConfig: (name, config) => write(`data/llm_configs/${name}.json`, config),
-    readText: (relative) => readFileSync(path(relative), 'utf8'),
-    readBytes: (relative) => readFileSync(path(relative)),
-    readJson: <Value>(relative: string) => JSON.parse(readFileSync(path(relative), 'utf8')) as Value,
+    readText: (relative) => readFileOnDisk(path(relative)).toString('utf8'),
+    readBytes: (relative) => readFileOnDisk(path(relative)),
+    readJson: <Value>(relative: string) => JSON.parse(readFileOnDisk(path(relative)).toString('utf8')) as Value,
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }

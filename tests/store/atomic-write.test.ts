@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { fileKey, replaceIfUnchanged, writeDurably } from '../../src/store/atomic-write.js';
 
 const test = suite('atomic write on a full disk');
@@ -114,5 +115,62 @@ race('the key returned is the key of the file written', async () => {
   assert.equal(second, await fileKey(file));
   assert.is(readFileSync(file, 'utf8'), 'two\n');
 });
+
+race('an editor saving by temp file and rename at full speed beside a writer never loses an edit', async () => {
+  const file = join(raceFolder, 'conversation.json');
+  writeFileSync(file, JSON.stringify({ edits: [], saves: [] }));
+  // Counts, not time: on a loaded machine an fsync'd save can take 50 ms. The editor runs until told to stop.
+  const wantedSaves = 200;
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const editor = new Worker(editorSource, { eval: true, workerData: { file, stop } });
+  const editorDone = new Promise<{ edits: number; lost: number[] }>((resolve, reject) => editor.once('message', resolve).once('error', reject));
+  let saves = 0;
+  let stale = 0;
+  const giveUp = Date.now() + 60_000;
+  while (saves < wantedSaves && Date.now() < giveUp) {
+    const read = await fileKey(file);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { edits: number[]; saves: number[] };
+    if ((await fileKey(file)).key !== read.key) continue;
+    doc.saves.push(saves + stale);
+    if ((await replaceIfUnchanged(file, JSON.stringify(doc), read.key)) === 'stale') stale++;
+    else saves++;
+  }
+  Atomics.store(stop, 0, 1);
+  const { edits, lost } = await editorDone;
+  const final = JSON.parse(readFileSync(file, 'utf8')) as { edits: number[] };
+  const missing = Array.from({ length: edits }, (_, index) => index + 1).filter((edit) => !final.edits.includes(edit));
+  assert.equal({ lost, missing }, { lost: [], missing: [] });
+  assert.is(saves, wantedSaves, `only ${saves} saves (${stale} stale) in a minute`);
+  assert.equal(readdirSync(raceFolder).filter((name) => !name.endsWith('.swp')), ['conversation.json']);
+});
+
+/**
+ * The editor, on its own thread: read, add the next edit number, write a temp file, and rename it over the file
+ * unless the file changed since it was read (as editors warn); then a pause of up to a millisecond, so saves get
+ * through too. Each read checks that every edit it made is still there.
+ */
+const editorSource = `
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { parentPort, workerData } = require('node:worker_threads');
+const { file, stop } = workerData;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let edits = 0;
+const lost = new Set();
+while (Atomics.load(stop, 0) === 0) {
+  Atomics.wait(pause, 0, 0, Math.random());
+  let text;
+  try { text = readFileSync(file, 'utf8'); } catch { continue; } // away for the instant of a swap
+  const doc = JSON.parse(text);
+  for (let edit = 1; edit <= edits; edit++) if (!doc.edits.includes(edit)) lost.add(edit);
+  doc.edits.push(edits + 1);
+  writeFileSync(file + '.swp', JSON.stringify(doc));
+  let now;
+  try { now = readFileSync(file, 'utf8'); } catch { continue; }
+  if (now !== text) continue;
+  renameSync(file + '.swp', file);
+  edits++;
+}
+parentPort.postMessage({ edits, lost: [...lost] });
+`;
 
 race.run();

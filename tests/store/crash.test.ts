@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -55,7 +55,8 @@ test('leaves the old file or the new one, never a torn one (24 kills, both write
     kill(run.child);
     await run.exited;
     const acknowledged = run.acknowledged();
-    const text = temp.readText(file);
+    // Killed in the instant of a swap, the file is away as `<file>.displaced`, and the next reader puts it back.
+    const text = existsSync(temp.path(file)) ? temp.readText(file) : temp.readText(`${file}.displaced`);
     let doc: ConversationDoc;
     try {
       doc = JSON.parse(text) as ConversationDoc;
@@ -76,6 +77,23 @@ test('leaves the old file or the new one, never a torn one (24 kills, both write
   await store.update(file, (doc) => void (doc.updated_at = 'after the crashes'));
   await store.close();
   assert.equal(readdirSync(temp.path('data/conversations/crash')), ['conversation.json']);
+});
+
+test('a save killed while it had the file moved aside: the next reader and the next start put it back', async () => {
+  const file = temp.writeConversation('swapped', linearTree(3));
+  const original = temp.readText(file);
+  renameSync(temp.path(file), temp.path(`${file}.displaced`));
+  const reader = createFileStore({ root: temp.root, logger: silentLogger });
+  assert.equal(await reader.read(file), JSON.parse(original));
+  await reader.close();
+  assert.is(temp.readText(file), original);
+
+  renameSync(temp.path(file), temp.path(`${file}.displaced`));
+  const starting = createFileStore({ root: temp.root, logger: silentLogger });
+  assert.equal(await starting.finishInterruptedSaves(), [file]);
+  await starting.close();
+  assert.is(temp.readText(file), original);
+  assert.equal(readdirSync(temp.path('data/conversations/swapped')), ['conversation.json']);
 });
 
 test('two processes appending to one file lose nothing (the lock holds across processes)', async () => {
