@@ -1,7 +1,7 @@
 /**
  * @module Saves a finished (or partial) reply into the conversation, re-read fresh under the file's lock by
  * the chat_branches steps. When the tree cannot take it (the parent was deleted, the file was broken by
- * hand), the reply goes to a recovery file beside the conversation instead of being lost.
+ * hand and stays broken), the reply goes to a recovery file beside the conversation instead of being lost.
  */
 import type { Generation, GenerationResult } from '../../src/generation/generation.js';
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
@@ -13,6 +13,12 @@ import type { GenerationPlan } from './run-generation.js';
 
 /** Saving must finish even when the generation (or its client) was aborted. */
 const unaborted = new AbortController().signal;
+
+/**
+ * A conversation that does not parse is most often one an editor is saving in place right now (truncated,
+ * half rewritten): look again after these pauses before sending the reply to a recovery file.
+ */
+const invalidFileRetryDelaysMs = [100, 400];
 
 export interface SaveOutcome {
   /** The reply is durable somewhere (tree or recovery file), so the journal may go. */
@@ -28,11 +34,16 @@ export async function saveReply(
   context: StepContext,
 ): Promise<SaveOutcome> {
   const meta = nodeMeta(generation, plan, result);
-  let nodeId: string;
-  try {
-    nodeId = await writeToTree(plan, generation.content, meta, context);
-  } catch (error) {
-    return recover(generation, plan, result, meta, toCallError(error), context);
+  let nodeId: string | undefined;
+  for (let attempt = 0; nodeId === undefined; attempt++) {
+    try {
+      nodeId = await writeToTree(plan, generation.content, meta, context);
+    } catch (error) {
+      const cause = toCallError(error);
+      const delay = invalidFileRetryDelaysMs[attempt];
+      if (cause.code !== 'INVALID_FILE' || delay === undefined) return recover(generation, plan, result, meta, cause, context);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
   generation.savedNodeId = nodeId;
   if (plan.includeDoc) {

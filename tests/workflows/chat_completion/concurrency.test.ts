@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { events, resetWorld, startWorld, type WorkflowWorld } from './workflow-kit.js';
 
 const test = suite('concurrent saves');
@@ -69,6 +69,28 @@ test('a parent deleted during the generation sends the reply to a recovery file 
   const recovered = world.root.readJson<{ content: string; parent_id: string }>(error['recovery_file'] as string);
   assert.equal({ content: recovered.content, parent_id: recovered.parent_id }, { content: 'orphan text', parent_id: 'n_user' });
   assert.not.ok(existsSync(world.root.path(`data/conversations/test/.journal/${generationId}.jsonl`)));
+});
+
+test('a file caught half-written by an in-place editor at save time: the save looks again and the reply lands', async () => {
+  world.openAi.defaultReply = { chunks: ['patient ', 'reply'], chunkDelayMs: 100 };
+  const before = world.root.readText(world.file);
+  const recoveryFiles = (): string[] => readdirSync(world.root.path('data/conversations/test')).filter((name) => name.startsWith('recovered-'));
+  const recoveryFilesBefore = recoveryFiles();
+  const reply = world.stream('workflow/chat_completion/complete_stream', { conversation_file: world.file, include_doc: 'false' }, {
+    until(sofar) {
+      if (sofar.frames.length === 2) {
+        // Truncated and half rewritten when the reply finishes; the editor completes its save 150 ms later.
+        writeFileSync(world.root.path(world.file), before.slice(0, 40));
+        setTimeout(() => writeFileSync(world.root.path(world.file), before), 250);
+      }
+      return false;
+    },
+  });
+  const received = events(await reply);
+  assert.equal(received.map((event) => event.type), ['start', 'chunk', 'chunk', 'finish', 'usage', 'saved', 'end']);
+  const nodeId = received[5]!['node_id'] as string;
+  assert.equal({ pid: world.doc().nodes[nodeId]?.pid, content: world.doc().nodes[nodeId]?.content }, { pid: 'n_user', content: 'patient reply' });
+  assert.equal(recoveryFiles(), recoveryFilesBefore);
 });
 
 test('an empty node filled by hand meanwhile keeps its text; the reply becomes its sibling', async () => {
