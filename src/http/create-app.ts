@@ -79,6 +79,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/docs', docsRoutes());
   app.route('/', playgroundRoutes());
   app.get('/api/calls', (context) => context.json(describeCalls(registry)));
+  // Hono answers HEAD by running the GET route: on a step that would run it, and a HEAD on complete_stream would
+  // start (and pay for) a generation. Steps are called with GET or POST only.
+  app.use('/api/*', async (context, next) => {
+    if (context.req.method !== 'HEAD' || context.req.path === '/api/calls') return next();
+    return context.body(null, 405, { Allow: 'GET, POST' });
+  });
   app.on(['GET', 'POST'], '/api/*', createCallHandler({ registry, logger, pingIntervalMs: options.pingIntervalMs ?? 15_000, openStreamAfterMs: options.openStreamAfterMs ?? 1000 }));
 
   app.notFound((context) =>
