@@ -3,6 +3,7 @@
  * resolved (FORBIDDEN before anything is read), `<name>.json` or `<name>/llm_config.json`, JSON parse errors
  * as INVALID_FILE with the line and column.
  */
+import type { BigIntStats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileDepthLimit, tooDeepAt } from '../lib/json-depth.js';
@@ -19,6 +20,13 @@ export interface LocatedConfig {
   file: string;
   /** The real path, links resolved, known to be inside the configs folder. */
   realPath: string;
+  /**
+   * The file's version when it was located: device, inode, size, modification and change times. Taken before
+   * the file is read, so content read after it is never older than this version says.
+   */
+  version: string;
+  size: number;
+  isFile: boolean;
 }
 
 export async function locateConfigFile(root: string, file: string): Promise<LocatedConfig> {
@@ -32,26 +40,33 @@ export async function locateConfigFile(root: string, file: string): Promise<Loca
   if (!isInside(candidate, folder)) {
     throw new CallError('FORBIDDEN', `config file ${file} is outside ${configsFolder}/; configs are only read from there`);
   }
-  let realPath = await realPathOf(candidate, file);
-  const realFolder = await realPathOf(folder, configsFolder);
+  // Both resolutions at once: each is a trip to the thread pool, and this sits before every provider request.
+  const [candidateReal, realFolder] = await Promise.all([realPathOf(candidate, file), realPathOf(folder, configsFolder)]);
+  let realPath = candidateReal;
   let shown = candidate;
-  if ((await stat(realPath)).isDirectory()) {
+  let info = await statOf(realPath, file);
+  if (info.isDirectory()) {
     shown = join(candidate, folderConfigName);
     realPath = await realPathOf(shown, toRootRelative(root, shown));
+    info = await statOf(realPath, toRootRelative(root, shown));
   }
   if (!isInside(realPath, realFolder)) {
     throw new CallError('FORBIDDEN', `config file ${file} leads outside ${configsFolder}/ through a link; configs are only read from there`);
   }
-  return { file: toRootRelative(root, shown), realPath };
+  return { file: toRootRelative(root, shown), realPath, version: versionOf(info), size: Number(info.size), isFile: info.isFile() };
 }
 
 export async function readConfigJson(located: LocatedConfig): Promise<unknown> {
-  const info = await stat(located.realPath);
-  if (!info.isFile()) throw new CallError('NOT_FOUND', `config file ${located.file} is not a file`);
-  if (info.size > maxConfigBytes) {
-    throw new CallError('INVALID_FILE', `config file ${located.file} is ${info.size} bytes; a config is at most ${maxConfigBytes}`);
+  if (!located.isFile) throw new CallError('NOT_FOUND', `config file ${located.file} is not a file`);
+  if (located.size > maxConfigBytes) {
+    throw new CallError('INVALID_FILE', `config file ${located.file} is ${located.size} bytes; a config is at most ${maxConfigBytes}`);
   }
   return parseConfigJson(await readFile(located.realPath, 'utf8'), located.file);
+}
+
+/** Any write, rename over, or `touch` changes one of these (times in nanoseconds). */
+function versionOf(info: BigIntStats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
 }
 
 export function parseConfigJson(text: string, file: string): unknown {
@@ -110,6 +125,16 @@ async function realPathOf(path: string, shown: string): Promise<string> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new CallError('NOT_FOUND', `no config file ${shown}`);
     if (code === 'EACCES' || code === 'EPERM') throw new CallError('FORBIDDEN', `config file ${shown} cannot be read (permission denied)`);
+    throw error;
+  }
+}
+
+async function statOf(path: string, shown: string): Promise<BigIntStats> {
+  try {
+    return await stat(path, { bigint: true });
+  } catch (error) {
+    // Gone between its realpath and this stat: the same answer as if it had been gone before.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CallError('NOT_FOUND', `no config file ${shown}`);
     throw error;
   }
 }

@@ -38,6 +38,26 @@ export function containsPlaceholder(value: unknown): boolean {
   return false;
 }
 
+/**
+ * The names of the variables a value's placeholders read, each once, in order of appearance: what a resolved
+ * value depends on besides the value itself (malformed placeholders read nothing).
+ */
+export function placeholderVariables(value: unknown): string[] {
+  const names = new Set<string>();
+  const visit = (item: unknown): void => {
+    if (typeof item === 'string') {
+      if (!item.includes('${')) return;
+      for (const match of item.matchAll(placeholderPattern)) {
+        const name = innerPattern.exec(match[1] ?? '')?.[1];
+        if (name) names.add(name);
+      }
+    } else if (Array.isArray(item)) item.forEach(visit);
+    else if (typeof item === 'object' && item !== null) Object.values(item).forEach(visit);
+  };
+  visit(value);
+  return [...names];
+}
+
 function walk(value: unknown, pointer: string, env: Environment, problems: PlaceholderProblem[]): unknown {
   if (typeof value === 'string') return resolveString(value, pointer, env, problems);
   if (Array.isArray(value)) return value.map((item, index) => walk(item, `${pointer}/${index}`, env, problems));

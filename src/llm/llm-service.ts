@@ -1,10 +1,12 @@
 /**
- * @module LlmService, what steps reach as `services.llm`: load a config (sandboxed, `${ENV}` resolved),
- * check an inline one, build its provider, list the configs. Every resolved key is registered with the
- * logger, so no log line can print it.
+ * @module LlmService, what steps reach as `services.llm`: load a config (sandboxed, `${ENV}` resolved, kept
+ * while neither its file nor its variables change), check an inline one, build its provider (SDK clients
+ * shared), list the configs. Every resolved key is registered with the logger, so no log line can print it.
  */
 import type { Logger } from '../lib/logger.js';
 import { CallError, toCallError } from '../registry/call-error.js';
+import { ClientCache } from './client-cache.js';
+import { ConfigCache } from './config-cache.js';
 import { checkConfigFile, checkInlineConfig, type LoadedConfig } from './config-check.js';
 import { configsFolder, findConfigFiles, locateConfigFile, readConfigJson } from './config-file.js';
 import { resolvePlaceholders, type Environment } from './config-placeholders.js';
@@ -36,7 +38,10 @@ export interface LlmService {
   loadConfig(file?: string): Promise<LoadedConfig>;
   /** A config given in a call: checked, placeholders refused (BAD_INPUT). */
   inlineConfig(config: unknown): LoadedConfig;
-  /** The adapter for a loaded config; BAD_INPUT when it lacks a key, base_url or model. */
+  /**
+   * The adapter for a loaded config; BAD_INPUT when it lacks a key, base_url or model. Adapters hold no
+   * per-request state: the same config gets the same adapter, and the same base URL and key the same SDK client.
+   */
   provider(config: LoadedConfig): Provider;
   listConfigs(): Promise<ConfigSummary[]>;
 }
@@ -57,6 +62,10 @@ const embeddedDefault: LoadedConfig = {
 
 export function createLlmService({ root, logger, env = process.env }: LlmServiceOptions): LlmService {
   const warned = new Set<string>();
+  const configs = new ConfigCache();
+  const clients = new ClientCache();
+  // A config loaded from an unchanged file is the same object each time, and so is its adapter.
+  const providers = new WeakMap<LoadedConfig, Provider>();
 
   const remember = (loaded: LoadedConfig): LoadedConfig => {
     const key = loaded.config.api_key;
@@ -74,7 +83,14 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
 
   const loadFile = async (file: string): Promise<LoadedConfig> => {
     const located = await locateConfigFile(root, file);
-    return remember(checkConfigFile(await readConfigJson(located), located.file, env));
+    const { loaded, fresh } = await configs.load(
+      located,
+      env,
+      () => readConfigJson(located),
+      (raw) => checkConfigFile(raw, located.file, env),
+    );
+    // An unchanged config was remembered when it was first loaded: its key is already masked, its warning given.
+    return fresh ? remember(loaded) : loaded;
   };
 
   const summarise = async (file: string): Promise<ConfigSummary> => {
@@ -115,7 +131,14 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
       }
     },
     inlineConfig: (config) => remember(checkInlineConfig(config)),
-    provider: (config) => createProvider(config, logger),
+    provider(config) {
+      let provider = providers.get(config);
+      if (provider === undefined) {
+        provider = createProvider(config, logger, clients);
+        providers.set(config, provider);
+      }
+      return provider;
+    },
     async listConfigs() {
       return Promise.all((await findConfigFiles(root)).map(summarise));
     },

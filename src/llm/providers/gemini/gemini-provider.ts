@@ -6,6 +6,7 @@ import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import type { Logger } from '../../../lib/logger.js';
 import { collectCompletion } from '../../collect-completion.js';
 import type { LlmConfig } from '../../config-schema.js';
+import type { ClientCache } from '../../client-cache.js';
 import type { Connection } from '../../connection.js';
 import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
 import { once, runUpstream, type UpstreamCall } from '../../upstream-stream.js';
@@ -15,14 +16,9 @@ import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 
 const defaultApiVersion = 'v1beta';
 
-export function createGeminiProvider(connection: Connection, config: LlmConfig, logger: Logger): Provider {
-  const client = new GoogleGenAI({
-    // A keyless proxy still gets a placeholder: without any key the SDK would look for Google Cloud credentials.
-    apiKey: connection.apiKey ?? 'unused',
-    // Explicit, so GOOGLE_GENAI_USE_VERTEXAI in the environment cannot redirect the call.
-    vertexai: false,
-    ...(connection.baseUrl === undefined ? {} : { httpOptions: splitBaseUrl(connection.baseUrl) }),
-  });
+/** `clients`: where a client for the same base URL and key is reused instead of built again. */
+export function createGeminiProvider(connection: Connection, config: LlmConfig, logger: Logger, clients?: ClientCache): Provider {
+  const client = clients ? clients.get('gemini', connection, () => geminiClient(connection)) : geminiClient(connection);
 
   const call = (request: ChatRequest, streaming: boolean): UpstreamCall<GenerateContentResponse> => {
     // The SDK's errors do not keep the response headers; this keeps the last ones for Retry-After.
@@ -66,6 +62,16 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
     complete: (request, { signal }) =>
       collectCompletion(runUpstream(call(request, false), { connection, streaming: false, logger, signal }), connection.model),
   };
+}
+
+function geminiClient(connection: Connection): GoogleGenAI {
+  return new GoogleGenAI({
+    // A keyless proxy still gets a placeholder: without any key the SDK would look for Google Cloud credentials.
+    apiKey: connection.apiKey ?? 'unused',
+    // Explicit, so GOOGLE_GENAI_USE_VERTEXAI in the environment cannot redirect the call.
+    vertexai: false,
+    ...(connection.baseUrl === undefined ? {} : { httpOptions: splitBaseUrl(connection.baseUrl) }),
+  });
 }
 
 /** One streamed chunk or a whole answer. Thought parts are not reply text. */

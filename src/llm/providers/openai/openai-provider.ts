@@ -7,6 +7,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNon
 import type { Logger } from '../../../lib/logger.js';
 import { collectCompletion } from '../../collect-completion.js';
 import type { LlmConfig } from '../../config-schema.js';
+import type { ClientCache } from '../../client-cache.js';
 import type { Connection } from '../../connection.js';
 import type { ChatRequest, Provider, ProviderEvent, Usage } from '../../provider.js';
 import { MalformedResponse } from '../../upstream-failure.js';
@@ -17,19 +18,9 @@ import { buildOpenAiRequest } from './openai-request.js';
 
 const openAiBaseUrl = 'https://api.openai.com/v1';
 
-export function createOpenAiProvider(connection: Connection, config: LlmConfig, logger: Logger): Provider {
-  const client = new OpenAI({
-    // A keyless local server still needs a value here; the Authorization header is then removed below.
-    apiKey: connection.apiKey ?? 'unused',
-    // Explicit values, so OPENAI_BASE_URL / OPENAI_ORG_ID / OPENAI_PROJECT_ID in the environment never apply.
-    baseURL: connection.baseUrl ?? openAiBaseUrl,
-    organization: null,
-    project: null,
-    adminAPIKey: null,
-    maxRetries: 0,
-    logLevel: 'off',
-    ...(connection.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
-  });
+/** `clients`: where a client for the same base URL and key is reused instead of built again. */
+export function createOpenAiProvider(connection: Connection, config: LlmConfig, logger: Logger, clients?: ClientCache): Provider {
+  const client = clients ? clients.get('openai', connection, () => openAiClient(connection)) : openAiClient(connection);
   const logRequest = (body: Record<string, unknown>): void => {
     if (config.enable_logging) logger.info('llm request', { provider: connection.provider, config: connection.label, body });
   };
@@ -61,6 +52,21 @@ export function createOpenAiProvider(connection: Connection, config: LlmConfig, 
     complete: (request, { signal }) =>
       collectCompletion(runUpstream(completeCall(request), { connection, streaming: false, logger, signal }), connection.model),
   };
+}
+
+function openAiClient(connection: Connection): OpenAI {
+  return new OpenAI({
+    // A keyless local server still needs a value here; the Authorization header is then removed below.
+    apiKey: connection.apiKey ?? 'unused',
+    // Explicit values, so OPENAI_BASE_URL / OPENAI_ORG_ID / OPENAI_PROJECT_ID in the environment never apply.
+    baseURL: connection.baseUrl ?? openAiBaseUrl,
+    organization: null,
+    project: null,
+    adminAPIKey: null,
+    maxRetries: 0,
+    logLevel: 'off',
+    ...(connection.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
+  });
 }
 
 /** One SSE chunk. Only choice 0 counts; `content: null` (a role or tool delta) carries no text. */
