@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { CallError } from '../../src/registry/call-error.js';
 import type { StepContext } from '../../src/registry/define-step.js';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
+import type { ConversationDoc, ConversationSettings } from '../../src/store/conversation-store.js';
+import { latestMessage, openaiMessages } from '../../src/store/tree.js';
 import type { ChatMessage } from '../../src/llm/provider.js';
 import type { CompletionInput } from './completion-input.js';
 
@@ -21,15 +22,16 @@ export interface PreparedCompletion {
 }
 
 export async function prepareCompletion(input: CompletionInput, context: StepContext): Promise<PreparedCompletion> {
-  const { store } = context.services;
-  const conversationFile = await store.resolve(input.conversation_file);
-  const { doc } = await context.call<{ doc: ConversationDoc }>('modules/chat_branches/get', { file: conversationFile });
-  const { parentId, targetId } = await chooseParent(input, doc, conversationFile, context);
-
-  const { messages } = await context.call<{ messages: ChatMessage[] }>('modules/chat_branches/openai_messages', {
-    file: conversationFile,
-    node_id: parentId,
+  // settings.json is read beside the doc, not after it: both are trips to the disk before the provider is called.
+  const settings = input.llm_config_file ? undefined : context.services.store.readSettings(input.conversation_file);
+  settings?.catch(() => undefined);
+  // One read of the tree serves everything below: the messages and the latest node are pure views of it,
+  // the same functions the openai_messages and get_latest_message steps answer with.
+  const { file: conversationFile, doc } = await context.call<{ file: string; doc: ConversationDoc }>('modules/chat_branches/get', {
+    file: input.conversation_file,
   });
+  const { parentId, targetId } = chooseParent(input, doc, conversationFile);
+  const { messages } = openaiMessages(doc, conversationFile, parentId);
   if (messages.length === 0) {
     throw new CallError('BAD_INPUT', `nothing to send: the path to node ${parentId} in ${conversationFile} has no messages with content`);
   }
@@ -39,16 +41,11 @@ export async function prepareCompletion(input: CompletionInput, context: StepCon
     nodeId: targetId ?? newNodeId(),
     fillTarget: targetId !== undefined,
     messages,
-    configFile: await chooseConfig(input, conversationFile, context),
+    configFile: input.llm_config_file || (await configFromSettings(await settings!, conversationFile)),
   };
 }
 
-async function chooseParent(
-  input: CompletionInput,
-  doc: ConversationDoc,
-  file: string,
-  context: StepContext,
-): Promise<{ parentId: string; targetId?: string }> {
+function chooseParent(input: CompletionInput, doc: ConversationDoc, file: string): { parentId: string; targetId?: string } {
   if (input.target_node_id !== undefined) {
     return { parentId: checkFillable(doc, input.target_node_id, file), targetId: input.target_node_id };
   }
@@ -58,10 +55,7 @@ async function chooseParent(
     }
     return { parentId: input.parent_node_id };
   }
-  const leaf = await context.call<{ node_id: string; role: string; content: string }>(
-    'modules/chat_branches/get_latest_message',
-    { file },
-  );
+  const leaf = latestMessage(doc, file);
   const leafNode = doc.nodes[leaf.node_id];
   if (leafNode?.role === 'assistant' && leafNode.content.trim() === '' && leafNode.pid !== null) {
     return { parentId: leafNode.pid, targetId: leaf.node_id };
@@ -79,9 +73,7 @@ function checkFillable(doc: ConversationDoc, targetId: string, file: string): st
   return target.pid;
 }
 
-async function chooseConfig(input: CompletionInput, conversationFile: string, context: StepContext): Promise<string> {
-  if (input.llm_config_file) return input.llm_config_file;
-  const settings = await context.services.store.readSettings(conversationFile);
+function configFromSettings(settings: ConversationSettings, conversationFile: string): string {
   if (typeof settings.llm_config === 'string' && settings.llm_config !== '') return settings.llm_config;
   const settingsFile = conversationFile.replace(/[^/]+$/, 'settings.json');
   throw new CallError(
