@@ -7,7 +7,7 @@ import { eventSchema as event } from '../../lib/event-schema.js';
 import { defineStep } from '../../registry/define-step.js';
 import { toCallError } from '../../registry/call-error.js';
 import { estimateCost } from '../../llm/cost.js';
-import type { FinishReason, Usage } from '../../llm/provider.js';
+import type { FinishReason, ProviderEvent, Usage } from '../../llm/provider.js';
 import { chatInputSchema, finishReasonSchema, openProvider, secondsSince, toChatMessages, usageSchema, type ChatInput } from './chat-input.js';
 
 export type ChatStreamEvent =
@@ -46,42 +46,64 @@ export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
   events: chatStreamEventSchema,
   async *stream(input, context) {
     const { loaded, provider } = await openProvider(input, context);
-    yield { type: 'start', provider: provider.name, model: provider.model };
     const started = performance.now();
+    // The request leaves before `start` is announced: while the provider works on it, the caller sets up
+    // whatever `start` sets off (a generation, an SSE response) instead of doing that first and asking after.
+    const parts = provider.stream({ messages: toChatMessages(input.messages) }, { signal: context.signal })[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<ProviderEvent>> | undefined = parts.next();
+    // Read below; a consumer that leaves right after `start` never reads it, and its abort makes it reject.
+    pending.catch(() => undefined);
     let ttft: number | undefined;
     let modelUsed: string | undefined;
     let finished = false;
+    let partsDone = false;
     try {
-      for await (const part of provider.stream({ messages: toChatMessages(input.messages) }, { signal: context.signal })) {
-        if (part.type === 'model') modelUsed = part.model;
-        else if (part.type === 'text') {
-          ttft ??= secondsSince(started);
-          yield { type: 'chunk', content: part.text };
-        } else if (part.type === 'finish') {
-          finished = true;
-          yield { type: 'finish', finish_reason: part.reason };
-        } else {
-          const cost = estimateCost(part.usage, loaded.config.pricing);
-          yield { type: 'usage', usage: part.usage, ...(cost === undefined ? {} : { cost }) };
+      yield { type: 'start', provider: provider.name, model: provider.model };
+      try {
+        for (;;) {
+          const next: IteratorResult<ProviderEvent> = await (pending ?? parts.next());
+          pending = undefined;
+          if (next.done) break;
+          const part = next.value;
+          if (part.type === 'model') modelUsed = part.model;
+          else if (part.type === 'text') {
+            ttft ??= secondsSince(started);
+            yield { type: 'chunk', content: part.text };
+          } else if (part.type === 'finish') {
+            finished = true;
+            yield { type: 'finish', finish_reason: part.reason };
+          } else {
+            const cost = estimateCost(part.usage, loaded.config.pricing);
+            yield { type: 'usage', usage: part.usage, ...(cost === undefined ? {} : { cost }) };
+          }
         }
+        partsDone = true;
+      } catch (error) {
+        partsDone = true;
+        // The consumer left: the upstream request is already cancelled and nobody reads further events.
+        if (context.signal.aborted) return;
+        const callError = toCallError(error);
+        if (callError.code === 'INTERNAL') context.logger.error('provider stream failed', { config: loaded.label, error });
+        if (!finished) yield { type: 'finish', finish_reason: 'error' };
+        yield {
+          type: 'error',
+          code: callError.code,
+          message: callError.code === 'INTERNAL' ? `the ${provider.name} provider failed unexpectedly` : callError.message,
+        };
       }
-    } catch (error) {
-      // The consumer left: the upstream request is already cancelled and nobody reads further events.
-      if (context.signal.aborted) return;
-      const callError = toCallError(error);
-      if (callError.code === 'INTERNAL') context.logger.error('provider stream failed', { config: loaded.label, error });
-      if (!finished) yield { type: 'finish', finish_reason: 'error' };
       yield {
-        type: 'error',
-        code: callError.code,
-        message: callError.code === 'INTERNAL' ? `the ${provider.name} provider failed unexpectedly` : callError.message,
+        type: 'end',
+        model_used: modelUsed ?? provider.model,
+        response_time: secondsSince(started),
+        ...(ttft === undefined ? {} : { ttft }),
       };
+    } finally {
+      // The consumer left early. Its abort has reached the provider through the signal; closing the stream
+      // also ends it for a consumer that left without aborting. A part still on its way settles first.
+      if (!partsDone) {
+        if (pending === undefined) await parts.return?.(undefined);
+        else void pending.then(() => parts.return?.(undefined)).catch(() => undefined);
+      }
     }
-    yield {
-      type: 'end',
-      model_used: modelUsed ?? provider.model,
-      response_time: secondsSince(started),
-      ...(ttft === undefined ? {} : { ttft }),
-    };
   },
 });

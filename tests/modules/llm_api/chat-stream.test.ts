@@ -135,4 +135,33 @@ test('a consumer that leaves closes the upstream request', async () => {
   assert.ok(request?.clientClosed);
 });
 
+test('the request leaves before start is read on: the provider works while the caller sets up', async () => {
+  openai.defaultReply = { chunks: ['Early'] };
+  const iterator = stream({ messages: hi, config_file: 'data/llm_configs/openai_fake.json' })[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  assert.equal(first.value, { type: 'start', provider: 'openai_compatible', model: 'gpt-test' });
+  // Nothing more is read from the stream, yet the provider receives the request.
+  const deadline = Date.now() + 5000;
+  while (openai.requests.length === 0 && Date.now() < deadline) await sleep(5);
+  assert.equal((openai.requests[0]?.body as { messages?: unknown } | undefined)?.messages, hi);
+  assert.equal(untimed(await collect({ [Symbol.asyncIterator]: () => iterator })), [
+    { type: 'chunk', content: 'Early' },
+    { type: 'finish', finish_reason: 'stop' },
+    { type: 'usage', usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } },
+    { type: 'end', model_used: 'gpt-test', response_time: 0, ttft: 0 },
+  ]);
+});
+
+test('a consumer that leaves right after start closes the request already on its way', async () => {
+  openai.defaultReply = { chunks: ['never read'], headersDelayMs: 300 };
+  const iterator = stream({ messages: hi, config_file: 'data/llm_configs/openai_fake.json' })[Symbol.asyncIterator]();
+  assert.is((await iterator.next()).value?.type, 'start');
+  while (openai.requests.length === 0) await sleep(5);
+  assert.equal(await iterator.return?.(), { done: true, value: undefined });
+  const request = openai.requests[0];
+  const outcome = await Promise.race([request?.done.then(() => 'closed'), sleep(5000, undefined, { ref: false }).then(() => 'open')]);
+  assert.is(outcome, 'closed');
+  assert.ok(request?.clientClosed);
+});
+
 test.run();
