@@ -29,6 +29,8 @@ export interface TempRoot {
 /**
  * Reads a file as any outside reader would, except that a file missing for the instant a save swaps it (it is
  * then `<file>.displaced`, see src/store/atomic-write.ts) is read again once it is back, as the engine does.
+ * The swap may also end between the failed read and the look for `.displaced` (a writer thread runs beside
+ * this one): a file that is there again is read again too.
  */
 function readFileOnDisk(absolute: string): Buffer {
   const until = performance.now() + 200;
@@ -36,7 +38,8 @@ function readFileOnDisk(absolute: string): Buffer {
     try {
       return readFileSync(absolute);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(`${absolute}.displaced`) || performance.now() > until) throw error;
+      const swapping = existsSync(`${absolute}.displaced`) || existsSync(absolute);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !swapping || performance.now() > until) throw error;
     }
   }
 }
