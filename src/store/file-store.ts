@@ -24,7 +24,7 @@ import { lockFile, removeOrphanedTempFiles } from './file-lock.js';
 import { FileWatcher } from './file-watcher.js';
 import { freezeTree } from './freeze.js';
 import { serialiseTree } from './parse-tree.js';
-import { resolveInside, type SandboxedPath } from './safe-path.js';
+import { resolveInside, Sandbox, type SandboxedPath } from './safe-path.js';
 import { readSettingsFile, settingsProblem } from './settings-file.js';
 import { storageFailure } from './storage-failure.js';
 import { TreeCache, type CachedTree } from './tree-cache.js';
@@ -82,6 +82,7 @@ class ConversationFiles implements FileStore, BatchHost {
   readonly #batches: WriteBatches;
   readonly #loader: TreeLoader;
   readonly #hub: WatchHub;
+  readonly #conversations: Sandbox;
   readonly #resolving = new Map<string, Promise<unknown>>();
   readonly #cleaned = new Set<string>();
   /** The version of each file the engine itself wrote last: a watcher event at that version is the engine's. */
@@ -100,6 +101,7 @@ class ConversationFiles implements FileStore, BatchHost {
     this.#batches = new WriteBatches(this);
     this.#loader = new TreeLoader({ cache: this.#cache, writer: this.#writer, batches: this.#batches, threshold: this.#threshold });
     this.#hub = new WatchHub(options.logger);
+    this.#conversations = new Sandbox(options.root, conversationsFolder, { extension: '.json', what: 'conversation' });
     if (options.watch) {
       void this.watcherReady().catch((error) => this.#logger.error('file watcher did not start', { error }));
       if (Number.isFinite(this.#threshold)) void this.#writer.request({ kind: 'forget', file: '' }).catch(() => undefined);
@@ -288,7 +290,7 @@ class ConversationFiles implements FileStore, BatchHost {
   // Internals.
 
   #sandbox(file: string): Promise<SandboxedPath> {
-    return resolveInside(this.#root, file, conversationsFolder, { extension: '.json', what: 'conversation' });
+    return this.#conversations.resolve(file);
   }
 
   /**
