@@ -3,8 +3,7 @@
  * version it recorded, or a hand edit) and whether the file is still usable. Conversations get the full tree
  * validation; settings and LLM configs must be JSON objects.
  */
-import { realpath } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, relative, sep } from 'node:path';
 import { CallError } from '../registry/call-error.js';
 import { fileKey, reappeared, type WrittenFile } from './atomic-write.js';
 import type { Inspection } from './file-watcher.js';
@@ -15,10 +14,10 @@ import { treeOf, type TreeLoader } from './tree-loader.js';
 import type { WriteBatches } from './write-batches.js';
 
 export interface InspectorOptions {
-  root: string;
-  /** Root-relative folders watched: conversations first, then LLM configs. */
+  /** Root-relative folders watched, with the real paths the watcher watches them at (reported paths start there). */
   conversationsFolder: string;
   llmConfigsFolder: string;
+  realFolders: { folder: string; real: string | undefined }[];
   cache: TreeCache;
   loader: TreeLoader;
   batches: WriteBatches;
@@ -29,9 +28,8 @@ export interface InspectorOptions {
 export function createInspector(options: InspectorOptions): (absolute: string) => Promise<Inspection> {
   const { cache, loader, batches, ownWrites } = options;
 
-  async function watchedPath(absolute: string): Promise<SandboxedPath | undefined> {
-    for (const folder of [options.conversationsFolder, options.llmConfigsFolder]) {
-      const real = await realpath(join(options.root, folder)).catch(() => undefined);
+  function watchedPath(absolute: string): SandboxedPath | undefined {
+    for (const { folder, real } of options.realFolders) {
       if (!real) continue;
       const rest = relative(real, absolute);
       if (rest !== '' && !rest.startsWith('..')) return { absolute, relative: [folder, ...rest.split(sep)].join('/') };
@@ -49,7 +47,7 @@ export function createInspector(options: InspectorOptions): (absolute: string) =
   }
 
   return async (absolute) => {
-    const file = await watchedPath(absolute);
+    const file = watchedPath(absolute);
     const kind = file && kindOf(file.relative);
     if (!file || !kind) return undefined;
     if (batches.isWriting(file.relative)) return 'retry';

@@ -219,19 +219,21 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   async #startWatcher(): Promise<FileWatcher> {
-    const folders: string[] = [];
-    for (const folder of [conversationsFolder, llmConfigsFolder]) {
-      const real = await realpath(join(this.#root, folder)).catch(() => undefined);
-      if (real) folders.push(real);
-    }
+    const [conversations, llmConfigs] = await Promise.all(
+      [conversationsFolder, llmConfigsFolder].map((folder) => realpath(join(this.#root, folder)).catch(() => undefined)),
+    );
     this.#watcher = new FileWatcher({
-      folders,
+      conversations,
+      folders: llmConfigs === undefined ? [] : [llmConfigs],
       settleMs: this.#settleMs,
       logger: this.#logger,
       inspect: createInspector({
-        root: this.#root,
         conversationsFolder,
         llmConfigsFolder,
+        realFolders: [
+          { folder: conversationsFolder, real: conversations },
+          { folder: llmConfigsFolder, real: llmConfigs },
+        ],
         cache: this.#cache,
         loader: this.#loader,
         batches: this.#batches,

@@ -1,5 +1,6 @@
 /**
- * @module The file watcher (chokidar) over the data folders. A path must be quiet for a settle delay before it
+ * @module The file watcher over the data folders: the conversations through `FolderWatch` (fs.watch, entries
+ * filtered by name), the LLM configs through chokidar. A path must be quiet for a settle delay before it
  * is looked at, so an editor's temp-file-and-rename or truncate-then-write save is seen once, finished. A file
  * that looks invalid gets a second look after another delay and is reported only if it has not changed since:
  * the half-written moment of a slow save is not an `invalid`.
@@ -7,12 +8,15 @@
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../lib/logger.js';
 import type { WatchEvent } from './conversation-store.js';
+import { FolderWatch } from './folder-watch.js';
 
 /** What the store makes of a settled path: an event (with the file version it saw), "look again later", or nothing. */
 export type Inspection = { event: WatchEvent; key: string } | 'retry' | undefined;
 
 export interface FileWatcherOptions {
-  /** Absolute (real) folders to watch. */
+  /** Absolute (real) path of the conversations folder, if there is one: saves change it on every reply. */
+  conversations: string | undefined;
+  /** Other absolute (real) folders to watch (LLM configs), which change rarely. */
   folders: string[];
   settleMs: number;
   logger: Logger;
@@ -22,7 +26,8 @@ export interface FileWatcherOptions {
 
 export class FileWatcher {
   readonly #options: FileWatcherOptions;
-  readonly #chokidar: FSWatcher;
+  readonly #chokidar: FSWatcher | undefined;
+  readonly #conversations: FolderWatch | undefined;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #running = new Set<string>();
   readonly #again = new Set<string>();
@@ -36,22 +41,32 @@ export class FileWatcher {
 
   constructor(options: FileWatcherOptions) {
     this.#options = options;
-    this.#chokidar = watch(options.folders, {
-      ignoreInitial: true,
-      // Lock folders and the generation journals change constantly and are never conversations.
-      ignored: (path) => /\.lock(\/|$)|\/\.journal(\/|$)/.test(path),
-    });
     const onPath = (path: string): void => {
       if (path.endsWith('.json')) this.#schedule(path, options.settleMs);
     };
-    this.#chokidar.on('add', onPath).on('change', onPath).on('unlink', onPath);
-    this.#chokidar.on('error', (error) => options.logger.warn('file watcher error', { error }));
-    this.ready = new Promise((resolve) =>
-      this.#chokidar.once('ready', () => {
-        this.#ready = true;
-        resolve();
-      }),
-    );
+    const started: Promise<void>[] = [];
+    if (options.conversations !== undefined) {
+      this.#conversations = new FolderWatch({
+        folder: options.conversations,
+        changed: onPath,
+        error: (error, folder) => options.logger.warn('file watcher error', { folder, error }),
+      });
+      started.push(this.#conversations.start());
+    }
+    if (options.folders.length > 0) {
+      const chokidar = watch(options.folders, {
+        ignoreInitial: true,
+        // Lock folders and the generation journals change constantly and are never conversations.
+        ignored: (path) => /\.lock(\/|$)|\/\.journal(\/|$)/.test(path),
+      });
+      chokidar.on('add', onPath).on('change', onPath).on('unlink', onPath);
+      chokidar.on('error', (error) => options.logger.warn('file watcher error', { error }));
+      started.push(new Promise((resolve) => chokidar.once('ready', () => resolve())));
+      this.#chokidar = chokidar;
+    }
+    this.ready = Promise.all(started).then(() => {
+      this.#ready = true;
+    });
   }
 
   get watching(): boolean {
@@ -62,7 +77,8 @@ export class FileWatcher {
     this.#closed = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
-    await this.#chokidar.close();
+    this.#conversations?.close();
+    await this.#chokidar?.close();
   }
 
   #schedule(path: string, delay: number): void {

@@ -139,6 +139,17 @@ test('a deleted file is reported as removed', async () => {
   assert.equal(await events.next((event) => event.file === file, from), { type: 'removed', file, origin: 'external' });
 });
 
+test('a conversation created after the watcher started: its creation is the engine\'s, a hand edit external', async () => {
+  const file = conversation('created-later');
+  const from = events.seen.length;
+  await store.create(file, branchyTree(), { type: 'threaded' });
+  assert.equal(await events.next((event) => event.file === file, from), { type: 'changed', file, origin: 'engine' });
+  await quietPeriod();
+  const edited = events.seen.length;
+  temp.write(file, temp.readText(file).replace('"Hello."', '"Edited by hand"'));
+  assert.equal(await events.next((event) => event.file === file, edited), { type: 'changed', file, origin: 'external' });
+});
+
 test('LLM config edits are reported too', async () => {
   const file = 'data/llm_configs/mock.json';
   const from = events.seen.length;
