@@ -6,7 +6,7 @@
  * read, and whether a change seen by the watcher was the engine's own.
  */
 import { randomInt } from 'node:crypto';
-import { existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, linkSync, renameSync, rmSync, statSync, type BigIntStats } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -16,7 +16,10 @@ export interface WrittenFile {
 }
 
 export async function fileKey(absolute: string): Promise<WrittenFile> {
-  const stats = await stat(absolute, { bigint: true });
+  return fileKeyOf(await stat(absolute, { bigint: true }));
+}
+
+export function fileKeyOf(stats: BigIntStats): WrittenFile {
   return { key: `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`, size: Number(stats.size) };
 }
 
@@ -153,9 +156,9 @@ async function writeTemp(absolute: string, data: string | Buffer): Promise<{ tem
     await handle.sync();
     // The key of what we wrote, taken from the temp file itself (a rename keeps inode, size and mtime): asking the
     // path after the rename could return a hand edit that landed in between, and the cache would take it for ours.
-    const stats = await handle.stat({ bigint: true });
+    const written = fileKeyOf(await handle.stat({ bigint: true }));
     await handle.close();
-    return { temp, written: { key: `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`, size: Number(stats.size) } };
+    return { temp, written };
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
@@ -164,8 +167,7 @@ async function writeTemp(absolute: string, data: string | Buffer): Promise<{ tem
 }
 
 function keyOf(absolute: string): string {
-  const stats = statSync(absolute, { bigint: true });
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+  return fileKeyOf(statSync(absolute, { bigint: true })).key;
 }
 
 async function syncFolder(folder: string): Promise<void> {

@@ -54,12 +54,30 @@ const ownerFileName = 'owner';
 
 /**
  * proper-lockfile removes its lock folder with rmdir; ours also holds the owner file, so removal takes the folder
- * and what is in it (on release, on a stale takeover, and at exit).
+ * and what is in it (on release, on a stale takeover, and at exit): the owner file, then the folder, two system
+ * calls. A recursive rm (lstat, read the folder, lstat and unlink each entry, rmdir) is kept for a folder that
+ * holds anything else.
  */
 const lockFs = {
   ...fs,
-  rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(path, { recursive: true }, callback),
-  rmdirSync: (path: string) => fs.rmSync(path, { recursive: true }),
+  rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) =>
+    fs.unlink(join(path, ownerFileName), () =>
+      fs.rmdir(path, (error) => (error?.code === 'ENOTEMPTY' || error?.code === 'EEXIST' ? fs.rm(path, { recursive: true }, callback) : callback(error))),
+    ),
+  rmdirSync: (path: string) => {
+    try {
+      fs.unlinkSync(join(path, ownerFileName));
+    } catch {
+      // No owner file (a lock taken by a process that died before writing it): the folder may still go.
+    }
+    try {
+      fs.rmdirSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      fs.rmSync(path, { recursive: true });
+    }
+  },
 };
 
 /**

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { CallError } from '../registry/call-error.js';
-import { fileKey, reappeared } from './atomic-write.js';
+import { fileKey, fileKeyOf, reappeared } from './atomic-write.js';
 import type { ConversationDoc } from './conversation-store.js';
 import { freezeTree } from './freeze.js';
 import { invalidFileError, parseTree } from './parse-tree.js';
@@ -72,9 +72,10 @@ export class TreeLoader {
 
   async #loadVersion(file: SandboxedPath): Promise<CachedTree> {
     const { cache, writer, batches, threshold } = this.#options;
-    const stats = await stat(file.absolute);
+    // One stat: whether it is a file, and its version (a cache hit needs nothing more).
+    const stats = await stat(file.absolute, { bigint: true });
     if (!stats.isFile()) throw new CallError('NOT_FOUND', `${file.relative} is not a file`, { details: { file: file.relative } });
-    const current = await fileKey(file.absolute);
+    const current = fileKeyOf(stats);
     const cached = cache.get(file.relative);
     if (cached?.key === current.key) return cached;
     const entry: CachedTree =

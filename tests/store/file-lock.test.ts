@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../src/lib/logger.js';
 import { lockFile } from '../../src/store/file-lock.js';
@@ -67,6 +67,13 @@ test('releasing removes the lock folder with the owner line in it', async () => 
   assert.equal(readdirSync(`${file.absolute}.lock`), ['owner']);
   await release();
   assert.not.ok(existsSync(`${file.absolute}.lock`));
+});
+
+test('releasing removes a lock folder that holds more than the owner line', async () => {
+  const release = await lockFile(file, 10_000, silentLogger);
+  writeFileSync(`${file.absolute}.lock/left-by-someone`, 'x');
+  await release();
+  assert.equal(readdirSync(temp.path('data/conversations/held')), ['conversation.json']);
 });
 
 test.run();
