@@ -1,6 +1,5 @@
 /** @module createApp: the HTTP face of the registry (DESIGN §3), as a Hono app that tests call with `app.request`. */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../lib/logger.js';
@@ -8,6 +7,7 @@ import { CallError } from '../registry/call-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { AppEnv } from './app-env.js';
 import { requireToken } from './bearer-token.js';
+import { requestBodyLimit } from './body-limit.js';
 import { createCallHandler } from './call-handler.js';
 import { describeCalls } from './calls-listing.js';
 import { crossSiteGuard } from './cross-site-guard.js';
@@ -62,11 +62,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   if (tokenRequired) app.use('/api/*', requireToken(options.token!));
   app.use(
     '/api/*',
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new CallError('PAYLOAD_TOO_LARGE', `the request body is larger than the ${maxSize}-byte limit (BRANCHFLOW_BODY_LIMIT)`);
-      },
+    requestBodyLimit(maxSize, () => {
+      throw new CallError('PAYLOAD_TOO_LARGE', `the request body is larger than the ${maxSize}-byte limit (BRANCHFLOW_BODY_LIMIT)`);
     }),
   );
 

@@ -174,3 +174,49 @@ probes('/ready is 503 when the check itself throws', async () => {
 });
 
 probes.run();
+
+const bodies = suite('request bodies through the Node server');
+
+/** A POST over a raw socket, so the test decides the framing (Content-Length or chunked). */
+async function rawPost(url: string, path: string, head: string, payload: string): Promise<{ status: number; body: string }> {
+  const { connect } = await import('node:net');
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n${head}\r\n${payload}`);
+    });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+      // The JSON answer, whether sent whole or in chunks (one here: it is small).
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      resolve({ status, body: body.slice(body.indexOf('{'), body.lastIndexOf('}') + 1) });
+    });
+    socket.on('error', reject);
+  });
+}
+
+bodies('declared bodies are judged by their length; chunked ones are counted, and one under the cap is read (it answered 500)', async () => {
+  const server = await startServer({ registry: testRegistry(), logger: recordingLogger().logger, port: 0, bodyLimitBytes: 64 });
+  try {
+    const small = JSON.stringify({ text: 'héllo' });
+    const read = await rawPost(server.url, '/api/plugins/test/echo', `Content-Length: ${Buffer.byteLength(small)}\r\n`, small);
+    assert.is(read.status, 200);
+    assert.equal(JSON.parse(read.body), { success: true, input: { text: 'héllo', count: 1, stream: true } });
+    const big = JSON.stringify({ text: 'x'.repeat(100) });
+    const declared = await rawPost(server.url, '/api/plugins/test/echo', `Content-Length: ${big.length}\r\n`, big);
+    assert.is(declared.status, 413);
+    assert.match(declared.body, 'PAYLOAD_TOO_LARGE');
+    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+    const chunked = await rawPost(server.url, '/api/plugins/test/echo', 'Transfer-Encoding: chunked\r\n', chunk(big.slice(0, 50)) + chunk(big.slice(50)) + '0\r\n\r\n');
+    assert.is(chunked.status, 413);
+    const chunkedSmall = await rawPost(server.url, '/api/plugins/test/echo', 'Transfer-Encoding: chunked\r\n', chunk(small) + '0\r\n\r\n');
+    assert.equal(JSON.parse(chunkedSmall.body), { success: true, input: { text: 'héllo', count: 1, stream: true } });
+  } finally {
+    await server.close();
+  }
+});
+
+bodies.run();
