@@ -98,10 +98,10 @@ function toResponse(incoming: IncomingMessage, head: boolean, signal: AbortSigna
         signal?.addEventListener('abort', onAbort, { once: true });
         decoded.on('readable', () => wake?.());
         decoded.once('end', () => settle());
-        decoded.once('error', settle);
+        decoded.on('error', settle);
         // A connection cut before the body is complete: `end` never comes, and node:http may say so only here.
         incoming.once('aborted', () => settle(Object.assign(new Error('other side closed'), { code: 'ECONNRESET' })));
-        if (decoded !== incoming) incoming.once('error', settle);
+        if (decoded !== incoming) incoming.on('error', settle);
       },
       pull(controller) {
         // Resolves once a chunk is enqueued (or the body ended or failed); until then each `readable` tries again.

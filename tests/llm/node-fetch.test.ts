@@ -82,6 +82,18 @@ test('a gzip-compressed body is decoded', async () => {
   assert.equal(await (await nodeFetch(`${origin}/gzip`)).json(), { ok: true });
 });
 
+test('a body that is not the gzip it says errors the body with TypeError "terminated", and nothing else breaks', async () => {
+  handle = (_request, response) => {
+    response.writeHead(200, { 'content-encoding': 'gzip' });
+    response.end('this is not gzip at all');
+  };
+  const response = await nodeFetch(`${origin}/bad-gzip`);
+  const error = (await rejection(response.text())) as TypeError;
+  assert.equal([error.constructor, error.message, (error.cause as NodeJS.ErrnoException).code], [TypeError, 'terminated', 'Z_DATA_ERROR']);
+  handle = (_request, reply) => reply.end('still fine');
+  assert.is(await (await nodeFetch(`${origin}/after`)).text(), 'still fine');
+});
+
 test('204 has a null body', async () => {
   handle = (_request, response) => {
     response.writeHead(204);
