@@ -9,7 +9,6 @@ import type { LlmConfig } from '../../config-schema.js';
 import type { ClientCache } from '../../client-cache.js';
 import type { Connection } from '../../connection.js';
 import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
-import { nodeFetch } from '../../node-fetch.js';
 import { once, runUpstream, type UpstreamCall } from '../../upstream-stream.js';
 import { buildGeminiConfig, convertMessages } from './gemini-request.js';
 import { mapGeminiError } from './map-gemini-error.js';
@@ -25,7 +24,7 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
     // The SDK's errors do not keep the response headers; this keeps the last ones for Retry-After.
     let lastHeaders: Headers | undefined;
     const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-      const response = await nodeFetch(input, init);
+      const response = await fetch(input, init);
       lastHeaders = response.headers;
       return response;
     };

@@ -10,7 +10,6 @@ import type { LlmConfig } from '../../config-schema.js';
 import type { ClientCache } from '../../client-cache.js';
 import type { Connection } from '../../connection.js';
 import type { ChatRequest, Provider, ProviderEvent, Usage } from '../../provider.js';
-import { nodeFetch } from '../../node-fetch.js';
 import { MalformedResponse } from '../../upstream-failure.js';
 import { once, runUpstream, type UpstreamCall } from '../../upstream-stream.js';
 import { mapOpenAiError } from './map-openai-error.js';
@@ -66,7 +65,6 @@ function openAiClient(connection: Connection): OpenAI {
     adminAPIKey: null,
     maxRetries: 0,
     logLevel: 'off',
-    fetch: nodeFetch,
     ...(connection.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
   });
 }
