@@ -148,15 +148,19 @@ async function writeTemp(absolute: string, data: string | Buffer): Promise<{ tem
   try {
     // FileHandle.writeFile loops until every byte is written, so ENOSPC after a partial write surfaces.
     await handle.writeFile(data);
-    if (target) {
-      await handle.chmod(target.mode & 0o7777);
-      // Under root, a rewrite must not take the file away from the person who owns it.
-      if (process.getuid?.() === 0) await handle.chown(target.uid, target.gid).catch(() => undefined);
-    }
-    await handle.sync();
     // The key of what we wrote, taken from the temp file itself (a rename keeps inode, size and mtime): asking the
     // path after the rename could return a hand edit that landed in between, and the cache would take it for ours.
-    const written = fileKeyOf(await handle.stat({ bigint: true }));
+    // A chmod or chown changes neither size nor mtime, so the key holds; they run only when the new file differs.
+    const stats = await handle.stat({ bigint: true });
+    const written = fileKeyOf(stats);
+    if (target) {
+      // open() applied the umask: the rewrite keeps the mode the file had.
+      if (Number(stats.mode & 0o7777n) !== (target.mode & 0o7777)) await handle.chmod(target.mode & 0o7777);
+      // Under root, a rewrite must not take the file away from the person who owns it.
+      const owned = Number(stats.uid) === target.uid && Number(stats.gid) === target.gid;
+      if (process.getuid?.() === 0 && !owned) await handle.chown(target.uid, target.gid).catch(() => undefined);
+    }
+    await handle.sync();
     await handle.close();
     return { temp, written };
   } catch (error) {

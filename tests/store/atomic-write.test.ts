@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -114,6 +114,18 @@ race('the key returned is the key of the file written', async () => {
   const second = await replaceIfUnchanged(file, 'two\n', first.key);
   assert.equal(second, await fileKey(file));
   assert.is(readFileSync(file, 'utf8'), 'two\n');
+});
+
+race('a rewrite keeps the mode, one the umask would narrow too, and its key is still the file\'s', async () => {
+  const file = join(raceFolder, 'conversation.json');
+  for (const mode of [0o666, 0o600, 0o644]) {
+    const first = await writeDurably(file, `${mode}\n`);
+    chmodSync(file, mode);
+    const second = await replaceIfUnchanged(file, `${mode} rewritten\n`, (await fileKey(file)).key);
+    assert.is(statSync(file).mode & 0o7777, mode);
+    assert.equal(second, await fileKey(file));
+    assert.is.not((second as { key: string }).key, first.key);
+  }
 });
 
 race('an editor saving by temp file and rename at full speed beside a writer never loses an edit', async () => {
