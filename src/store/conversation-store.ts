@@ -5,6 +5,12 @@
 
 export type Role = 'system' | 'user' | 'assistant';
 
+/**
+ * `details.reason` of the CONFLICT a change fails with when every attempt found the file changed by hand
+ * meanwhile (someone is editing it right now): worth trying again after a pause.
+ */
+export const keptChanging = 'changing_on_disk';
+
 /** Engine metadata on an assistant node (DESIGN §4). */
 export interface NodeMeta {
   generation_id?: string;

@@ -10,7 +10,7 @@
  * on disk the file is "dirty", and a reader arriving then waits for the commit instead of seeing changes that
  * are not durable yet.
  */
-import type { ConversationDoc, DocChange, Mutation } from './conversation-store.js';
+import { keptChanging, type ConversationDoc, type DocChange, type Mutation } from './conversation-store.js';
 import { CallError } from '../registry/call-error.js';
 import type { WrittenFile } from './atomic-write.js';
 import { freezeChanges } from './freeze.js';
@@ -145,7 +145,9 @@ export class WriteBatches {
       let pending = deferred;
       for (let attempt = 1; pending.length > 0; attempt++) {
         if (attempt > attempts) {
-          const error = new CallError('CONFLICT', `${file.relative} kept changing on disk while the engine was writing it; try again`);
+          const error = new CallError('CONFLICT', `${file.relative} kept changing on disk while the engine was writing it; try again`, {
+            details: { file: file.relative, reason: keptChanging },
+          });
           for (const item of pending) item.reject(error);
           return;
         }

@@ -5,9 +5,9 @@
  */
 import type { Generation, GenerationResult } from '../../src/generation/generation.js';
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
-import { toCallError } from '../../src/registry/call-error.js';
+import { toCallError, type CallError } from '../../src/registry/call-error.js';
 import type { StepContext } from '../../src/registry/define-step.js';
-import type { NodeMeta } from '../../src/store/conversation-store.js';
+import { keptChanging, type NodeMeta } from '../../src/store/conversation-store.js';
 import { writeRecoveryFile } from '../../src/store/generation-journal.js';
 import type { GenerationPlan } from './run-generation.js';
 
@@ -16,9 +16,10 @@ const unaborted = new AbortController().signal;
 
 /**
  * A conversation that does not parse is most often one an editor is saving in place right now (truncated,
- * half rewritten): look again after these pauses before sending the reply to a recovery file.
+ * half rewritten), and one that kept changing through every attempt of a save is being edited right now: look
+ * again after these pauses before sending the reply to a recovery file.
  */
-const invalidFileRetryDelaysMs = [100, 400];
+const busyFileRetryDelaysMs = [100, 400, 1000];
 
 export interface SaveOutcome {
   /** The reply is durable somewhere (tree or recovery file), so the journal may go. */
@@ -40,8 +41,8 @@ export async function saveReply(
       nodeId = await writeToTree(plan, generation.content, meta, context);
     } catch (error) {
       const cause = toCallError(error);
-      const delay = invalidFileRetryDelaysMs[attempt];
-      if (cause.code !== 'INVALID_FILE' || delay === undefined) return recover(generation, plan, result, meta, cause, context);
+      const delay = busyFileRetryDelaysMs[attempt];
+      if (!isBeingEdited(cause) || delay === undefined) return recover(generation, plan, result, meta, cause, context);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
@@ -81,10 +82,18 @@ async function writeToTree(plan: GenerationPlan, content: string, meta: NodeMeta
     return plan.nodeId;
   } catch (error) {
     // Someone wrote into the empty node meanwhile: keep their text and save the reply as its sibling.
-    if (toCallError(error).code !== 'CONFLICT') throw error;
+    const cause = toCallError(error);
+    if (cause.code !== 'CONFLICT' || isBeingEdited(cause)) throw error;
     await append(`${plan.nodeId}_r`);
     return `${plan.nodeId}_r`;
   }
+}
+
+/** The file is half-written or keeps changing: someone is editing it by hand right now. */
+function isBeingEdited(cause: CallError): boolean {
+  if (cause.code === 'INVALID_FILE') return true;
+  const details = cause.details as { reason?: unknown } | undefined;
+  return cause.code === 'CONFLICT' && details?.reason === keptChanging;
 }
 
 async function recover(

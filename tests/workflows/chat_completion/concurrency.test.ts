@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { events, resetWorld, startWorld, type WorkflowWorld } from './workflow-kit.js';
 
 const test = suite('concurrent saves');
@@ -92,6 +93,40 @@ test('a file caught half-written by an in-place editor at save time: the save lo
   assert.equal({ pid: world.doc().nodes[nodeId]?.pid, content: world.doc().nodes[nodeId]?.content }, { pid: 'n_user', content: 'patient reply' });
   assert.equal(recoveryFiles(), recoveryFilesBefore);
 });
+
+test('a file that keeps changing through every attempt of the save: the save pauses and tries again', async () => {
+  world.openAi.defaultReply = { chunks: ['persistent ', 'reply'], chunkDelayMs: 100 };
+  let editorDone: Promise<unknown> | undefined;
+  const reply = world.stream('workflow/chat_completion/complete_stream', { conversation_file: world.file, include_doc: 'false' }, {
+    until(sofar) {
+      // From the second chunk on, for 600 ms, another thread changes the file as fast as it can.
+      if (sofar.frames.length === 2) {
+        const editor = new Worker(busyEditor, { eval: true, workerData: { file: world.root.path(world.file), ms: 600 } });
+        editorDone = new Promise((resolve, reject) => editor.once('exit', resolve).once('error', reject));
+      }
+      return false;
+    },
+  });
+  const received = events(await reply);
+  await editorDone;
+  assert.equal(received.map((event) => event.type), ['start', 'chunk', 'chunk', 'finish', 'usage', 'saved', 'end']);
+  const nodeId = received[5]!['node_id'] as string;
+  const doc = world.doc();
+  assert.equal({ pid: doc.nodes[nodeId]?.pid, content: doc.nodes[nodeId]?.content }, { pid: 'n_user', content: 'persistent reply' });
+});
+
+/**
+ * Touches the file's modification time, back to back, for `ms`: to the engine the file changes all the time, and
+ * unlike a real editor's read-modify-write, this one can never drop a reply saved in between.
+ */
+const busyEditor = `
+const { utimesSync } = require('node:fs');
+const { file, ms } = require('node:worker_threads').workerData;
+const until = Date.now() + ms;
+for (let tick = 1; Date.now() < until; tick++) {
+  try { utimesSync(file, tick, tick); } catch {} // away for the instant of a swap
+}
+`;
 
 test('an empty node filled by hand meanwhile keeps its text; the reply becomes its sibling', async () => {
   const doc = world.doc();
