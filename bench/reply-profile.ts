@@ -4,6 +4,7 @@
  * is tagged with its sequence number and the gap the fake waited before it (`12.37|xxxx`), which lets the
  * client detect lost or reordered chunks and subtract the intended pacing from the gaps it observes.
  */
+export { seededRandom } from '../tests/helpers/seeded-random.js';
 
 export interface ReplyProfile {
   /** Milliseconds from the request to the first text chunk. */
@@ -51,14 +52,3 @@ export function parseChunkTag(text: string): { seq: number; gapMs: number } | un
   return Number.isInteger(seq) && Number.isFinite(gapMs) ? { seq, gapMs } : undefined;
 }
 
-/** A small seeded generator (mulberry32): the fake seeds it with its request counter, so runs draw alike. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}

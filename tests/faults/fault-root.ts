@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { ConversationDoc } from '../../src/store/conversation-store.js';
 import { parseTree } from '../../src/store/parse-tree.js';
+export { seededRandom } from '../helpers/seeded-random.js';
 
 export interface FaultRoot {
   /** The folder holding `root` and nothing else of ours. */
@@ -180,18 +181,6 @@ export function numberFromEnvironment(name: string, fallback: number): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number; got "${text}"`);
   return value;
-}
-
-/** A pseudo-random generator with a seed (mulberry32), so a failing run can be repeated with FAULTS_SEED. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** The seed for this run: FAULTS_SEED, or a fresh one that the family prints so the run can be repeated. */

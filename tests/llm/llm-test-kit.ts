@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { CallError } from '../../src/registry/call-error.js';
+export { failure } from '../helpers/call-failure.js';
 
 export interface CapturingLogger extends Logger {
   lines: string[];
@@ -43,17 +44,6 @@ export async function collectUntilFailure<Event>(events: AsyncIterable<Event>): 
     return { events: list, error: error as CallError };
   }
   assert.unreachable('expected the stream to fail');
-  throw new Error('unreachable');
-}
-
-export async function failure(promise: Promise<unknown>): Promise<CallError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, CallError);
-    return error as CallError;
-  }
-  assert.unreachable('expected a CallError');
   throw new Error('unreachable');
 }
 

@@ -5,6 +5,7 @@ import { defineStep } from '../../src/registry/define-step.js';
 import { Registry } from '../../src/registry/registry.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { Services } from '../../src/services.js';
+import { failure } from '../helpers/call-failure.js';
 
 const services = { root: process.cwd(), logger: silentLogger } as unknown as Services;
 
@@ -103,17 +104,6 @@ const slow = defineStep<object, object>({
 });
 
 const registry = new Registry([echo, broken, nested, ticker, badEvents, slow], services);
-
-async function failure(promise: Promise<unknown>): Promise<CallError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, CallError);
-    return error as CallError;
-  }
-  assert.unreachable('expected a CallError');
-  throw new Error('unreachable');
-}
 
 const test = suite('registry');
 

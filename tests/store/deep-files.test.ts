@@ -5,10 +5,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '../../src/lib/logger.js';
-import type { CallError } from '../../src/registry/call-error.js';
 import { createFileStore, type FileStore } from '../../src/store/file-store.js';
 import { parseTree } from '../../src/store/parse-tree.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
+import { failure } from '../helpers/call-failure.js';
 
 const test = suite('deeply nested conversation files');
 let temp: TempRoot;
@@ -29,15 +29,6 @@ test.after(async () => {
   await store.close();
   temp.cleanup();
 });
-
-async function failure(promise: Promise<unknown>): Promise<CallError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as CallError;
-  }
-  throw new Error('expected a failure');
-}
 
 test('a conversation file nested 5,000 deep is INVALID_FILE naming the depth, not a stack overflow', async () => {
   const error = await failure(store.read('data/conversations/deep/conversation.json'));

@@ -8,17 +8,7 @@ import { createFileStore, type FileStore } from '../../src/store/file-store.js';
 import { appendMessage, validateDoc } from '../../src/store/tree.js';
 import { branchyTree } from '../helpers/conversation-trees.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
-
-async function failure(promise: Promise<unknown>): Promise<CallError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, CallError);
-    return error as CallError;
-  }
-  assert.unreachable('expected a CallError');
-  throw new Error('unreachable');
-}
+import { failure } from '../helpers/call-failure.js';
 
 /** A plan appending one user node under `pid`. */
 function appendPlan(nodeId: string, pid: string) {

@@ -6,9 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlmService } from '../../src/llm/llm-service.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import type { CallError } from '../../src/registry/call-error.js';
 import { createFileStore, type FileStore } from '../../src/store/file-store.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
+import { failure } from '../helpers/call-failure.js';
 
 const test = suite('overlong file parameters');
 let temp: TempRoot;
@@ -22,15 +22,6 @@ test.after(async () => {
   await store.close();
   temp.cleanup();
 });
-
-async function failure(promise: Promise<unknown>): Promise<CallError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as CallError;
-  }
-  throw new Error('expected a failure');
-}
 
 test('a file name longer than the file system allows is BAD_INPUT, not ENAMETOOLONG', async () => {
   const path = `data/conversations/${'a'.repeat(5000)}/conversation.json`;
