@@ -6,9 +6,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ConversationDoc } from '../src/store/conversation-store.js';
+import type { ConversationDoc } from '../src/store/index.js';
 import { profileSegment, type ReplyProfile } from './reply-profile.js';
-import type { Dialect, Message } from './targets.js';
+import type { Dialect, Message } from './wire.js';
 
 export interface BenchRoot {
   root: string;

@@ -3,7 +3,7 @@
  * scenario): a chat of ~1 KB English messages whose every eighth reply has a regenerated sibling off the active
  * path. Node ids: `n_root1`, then `n_user<turn>` / `n_assistant<turn>` (`_alt` for the siblings).
  */
-import type { ConversationDoc, ConversationNode } from '../src/store/conversation-store.js';
+import type { ConversationDoc, ConversationNode } from '../src/store/index.js';
 
 export function makeConversation(bytes: number): ConversationDoc {
   const paragraph =

@@ -18,10 +18,7 @@ import { silentLogger } from '../src/lib/logger.js';
 import { chatBranchesSteps } from '../src/modules/chat_branches/index.js';
 import { Registry } from '../src/registry/registry.js';
 import type { Services } from '../src/services.js';
-import type { ConversationDoc } from '../src/store/conversation-store.js';
-import { createFileStore, type FileStore, type FileStoreOptions } from '../src/store/file-store.js';
-import { serialiseTree } from '../src/store/parse-tree.js';
-import { appendMessage, applyChanges } from '../src/store/tree.js';
+import { appendMessage, applyChanges, createFileStore, serialiseTree, type ConversationDoc, type FileStore, type FileStoreOptions } from '../src/store/index.js';
 import { createTempRoot } from '../tests/helpers/temp-root.js';
 import { makeConversation } from './conversation-fixture.js';
 

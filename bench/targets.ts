@@ -5,17 +5,11 @@
  * every chunk tagged, in order, none missing, and the engine's SSE ids consecutive.
  */
 import { configFileFor } from './bench-root.js';
+import type { Dialect, Message } from './wire.js';
 import { parseChunkTag, profileSegment, type ReplyProfile } from './reply-profile.js';
 import { postJson, readStream } from './sse-reader.js';
 
 export type TargetKind = 'direct' | 'relay' | 'engine';
-export type Dialect = 'openai' | 'gemini';
-
-export interface Message {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
 export interface StreamSpec {
   profile: ReplyProfile;
   dialect: Dialect;

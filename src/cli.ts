@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { createEngine, type Engine } from './engine.js';
 import type { GenerationEvent } from './generation/generation-events.js';
 import { createLogger, parseLogLevel } from './lib/logger.js';
-import { isCallError } from './registry/call-error.js';
+import { isCallError } from './lib/call-error.js';
+import { serve } from './serve.js';
 
 const usage = `branchflow: branching conversations as files, replies from any LLM
 
@@ -39,8 +40,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   if (command === 'serve') {
-    await import('./main.js');
-    return 0;
+    return await serve();
   }
   const logger = createLogger({ level: parseLogLevel(process.env['LOG_LEVEL'] ?? 'warn') });
   const engine = await createEngine({ logger });

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { GenerationManager } from './generation/generation-manager.js';
-import { recoverInterrupted, type RecoveryReport } from './generation/recover-interrupted.js';
+import { recoverInterrupted, type RecoveryReport } from '../workflows/chat_completion/job/recover-interrupted.js';
 import { silentLogger, type Logger } from './lib/logger.js';
 import { loadDotEnv } from './llm/dot-env.js';
 import { createLlmService } from './llm/llm-service.js';
@@ -12,8 +12,8 @@ import { chatBranchesSteps } from './modules/chat_branches/index.js';
 import { llmApiSteps } from './modules/llm_api/index.js';
 import { Registry } from './registry/registry.js';
 import type { Services } from './services.js';
-import { createFileStore } from './store/file-store.js';
-import { GenerationJournal } from './store/generation-journal.js';
+import { createFileStore } from './store/index.js';
+import { GenerationJournal } from './generation/journal.js';
 import { chatCompletionSteps } from '../workflows/chat_completion/index.js';
 
 export interface EngineOptions {

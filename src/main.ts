@@ -1,41 +1,4 @@
-/** @module The server: the engine, the HTTP app, signals. Wiring only. */
-import { createEngine } from './engine.js';
-import { readHttpConfig, startServer } from './http/index.js';
-import { createLogger } from './lib/logger.js';
+/** @module The server's entry point (`npm start`). */
+import { serve } from './serve.js';
 
-const config = readHttpConfig(process.env);
-const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-const checkpointMs = process.env['BRANCHFLOW_CHECKPOINT_MS'];
-
-try {
-  const engine = await createEngine({
-    logger,
-    watch: true,
-    ...(checkpointMs === undefined ? {} : { checkpointIntervalMs: Number(checkpointMs) }),
-  });
-  const { store } = engine.services;
-  const server = await startServer({
-    ...config,
-    registry: engine.api,
-    logger,
-    handleSignals: true,
-    onShutdown: () => engine.close(),
-    ready: async () => {
-      const checks = { store: await store.list().then(() => true, (error: Error) => error.message), watcher: store.status().watching };
-      return { ok: checks.store === true && checks.watcher, checks };
-    },
-  });
-  const demo = 'data/conversations/branch_demo/conversation.json';
-  const auth = config.token ? ` -H 'Authorization: Bearer $BRANCHFLOW_TOKEN'` : '';
-  logger.info(`branchflow serving ${engine.root} at ${server.url}`);
-  process.stdout.write(
-    `branchflow is ready at ${server.url}  (API docs: ${server.url}/docs)\n` +
-      `try: curl -N${auth} '${server.url}/api/workflow/chat_completion/complete_stream?conversation_file=${demo}&llm_config_file=data/llm_configs/mock.json'\n`,
-  );
-  await server.closed;
-  process.exit(0);
-} catch (error) {
-  logger.error('branchflow could not start', { error });
-  process.stderr.write(`branchflow could not start: ${(error as Error).message}\n`);
-  process.exit(1);
-}
+process.exit(await serve());

@@ -2,7 +2,7 @@
 import type { GenerationManager } from './generation/generation-manager.js';
 import type { Logger } from './lib/logger.js';
 import type { LlmService } from './llm/llm-service.js';
-import type { ConversationStore } from './store/conversation-store.js';
+import type { ConversationStore } from './store/index.js';
 
 export interface Services {
   /** The project root (`BRANCHFLOW_ROOT`); every file parameter is relative to it. */

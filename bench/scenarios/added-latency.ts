@@ -9,7 +9,8 @@ import { measure, startEngine, type BenchContext } from '../harness.js';
 import type { ReplyProfile } from '../reply-profile.js';
 import { checkAtMost, collectNotes, type GoalCheck, type ScenarioResult } from '../scenario.js';
 import { overTrials, quantile, ratio, type OverTrials } from '../stats.js';
-import { completeOnce, streamOnce, type Dialect, type StreamSpec, type TargetKind } from '../targets.js';
+import { completeOnce, streamOnce, type StreamSpec, type TargetKind } from '../targets.js';
+import type { Dialect } from '../wire.js';
 
 const profile: ReplyProfile = { firstTokenMs: 0, gapMinMs: 0, gapMaxMs: 0, chunkCount: 16, chunkSize: 8, tailMs: 0 };
 const conversationsPerCase = 20;

@@ -5,8 +5,7 @@
  * exactly the text its client streamed. The same 100 streams are also sent directly, for the time ratio.
  */
 import { readFileSync } from 'node:fs';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
-import { validateDoc } from '../../src/store/tree-validate.js';
+import { validateDoc, type ConversationDoc } from '../../src/store/index.js';
 import { createBenchRoot, shortChat } from '../bench-root.js';
 import { measure, startEngine, type BenchContext } from '../harness.js';
 import { instantProfile } from '../reply-profile.js';

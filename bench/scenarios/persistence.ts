@@ -12,14 +12,15 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../src/store/index.js';
 import { createBenchRoot } from '../bench-root.js';
 import { makeConversation } from '../conversation-fixture.js';
 import { measure, startEngine, type BenchContext } from '../harness.js';
 import type { ReplyProfile } from '../reply-profile.js';
 import { checkAtMost, collectNotes, type ScenarioResult } from '../scenario.js';
 import { quantile, ratio, round } from '../stats.js';
-import { streamOnce, type Message, type StreamRecord } from '../targets.js';
+import { streamOnce, type StreamRecord } from '../targets.js';
+import type { Message } from '../wire.js';
 
 const profile: ReplyProfile = { firstTokenMs: 0, gapMinMs: 0, gapMaxMs: 0, chunkCount: 16, chunkSize: 8, tailMs: 100 };
 const sizes = [

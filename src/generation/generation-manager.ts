@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
-import { CallError } from '../registry/call-error.js';
+import { CallError } from '../lib/call-error.js';
 import type { Generation, GenerationSummary } from './generation.js';
 
 export interface GenerationManagerOptions {

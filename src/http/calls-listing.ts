@@ -1,5 +1,5 @@
 /** @module `GET /api/calls`: every registered step with its kind and schemas, for clients and people exploring. */
-import type { JsonSchema } from '../registry/define-step.js';
+import type { JsonSchema } from '../lib/json-schema.js';
 import type { Registry } from '../registry/registry.js';
 
 export interface CallDescription {

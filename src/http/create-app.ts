@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../lib/logger.js';
-import { CallError } from '../registry/call-error.js';
+import { CallError } from '../lib/call-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { AppEnv } from './app-env.js';
 import { requireToken } from './bearer-token.js';

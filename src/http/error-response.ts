@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../lib/logger.js';
-import { CallError, callErrorCodes, toCallError, type CallErrorCode } from '../registry/call-error.js';
+import { CallError, callErrorCodes, toCallError, type CallErrorCode } from '../lib/call-error.js';
 import type { AppEnv } from './app-env.js';
 import { httpStatusOf, isMaskedCode } from './http-status.js';
 

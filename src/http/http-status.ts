@@ -1,5 +1,5 @@
 /** @module The one table from CallError codes to HTTP statuses; nothing outside src/http/ knows about statuses. */
-import type { CallErrorCode } from '../registry/call-error.js';
+import type { CallErrorCode } from '../lib/call-error.js';
 
 export const httpStatusByCode = {
   BAD_INPUT: 400,

@@ -1,5 +1,5 @@
 /** @module Reads a POST body as the input object of a step: JSON, an object, and nothing else. */
-import { CallError } from '../registry/call-error.js';
+import { CallError } from '../lib/call-error.js';
 
 /** The parsed body; an empty body is `{}` so a step without required fields can be POSTed bare. */
 export async function readJsonBody(request: Request): Promise<Record<string, unknown>> {

@@ -2,8 +2,8 @@
  * @module Turns a GET query string into a step's input. Values stay text (ajv coerces them by the schema);
  * object fields arrive as JSON text, array fields as repeated keys or JSON text.
  */
-import { CallError } from '../registry/call-error.js';
-import type { JsonSchema } from '../registry/define-step.js';
+import { CallError } from '../lib/call-error.js';
+import type { JsonSchema } from '../lib/json-schema.js';
 
 /** Carries the token for EventSource, which cannot send headers; never input. */
 const reservedKeys = new Set(['access_token']);

@@ -3,7 +3,7 @@
  * the defaults filled in and the requirements checked (a key for the vendors' own hosts, a base URL for
  * `openai_compatible`), so a call fails before anything is sent.
  */
-import { CallError } from '../registry/call-error.js';
+import { CallError } from '../lib/call-error.js';
 import type { LoadedConfig } from './config-check.js';
 import type { ProviderName } from './config-schema.js';
 

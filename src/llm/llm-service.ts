@@ -4,7 +4,7 @@
  * shared), list the configs. Every resolved key is registered with the logger, so no log line can print it.
  */
 import type { Logger } from '../lib/logger.js';
-import { CallError, toCallError } from '../registry/call-error.js';
+import { CallError, toCallError } from '../lib/call-error.js';
 import { ClientCache } from './client-cache.js';
 import { ConfigCache } from './config-cache.js';
 import { checkConfigFile, checkInlineConfig, type LoadedConfig } from './config-check.js';

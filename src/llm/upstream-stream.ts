@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.js';
-import { CallError } from '../registry/call-error.js';
+import { CallError } from '../lib/call-error.js';
 import type { Connection } from './connection.js';
 import type { ProviderEvent } from './provider.js';
 import { ReplyState } from './reply-state.js';

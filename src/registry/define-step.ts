@@ -3,14 +3,12 @@
  * Types are written by hand beside each schema (json-schema-to-ts made one schema cost a minute of type-checking);
  * ajv checks every input, output and event against the schema at run time, so a type that drifts fails loudly.
  */
+import type { JsonSchema } from '../lib/json-schema.js';
 import type { Logger } from '../lib/logger.js';
 import type { Services } from '../services.js';
 
 export type Namespace = 'modules' | 'workflow' | 'plugins';
 export const namespaces: readonly Namespace[] = ['modules', 'workflow', 'plugins'];
-
-/** A JSON Schema (2020-12) literal, usually declared `as const`. */
-export type JsonSchema = Readonly<Record<string, unknown>>;
 
 /** What a running step can reach: nested calls (validated and traced like outside calls), the signal, services. */
 export interface StepContext {

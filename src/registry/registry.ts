@@ -1,10 +1,10 @@
 /** @module The registry: an explicit list of steps compiled once, and the in-process api (`call`, `stream`). */
 import { inputDepthLimit, tooDeepAt } from '../lib/json-depth.js';
 import type { Services } from '../services.js';
-import { CallError, toCallError } from './call-error.js';
+import { CallError, toCallError } from '../lib/call-error.js';
 import { closestPaths } from './closest-paths.js';
 import { namespaces, type Step, type StepContext } from './define-step.js';
-import { compileSchema, type CompiledSchema } from './schema-validator.js';
+import { compileSchema, type CompiledSchema } from '../lib/json-schema.js';
 
 const pathPattern = /^(modules|workflow|plugins)(\/[a-z][a-z0-9_]*)+$/;
 

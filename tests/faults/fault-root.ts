@@ -7,8 +7,8 @@
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
-import { parseTree } from '../../src/store/parse-tree.js';
+import type { ConversationDoc } from '../../src/store/tree/document.js';
+import { parseTree } from '../../src/store/tree/parse-tree.js';
 export { seededRandom } from '../helpers/seeded-random.js';
 
 export interface FaultRoot {

@@ -13,7 +13,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../src/store/tree/document.js';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
 import { recordFigures } from './fault-figures.js';
 import { chatSeed, createFaultRoot, fakeProviderConfig, inspectConversations, numberFromEnvironment, runSeed, seededRandom } from './fault-root.js';

@@ -8,7 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../src/store/tree/document.js';
 import { startFakeGemini } from '../helpers/fake-gemini.js';
 import { startFakeOpenAi, type FakeReply, type FakeServer } from '../helpers/fake-openai.js';
 import { recordFigures } from './fault-figures.js';

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Generation, type LoggedEvent } from '../../src/generation/generation.js';
 import { GenerationManager } from '../../src/generation/generation-manager.js';
-import { CallError } from '../../src/registry/call-error.js';
+import { CallError } from '../../src/lib/call-error.js';
 import { silentLogger } from '../../src/lib/logger.js';
 
 function newGeneration(requestId?: string): Generation {

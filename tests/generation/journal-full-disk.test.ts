@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findJournals, GenerationJournal, type JournalHeader } from '../../src/store/generation-journal.js';
+import { findJournals, GenerationJournal, type JournalHeader } from '../../src/generation/journal.js';
 
 const test = suite('generation journal on a full disk');
 let root = '';

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findJournals, GenerationJournal, writeRecoveryFile, type JournalHeader } from '../../src/store/generation-journal.js';
+import { findJournals, GenerationJournal, writeRecoveryFile, type JournalHeader } from '../../src/generation/journal.js';
 
 const test = suite('generation journal');
 let root = '';

@@ -1,6 +1,6 @@
 /** @module Awaits a call that must fail and hands back its CallError, for assertions on code and message. */
 import * as assert from 'uvu/assert';
-import { CallError } from '../../src/registry/call-error.js';
+import { CallError } from '../../src/lib/call-error.js';
 
 export async function failure(promise: Promise<unknown>): Promise<CallError> {
   try {

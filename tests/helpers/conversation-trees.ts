@@ -1,7 +1,7 @@
 /**
  * @module Hand-built conversation trees for tests: each call returns a fresh copy, so a test may change it.
  */
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../src/store/tree/document.js';
 
 /**
  * Two roots; under `u1` three replies listed only partly in `children` (a2, a1 listed; a3 implied, so the

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { httpStatusByCode } from '../../src/http/http-status.js';
-import { callErrorCodes } from '../../src/registry/call-error.js';
+import { callErrorCodes } from '../../src/lib/call-error.js';
 import { testApp } from './test-steps.js';
 
 const post = (body: string, headers: Record<string, string> = {}): RequestInit => ({

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { queryToInput, toSnakeCase } from '../../src/http/query-input.js';
-import { CallError } from '../../src/registry/call-error.js';
+import { CallError } from '../../src/lib/call-error.js';
 import { testApp } from './test-steps.js';
 
 const schema = {

@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CallError } from '../../src/registry/call-error.js';
+import { CallError } from '../../src/lib/call-error.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { createApp } from '../../src/http/create-app.js';
 import { recordingLogger, testRegistry } from './test-steps.js';

@@ -1,7 +1,7 @@
 /** @module Steps the HTTP tests register (the product ships none), and a registry and app built from them. */
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { createApp, type AppOptions } from '../../src/http/create-app.js';
-import { CallError, callErrorCodes, type CallErrorCode } from '../../src/registry/call-error.js';
+import { CallError, callErrorCodes, type CallErrorCode } from '../../src/lib/call-error.js';
 import { defineStep, type Step } from '../../src/registry/define-step.js';
 import { withEventId } from '../../src/registry/event-id.js';
 import { Registry } from '../../src/registry/registry.js';

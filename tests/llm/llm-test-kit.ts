@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
-import { CallError } from '../../src/registry/call-error.js';
+import { CallError } from '../../src/lib/call-error.js';
 export { failure } from '../helpers/call-failure.js';
 
 export interface CapturingLogger extends Logger {

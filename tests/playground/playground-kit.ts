@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createEngine, type Engine } from '../../src/engine.js';
 import { startServer, type RunningServer } from '../../src/http/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../src/store/tree/document.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
 
 export const chromiumPath = process.env['BRANCHFLOW_CHROMIUM'] ?? '/usr/bin/chromium';

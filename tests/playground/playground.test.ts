@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../src/store/tree/document.js';
 import { configs, saveScreenshot, shownMessages, slowText, startPlayground, type PlaygroundWorld } from './playground-kit.js';
 
 /** Three replies to one message, the middle one active; the last was cut off by a crash and recovered. */

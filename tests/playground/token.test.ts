@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ConversationDoc } from '../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../src/store/tree/document.js';
 import { startPlayground, type PlaygroundWorld } from './playground-kit.js';
 
 const token = 'playground-test-token-5f1c';

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inputDepthLimit } from '../../src/lib/json-depth.js';
-import { CallError } from '../../src/registry/call-error.js';
+import { CallError } from '../../src/lib/call-error.js';
 import { testApp, testRegistry } from '../http/test-steps.js';
 
 const test = suite('deeply nested input');

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CallError } from '../../src/registry/call-error.js';
+import { CallError } from '../../src/lib/call-error.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { Registry } from '../../src/registry/registry.js';
 import { silentLogger } from '../../src/lib/logger.js';

@@ -3,7 +3,7 @@ import type { GenerationEvent } from '../../src/generation/generation-events.js'
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { completionInputProperties, lastEventIdProperty, type CompletionInput } from './completion-input.js';
-import { parseEventId, startGeneration, viewGeneration } from './start-generation.js';
+import { parseEventId, startGeneration, viewGeneration } from './job/start-generation.js';
 
 type CompleteStreamInput = CompletionInput & { last_event_id?: string };
 

@@ -1,9 +1,9 @@
 /** @module workflow/chat_completion/complete: generate a reply, save it, answer with it (SmartTavern's shape). */
 import type { UsageCounts } from '../../src/generation/generation-events.js';
-import { CallError, callErrorCodes, type CallErrorCode } from '../../src/registry/call-error.js';
+import { CallError, callErrorCodes, type CallErrorCode } from '../../src/lib/call-error.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { completionInputSchema, type CompletionInput } from './completion-input.js';
-import { startGeneration } from './start-generation.js';
+import { startGeneration } from './job/start-generation.js';
 
 interface CompleteOutput {
   success: true;

@@ -3,7 +3,7 @@ import type { GenerationEvent } from '../../src/generation/generation-events.js'
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { generationSummarySchema, type GenerationSummary } from '../../src/generation/generation.js';
 import { defineStep } from '../../src/registry/define-step.js';
-import { viewGeneration } from './start-generation.js';
+import { viewGeneration } from './job/start-generation.js';
 
 const generationIdInput = {
   type: 'object',

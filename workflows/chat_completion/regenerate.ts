@@ -6,10 +6,10 @@
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
-import type { Position } from '../../src/store/tree.js';
+import type { Position } from '../../src/store/index.js';
 import { completionInputProperties, followUpInputProperties } from './completion-input.js';
-import { removeEmptyBranch } from './remove-empty-branch.js';
-import { resumeGeneration } from './resume-generation.js';
+import { removeEmptyBranch } from './job/remove-empty-branch.js';
+import { resumeGeneration } from './job/resume-generation.js';
 
 interface RegenerateInput {
   conversation_file: string;

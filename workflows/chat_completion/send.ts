@@ -6,7 +6,7 @@ import type { GenerationEvent } from '../../src/generation/generation-events.js'
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { completionInputProperties, followUpInputProperties } from './completion-input.js';
-import { resumeGeneration } from './resume-generation.js';
+import { resumeGeneration } from './job/resume-generation.js';
 
 interface SendInput {
   conversation_file: string;

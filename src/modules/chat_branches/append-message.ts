@@ -1,8 +1,6 @@
 /** @module modules/chat_branches/append_message: a new node under a parent (or a new root). */
 import { defineStep } from '../../registry/define-step.js';
-import type { NodeMeta, Role } from '../../store/conversation-store.js';
-import { createNodeId } from '../../store/node-id.js';
-import { appendMessage, hasNode, nodeOf } from '../../store/tree.js';
+import { appendMessage, createNodeId, hasNode, nodeOf, type NodeMeta, type Role } from '../../store/index.js';
 import { activePathSchema, docReplySchema, fileProperty, latestSchema, metaProperty, nodeIdProperty, nodeSchema, roleProperty, updatedAtSchema } from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
 

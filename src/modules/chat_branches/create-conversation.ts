@@ -1,8 +1,7 @@
 /** @module modules/chat_branches/create_conversation: a new folder with conversation.json and settings.json. */
-import { CallError } from '../../registry/call-error.js';
+import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
-import { timestamp } from '../../store/timestamp.js';
-import { createConversationDoc, slugOf } from '../../store/tree.js';
+import { createConversationDoc, slugOf, timestamp } from '../../store/index.js';
 import { updatedAtSchema } from './schemas.js';
 
 interface CreateInput {

@@ -1,6 +1,6 @@
 /** @module modules/chat_branches/delete_branch and truncate_after: removing a subtree, with or without its top node. */
 import { defineStep } from '../../registry/define-step.js';
-import { deleteBranch, truncateAfter, type DeleteInfo } from '../../store/tree.js';
+import { deleteBranch, truncateAfter, type DeleteInfo } from '../../store/index.js';
 import { activePathSchema, docReplySchema, fileProperty, latestSchema, nodeIdProperty, updatedAtSchema } from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
 

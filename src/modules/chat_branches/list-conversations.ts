@@ -1,6 +1,6 @@
 /** @module modules/chat_branches/list_conversations: every data/conversations/<folder>/conversation.json. */
 import { defineStep } from '../../registry/define-step.js';
-import type { ConversationSummary } from '../../store/conversation-store.js';
+import type { ConversationSummary } from '../../store/index.js';
 
 export const listConversationsStep = defineStep<object, { success: true; conversations: ConversationSummary[] }>({
   path: 'modules/chat_branches/list_conversations',

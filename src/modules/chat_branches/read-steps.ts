@@ -1,7 +1,6 @@
 /** @module The read-only steps: messages for a provider, the branch table, the latest message, the whole tree. */
 import { defineStep } from '../../registry/define-step.js';
-import type { ConversationDoc } from '../../store/conversation-store.js';
-import { branchTable, latestMessage, openaiMessages, type Latest, type Position, type ProviderMessage } from '../../store/tree.js';
+import { branchTable, latestMessage, openaiMessages, type ConversationDoc, type Latest, type Position, type ProviderMessage } from '../../store/index.js';
 import { activePathSchema, docProperty, fileProperty, latestSchema, nodeIdProperty, roleProperty } from './schemas.js';
 import { viewedTree } from './step-support.js';
 

@@ -1,8 +1,6 @@
 /** @module modules/chat_branches/retry_branch: a new sibling of a node (a regeneration), last in its family. */
 import { defineStep } from '../../registry/define-step.js';
-import type { NodeMeta, Role } from '../../store/conversation-store.js';
-import { createNodeId } from '../../store/node-id.js';
-import { hasNode, nodeOf, retryBranch } from '../../store/tree.js';
+import { createNodeId, hasNode, nodeOf, retryBranch, type NodeMeta, type Role } from '../../store/index.js';
 import { activePathSchema, docReplySchema, fileProperty, latestSchema, metaProperty, nodeIdProperty, roleProperty, updatedAtSchema } from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
 

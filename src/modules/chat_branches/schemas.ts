@@ -1,6 +1,5 @@
 /** @module Schema pieces and types shared by the chat_branches steps (SmartTavern's field names, checked). */
-import { nodeIdPattern } from '../../store/node-id.js';
-import type { Latest } from '../../store/tree.js';
+import { nodeIdPattern, type Latest } from '../../store/index.js';
 
 export const fileProperty = {
   type: 'string',

@@ -1,9 +1,8 @@
 /** @module What the chat_branches steps share: reading a tree from `file` or `doc`, and committing a tree mutation. */
-import { CallError } from '../../registry/call-error.js';
+import { CallError } from '../../lib/call-error.js';
 import type { StepContext } from '../../registry/define-step.js';
-import type { ConversationDoc } from '../../store/conversation-store.js';
-import { timestamp } from '../../store/timestamp.js';
-import { copyObject, isPlainObject, latestOf, normaliseActivePath, setOwn, validateDoc, type TreeContext, type TreeMutation } from '../../store/tree.js';
+import { latestOf, normaliseActivePath, timestamp, validateDoc, type ConversationDoc, type TreeContext, type TreeMutation } from '../../store/index.js';
+import { copyObject, isPlainObject, setOwn } from '../../lib/plain-object.js';
 import type { DocReply } from './schemas.js';
 
 /** The tree of a view step: the file (through the store), or the inline `doc`, validated like a file would be. */

@@ -1,7 +1,7 @@
 /** @module modules/chat_branches/switch_branch: pick sibling j of any node and continue down its last active branch. */
-import { CallError } from '../../registry/call-error.js';
+import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
-import { switchBranch } from '../../store/tree.js';
+import { switchBranch } from '../../store/index.js';
 import { activePathSchema, docProperty, fileProperty, latestSchema, nodeIdProperty, updatedAtSchema } from './schemas.js';
 import { commitMutation, pathReply, snapshot, updatedAt } from './step-support.js';
 

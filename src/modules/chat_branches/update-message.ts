@@ -1,8 +1,7 @@
 /** @module modules/chat_branches/update_message: new content and/or meta for a node, optionally compare-and-set. */
-import { CallError } from '../../registry/call-error.js';
+import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
-import type { NodeMeta } from '../../store/conversation-store.js';
-import { nodeOf, updateMessage } from '../../store/tree.js';
+import { nodeOf, updateMessage, type NodeMeta } from '../../store/index.js';
 import { docReplySchema, fileProperty, metaProperty, nodeIdProperty, nodeSchema, updatedAtSchema } from './schemas.js';
 import { commitMutation, docReply, updatedAt } from './step-support.js';
 

@@ -1,6 +1,6 @@
 /** @module modules/chat_branches/watch: a stream of changes to conversation and LLM config files. */
 import { defineStep } from '../../registry/define-step.js';
-import type { WatchEvent } from '../../store/conversation-store.js';
+import type { WatchEvent } from '../../store/index.js';
 
 export const watchStep = defineStep<{ file?: string }, WatchEvent>({
   path: 'modules/chat_branches/watch',

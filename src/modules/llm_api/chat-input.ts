@@ -2,7 +2,7 @@
  * @module What `chat` and `chat_stream` take (messages, and a config file or an inline config) and how a
  * step turns it into a provider. Every config problem is thrown here, before a stream yields anything.
  */
-import { CallError } from '../../registry/call-error.js';
+import { CallError } from '../../lib/call-error.js';
 import type { StepContext } from '../../registry/define-step.js';
 import type { LoadedConfig } from '../../llm/config-check.js';
 import { llmConfigSchema } from '../../llm/config-schema.js';

@@ -5,7 +5,7 @@
  */
 import { eventSchema as event } from '../../lib/event-schema.js';
 import { defineStep } from '../../registry/define-step.js';
-import { toCallError } from '../../registry/call-error.js';
+import { toCallError } from '../../lib/call-error.js';
 import { estimateCost } from '../../llm/cost.js';
 import type { FinishReason, ProviderEvent, Usage } from '../../llm/provider.js';
 import { chatInputSchema, finishReasonSchema, openProvider, secondsSince, toChatMessages, usageSchema, type ChatInput } from './chat-input.js';

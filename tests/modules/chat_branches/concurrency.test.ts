@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ConversationDoc } from '../../../src/store/conversation-store.js';
-import { validateDoc } from '../../../src/store/tree.js';
+import type { ConversationDoc } from '../../../src/store/tree/document.js';
+import { validateDoc } from '../../../src/store/tree/index.js';
 import { branchyTree } from '../../helpers/conversation-trees.js';
 import { createHarness } from './setup.js';
 

@@ -1,10 +1,10 @@
 /** @module Test set-up for the chat_branches steps: a temporary root, a file store and a registry over it. */
 import { silentLogger } from '../../../src/lib/logger.js';
 import { chatBranchesSteps } from '../../../src/modules/chat_branches/index.js';
-import { CallError } from '../../../src/registry/call-error.js';
+import { CallError } from '../../../src/lib/call-error.js';
 import { Registry } from '../../../src/registry/registry.js';
 import type { Services } from '../../../src/services.js';
-import { createFileStore, type FileStore, type FileStoreOptions } from '../../../src/store/file-store.js';
+import { createFileStore, type FileStore, type FileStoreOptions } from '../../../src/store/file/file-store.js';
 import { createTempRoot, type TempRoot } from '../../helpers/temp-root.js';
 
 export interface Harness {

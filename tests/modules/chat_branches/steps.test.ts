@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ConversationDoc, WatchEvent } from '../../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../../src/store/tree/document.js';
+import type { WatchEvent } from '../../../src/store/watch/watch-event.js';
 import { branchyTree } from '../../helpers/conversation-trees.js';
 import { callError, createHarness, stamped, type Harness } from './setup.js';
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ConversationDoc } from '../../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../../src/store/tree/document.js';
 import { startFakeOpenAi, type FakeServer } from '../../helpers/fake-openai.js';
 import { frameData, readSse } from '../../helpers/sse-client.js';
 import { createTempRoot, type TempRoot } from '../../helpers/temp-root.js';

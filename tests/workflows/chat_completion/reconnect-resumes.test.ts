@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { createEngine, type Engine } from '../../../src/engine.js';
 import { startServer, type RunningServer } from '../../../src/http/index.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import type { ConversationDoc } from '../../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../../src/store/tree/document.js';
 import { frameData, readSse } from '../../helpers/sse-client.js';
 import { createTempRoot, type TempRoot } from '../../helpers/temp-root.js';
 

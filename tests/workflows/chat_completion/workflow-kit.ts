@@ -5,7 +5,7 @@
 import { createEngine, type Engine } from '../../../src/engine.js';
 import { startServer, type RunningServer } from '../../../src/http/index.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import type { ConversationDoc } from '../../../src/store/conversation-store.js';
+import type { ConversationDoc } from '../../../src/store/tree/document.js';
 import { startFakeGemini } from '../../helpers/fake-gemini.js';
 import { startFakeOpenAi, type FakeServer } from '../../helpers/fake-openai.js';
 import { frameData, readSse, type SseReply, type SseRequest } from '../../helpers/sse-client.js';

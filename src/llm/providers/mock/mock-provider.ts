@@ -3,7 +3,7 @@
  * with no key; also the tool for testing what happens around a provider (slow streams, failures mid-reply).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CallError } from '../../../registry/call-error.js';
+import { CallError } from '../../../lib/call-error.js';
 import { collectCompletion } from '../../collect-completion.js';
 import type { MockOptions } from '../../config-schema.js';
 import type { Connection } from '../../connection.js';

@@ -1,0 +1,8 @@
+/** @module The provider wire formats the bench speaks, and the chat message every target is sent. */
+
+export type Dialect = 'openai' | 'gemini';
+
+export interface Message {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}

@@ -1,0 +1,27 @@
+/**
+ * @module The tree model, pure: views and mutations over SmartTavern's conversation.json (DESIGN §4), no I/O.
+ * A mutation reads a tree and returns a change set (`changes.ts`) that the store validates and applies.
+ */
+export { applyChanges, ChangeBuilder, withChanges } from './changes.js';
+export { childrenInNodesOrder, hasNode, nodeOf, rootIds, siblingCount, siblingsOf } from './children-index.js';
+export {
+  branchTable,
+  descend,
+  latestMessage,
+  latestOf,
+  memoryKey,
+  normaliseActivePath,
+  openaiMessages,
+  pathTo,
+  positionOf,
+  rememberedChild,
+  type Latest,
+  type Position,
+  type ProviderMessage,
+} from './views.js';
+export { appendMessage, updateMessage, type AppendInfo, type AppendInput, type UpdateInput } from './append.js';
+export { deleteBranch, truncateAfter, type DeleteInfo } from './delete.js';
+export { retryBranch, switchBranch, type RetryInput, type SwitchInfo, type SwitchInput } from './switch.js';
+export { createConversationDoc, slugOf, type NewConversation } from './create.js';
+export { validateChanges, validateDoc, type Problem } from './validate.js';
+export type { TreeContext, TreeMutation } from './mutation.js';

@@ -1,0 +1,25 @@
+/** @module Node ids (letters, digits, `_` and `-`, DESIGN §4) and fresh unique ids for new nodes. */
+import { randomBytes } from 'node:crypto';
+import type { Role } from './document.js';
+
+/** The JSON Schema pattern for a node id; `__proto__` is refused separately (it would re-prototype a map). */
+export const nodeIdPattern = '^[A-Za-z0-9_-]{1,128}$';
+const nodeIdExpression = new RegExp(nodeIdPattern);
+
+export function isNodeId(value: unknown): value is string {
+  return typeof value === 'string' && nodeIdExpression.test(value) && value !== '__proto__';
+}
+
+const rolePrefixes: Record<Role, string> = { system: 'sys', user: 'user', assistant: 'ass' };
+
+/**
+ * SmartTavern's `n_<kind><ms>` (`n_user…`, `n_ass…`) plus a random suffix: two appends in one millisecond, or
+ * from two processes, must not collide. `taken` is asked until an unused id comes up.
+ */
+export function createNodeId(role: Role | 'placeholder', taken: (id: string) => boolean): string {
+  const prefix = role === 'placeholder' ? 'append_ass' : rolePrefixes[role];
+  for (;;) {
+    const id = `n_${prefix}${Date.now()}_${randomBytes(3).toString('hex')}`;
+    if (!taken(id)) return id;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * @module Works out what a completion will do before anything is paid for: which node it replies under,
+ * whether it fills an empty assistant node, the messages, and the LLM config. Every problem here is a
+ * normal error, raised before a stream opens.
+ */
+import { randomBytes } from 'node:crypto';
+import { CallError } from '../../../src/lib/call-error.js';
+import type { StepContext } from '../../../src/registry/define-step.js';
+import { latestMessage, openaiMessages, type ConversationDoc, type ConversationSettings } from '../../../src/store/index.js';
+import type { ChatMessage } from '../../../src/llm/provider.js';
+import type { CompletionInput } from '../completion-input.js';
+
+export interface PreparedCompletion {
+  conversationFile: string;
+  parentId: string;
+  /** The node the reply will be saved as: a new id, or the empty assistant node being filled. */
+  nodeId: string;
+  fillTarget: boolean;
+  messages: ChatMessage[];
+  configFile: string;
+}
+
+export async function prepareCompletion(input: CompletionInput, context: StepContext): Promise<PreparedCompletion> {
+  // settings.json is read beside the doc, not after it: both are trips to the disk before the provider is called.
+  const settings = input.llm_config_file ? undefined : context.services.store.readSettings(input.conversation_file);
+  settings?.catch(() => undefined);
+  // One read of the tree serves everything below: the messages and the latest node are pure views of it,
+  // the same functions the openai_messages and get_latest_message steps answer with.
+  const { file: conversationFile, doc } = await context.call<{ file: string; doc: ConversationDoc }>('modules/chat_branches/get', {
+    file: input.conversation_file,
+  });
+  const { parentId, targetId } = chooseParent(input, doc, conversationFile);
+  const { messages } = openaiMessages(doc, conversationFile, parentId);
+  if (messages.length === 0) {
+    throw new CallError('BAD_INPUT', `nothing to send: the path to node ${parentId} in ${conversationFile} has no messages with content`);
+  }
+  return {
+    conversationFile,
+    parentId,
+    nodeId: targetId ?? newNodeId(),
+    fillTarget: targetId !== undefined,
+    messages,
+    configFile: input.llm_config_file || (await configFromSettings(await settings!, conversationFile)),
+  };
+}
+
+function chooseParent(input: CompletionInput, doc: ConversationDoc, file: string): { parentId: string; targetId?: string } {
+  if (input.target_node_id !== undefined) {
+    return { parentId: checkFillable(doc, input.target_node_id, file), targetId: input.target_node_id };
+  }
+  if (input.parent_node_id !== undefined) {
+    if (!(input.parent_node_id in doc.nodes)) {
+      throw new CallError('NOT_FOUND', `no node ${input.parent_node_id} in ${file} (parent_node_id)`);
+    }
+    return { parentId: input.parent_node_id };
+  }
+  const leaf = latestMessage(doc, file);
+  const leafNode = doc.nodes[leaf.node_id];
+  if (leafNode?.role === 'assistant' && leafNode.content.trim() === '' && leafNode.pid !== null) {
+    return { parentId: leafNode.pid, targetId: leaf.node_id };
+  }
+  return { parentId: leaf.node_id };
+}
+
+function checkFillable(doc: ConversationDoc, targetId: string, file: string): string {
+  const target = doc.nodes[targetId];
+  if (!target) throw new CallError('NOT_FOUND', `no node ${targetId} in ${file} (target_node_id)`);
+  if (target.role !== 'assistant' || target.content.trim() !== '') {
+    throw new CallError('CONFLICT', `node ${targetId} in ${file} is not an empty assistant node, so it cannot be filled`);
+  }
+  if (target.pid === null) throw new CallError('BAD_INPUT', `node ${targetId} in ${file} is a root; a reply needs a parent`);
+  return target.pid;
+}
+
+function configFromSettings(settings: ConversationSettings, conversationFile: string): string {
+  if (typeof settings.llm_config === 'string' && settings.llm_config !== '') return settings.llm_config;
+  const settingsFile = conversationFile.replace(/[^/]+$/, 'settings.json');
+  throw new CallError(
+    'BAD_INPUT',
+    `no LLM config: pass llm_config_file, or set "llm_config" in ${settingsFile} (e.g. "data/llm_configs/mock.json")`,
+  );
+}
+
+/** SmartTavern's `n_ass<ms>`, plus a random suffix: two replies in one millisecond, or from two processes, must not collide. */
+function newNodeId(): string {
+  return `n_ass${Date.now()}_${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,112 @@
+/**
+ * @module The job behind every completion: relay the provider's stream into the generation's log,
+ * checkpoint the text to a journal, and on every way out (done, abort, provider error, shutdown) save
+ * what was generated, marked, before logging `end`. An empty reply saves nothing.
+ */
+import type { Generation, GenerationResult } from '../../../src/generation/generation.js';
+import type { GenerationEvent } from '../../../src/generation/generation-events.js';
+import { toCallError } from '../../../src/lib/call-error.js';
+import type { StepContext } from '../../../src/registry/define-step.js';
+import { GenerationJournal } from '../../../src/generation/journal.js';
+import type { GenerationPlan } from './generation-plan.js';
+import { saveReply } from './save-reply.js';
+
+const abortMessages = {
+  user: 'the generation was stopped by an abort call',
+  disconnect: 'the generation was stopped because its client went away (on_disconnect: "abort")',
+  shutdown: 'the generation was stopped because the server shut down',
+} as const;
+
+export async function runGeneration(generation: Generation, plan: GenerationPlan, context: StepContext): Promise<void> {
+  const { services } = context;
+  const startedAt = performance.now();
+  const journal = await GenerationJournal.open(
+    services.root,
+    {
+      generation_id: generation.id,
+      conversation_file: plan.conversationFile,
+      parent_id: plan.parentId,
+      node_id: plan.nodeId,
+      fill_target: plan.fillTarget,
+      provider: plan.provider,
+      model: plan.model,
+      started_at: generation.startedAt.toISOString(),
+    },
+    services.generations.checkpointIntervalMs,
+    (error) => context.logger.warn('could not checkpoint the reply to its journal; a crash now would lose more of it', { generation_id: generation.id, error }),
+  );
+  generation.push({
+    type: 'start',
+    generation_id: generation.id,
+    conversation_file: plan.conversationFile,
+    parent_id: plan.parentId,
+    node_id: plan.nodeId,
+  });
+
+  const result: GenerationResult = { finishReason: 'stop', usage: null, responseTime: 0, partial: false, provider: plan.provider };
+  let finishReason: string | undefined;
+  let usageEvent: GenerationEvent | undefined;
+  try {
+    for (let next = await plan.upstream.next(); !next.done; next = await plan.upstream.next()) {
+      const event = next.value;
+      if (event.type === 'chunk') {
+        if (event.content === '') continue;
+        result.timeToFirstToken ??= (performance.now() - startedAt) / 1000;
+        journal.write(event.content);
+        generation.push(event);
+      } else if (event.type === 'finish') {
+        finishReason = event.finish_reason;
+      } else if (event.type === 'usage') {
+        result.usage = event.usage;
+        if (event.cost !== undefined) result.cost = event.cost;
+        usageEvent = event;
+      } else if (event.type === 'error') {
+        result.error = { code: event.code, message: event.message };
+      } else if (event.type === 'end' && event.model_used !== undefined) {
+        result.modelUsed = event.model_used;
+      }
+    }
+  } catch (error) {
+    const callError = toCallError(error);
+    result.error = { code: callError.code, message: callError.code === 'INTERNAL' ? 'the provider stream failed' : callError.message };
+    if (callError.code === 'INTERNAL') context.logger.error('provider stream failed', { generation_id: generation.id, error });
+  }
+  result.responseTime = (performance.now() - startedAt) / 1000;
+
+  const abortReason = generation.abortReason;
+  if (abortReason !== undefined) {
+    // An abort surfaces from the provider as ABORTED or as an early end; either way this is the real reason.
+    if (abortReason === 'user') delete result.error;
+    else result.error = { code: 'ABORTED', message: abortMessages[abortReason] };
+  }
+  result.finishReason = abortReason !== undefined ? 'aborted' : result.error ? 'error' : (finishReason ?? 'stop');
+  result.partial = abortReason !== undefined || result.error !== undefined;
+  generation.push({ type: 'finish', finish_reason: result.finishReason });
+  if (usageEvent) generation.push(usageEvent);
+
+  await finishAndSave(generation, plan, result, journal, context);
+}
+
+async function finishAndSave(
+  generation: Generation,
+  plan: GenerationPlan,
+  result: GenerationResult,
+  journal: GenerationJournal,
+  context: StepContext,
+): Promise<void> {
+  const stopped = generation.abortReason !== undefined;
+  if (generation.content === '') {
+    generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'empty';
+    await journal.close({ remove: true });
+  } else {
+    const saved = await saveReply(generation, plan, result, context);
+    // Keep the journal when even the recovery file failed: start-up recovery will try again.
+    await journal.close({ remove: saved.kept });
+    generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'completed';
+    if (saved.event) generation.push(saved.event);
+    if (saved.error) result.error = saved.error;
+  }
+  generation.result = result;
+  if (result.error) generation.push({ type: 'error', ...result.error, ...(result.recoveryFile ? { recovery_file: result.recoveryFile } : {}) });
+  generation.push({ type: 'end' });
+}

@@ -1,0 +1,146 @@
+/**
+ * @module Saves a finished (or partial) reply into the conversation, re-read fresh under the file's lock by
+ * the chat_branches steps. When the tree cannot take it (the parent was deleted, the file was broken by
+ * hand and stays broken), the reply goes to a recovery file beside the conversation instead of being lost.
+ */
+import type { Generation, GenerationResult } from '../../../src/generation/generation.js';
+import type { GenerationEvent } from '../../../src/generation/generation-events.js';
+import { toCallError, type CallError } from '../../../src/lib/call-error.js';
+import type { StepContext } from '../../../src/registry/define-step.js';
+import { keptChanging, type NodeMeta } from '../../../src/store/index.js';
+import { writeRecoveryFile } from '../../../src/generation/journal.js';
+import type { GenerationPlan } from './generation-plan.js';
+
+/** Saving must finish even when the generation (or its client) was aborted. */
+const unaborted = new AbortController().signal;
+
+/**
+ * A conversation that does not parse is most often one an editor is saving in place right now (truncated,
+ * half rewritten), and one that kept changing through every attempt of a save is being edited right now: look
+ * again after these pauses before sending the reply to a recovery file.
+ */
+const busyFileRetryDelaysMs = [100, 400, 1000];
+
+export interface SaveOutcome {
+  /** The reply is durable somewhere (tree or recovery file), so the journal may go. */
+  kept: boolean;
+  event?: GenerationEvent;
+  error?: { code: string; message: string };
+}
+
+export async function saveReply(
+  generation: Generation,
+  plan: GenerationPlan,
+  result: GenerationResult,
+  context: StepContext,
+): Promise<SaveOutcome> {
+  const meta = nodeMeta(generation, plan, result);
+  let nodeId: string | undefined;
+  for (let attempt = 0; nodeId === undefined; attempt++) {
+    try {
+      nodeId = await writeToTree(plan, generation.content, meta, context);
+    } catch (error) {
+      const cause = toCallError(error);
+      const delay = busyFileRetryDelaysMs[attempt];
+      if (!isBeingEdited(cause) || delay === undefined) return recover(generation, plan, result, meta, cause, context);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  generation.savedNodeId = nodeId;
+  if (plan.includeDoc) {
+    // The conversation as it is now (a cache hit): the reply, plus anything saved beside it meanwhile. The reply
+    // is already durable, so a failed read only leaves the doc out.
+    const read = await context
+      .call<{ doc: unknown }>('modules/chat_branches/get', { file: plan.conversationFile }, { signal: unaborted })
+      .catch(() => undefined);
+    if (read) result.doc = read.doc;
+  }
+  return {
+    kept: true,
+    event: {
+      type: 'saved',
+      node_id: nodeId,
+      usage: result.usage,
+      ...(result.partial ? { partial: true } : {}),
+      ...(result.doc === undefined ? {} : { doc: result.doc }),
+    },
+  };
+}
+
+/** Appends the reply, or fills the empty target node; returns the id it was saved as. */
+async function writeToTree(plan: GenerationPlan, content: string, meta: NodeMeta, context: StepContext): Promise<string> {
+  const common = { file: plan.conversationFile, content, meta, return_mode: 'none' };
+  const append = (nodeId: string) =>
+    context.call('modules/chat_branches/append_message', { ...common, node_id: nodeId, pid: plan.parentId, role: 'assistant' }, { signal: unaborted });
+  if (!plan.fillTarget) {
+    await append(plan.nodeId);
+    return plan.nodeId;
+  }
+  try {
+    // Compare-and-set: the node must still be empty, or a hand edit made meanwhile would be overwritten.
+    await context.call('modules/chat_branches/update_message', { ...common, node_id: plan.nodeId, expected_content: '' }, { signal: unaborted });
+    return plan.nodeId;
+  } catch (error) {
+    // Someone wrote into the empty node meanwhile: keep their text and save the reply as its sibling.
+    const cause = toCallError(error);
+    if (cause.code !== 'CONFLICT' || isBeingEdited(cause)) throw error;
+    await append(`${plan.nodeId}_r`);
+    return `${plan.nodeId}_r`;
+  }
+}
+
+/** The file is half-written or keeps changing: someone is editing it by hand right now. */
+function isBeingEdited(cause: CallError): boolean {
+  if (cause.code === 'INVALID_FILE') return true;
+  const details = cause.details as { reason?: unknown } | undefined;
+  return cause.code === 'CONFLICT' && details?.reason === keptChanging;
+}
+
+async function recover(
+  generation: Generation,
+  plan: GenerationPlan,
+  result: GenerationResult,
+  meta: NodeMeta,
+  cause: { code: string; message: string },
+  context: StepContext,
+): Promise<SaveOutcome> {
+  const why = `the reply could not be saved in ${plan.conversationFile} (${cause.message})`;
+  try {
+    const recoveryFile = await writeRecoveryFile(context.services.root, {
+      conversation_file: plan.conversationFile,
+      generation_id: generation.id,
+      parent_id: plan.parentId,
+      node_id: plan.nodeId,
+      role: 'assistant',
+      content: generation.content,
+      meta,
+      reason: cause.message,
+      saved_at: new Date().toISOString(),
+    });
+    result.recoveryFile = recoveryFile;
+    context.logger.warn('reply written to a recovery file', { generation_id: generation.id, recovery_file: recoveryFile, reason: cause.message });
+    return { kept: true, error: { code: cause.code, message: `${why}; it was written to ${recoveryFile}` } };
+  } catch (error) {
+    context.logger.error('recovery file failed; the journal is kept for start-up recovery', { generation_id: generation.id, error });
+    return { kept: false, error: { code: cause.code, message: `${why}; it stays in the generation journal and is recovered at the next start` } };
+  }
+}
+
+function nodeMeta(generation: Generation, plan: GenerationPlan, result: GenerationResult): NodeMeta {
+  return {
+    generation_id: generation.id,
+    provider: plan.provider,
+    model: result.modelUsed ?? plan.model,
+    usage: result.usage,
+    ...(result.cost === undefined ? {} : { cost: result.cost }),
+    finish_reason: result.finishReason,
+    response_time: round(result.responseTime),
+    ...(result.timeToFirstToken === undefined ? {} : { ttft: round(result.timeToFirstToken) }),
+    ...(result.partial ? { partial: true } : {}),
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}

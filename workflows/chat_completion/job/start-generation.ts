@@ -1,0 +1,82 @@
+/**
+ * @module Starts a generation (or attaches to the one a retried `request_id` already started) and follows
+ * its log as one viewer. The provider stream is opened before the generation is announced, so a bad
+ * config is an ordinary error, not a stream that dies at once.
+ */
+import { Generation } from '../../../src/generation/generation.js';
+import type { GenerationEvent } from '../../../src/generation/generation-events.js';
+import { GenerationManager } from '../../../src/generation/generation-manager.js';
+import { CallError } from '../../../src/lib/call-error.js';
+import type { StepContext } from '../../../src/registry/define-step.js';
+import { withEventId } from '../../../src/registry/event-id.js';
+import type { CompletionInput } from '../completion-input.js';
+import { prepareCompletion } from './prepare-completion.js';
+import type { UpstreamEvent } from './generation-plan.js';
+import { runGeneration } from './run-generation.js';
+
+export async function startGeneration(input: CompletionInput, context: StepContext): Promise<Generation> {
+  const manager = context.services.generations;
+  const existing = input.request_id === undefined ? undefined : manager.findByRequestId(input.request_id);
+  if (existing) return existing;
+
+  const prepared = await prepareCompletion(input, context);
+  const generation = new Generation({
+    id: GenerationManager.newId(),
+    conversationFile: prepared.conversationFile,
+    parentId: prepared.parentId,
+    nodeId: prepared.nodeId,
+    ...(input.request_id === undefined ? {} : { requestId: input.request_id }),
+  });
+  const upstream = context
+    .stream<UpstreamEvent>(
+      'modules/llm_api/chat_stream',
+      { messages: prepared.messages, config_file: prepared.configFile },
+      { signal: generation.signal },
+    )
+    [Symbol.asyncIterator]();
+  const first = await upstream.next();
+  if (first.done || first.value.type !== 'start') {
+    throw new CallError('INTERNAL', 'modules/llm_api/chat_stream did not begin with a start event');
+  }
+
+  // A retry with the same request_id may have started the same generation while this one was preparing.
+  const raced = input.request_id === undefined ? undefined : manager.findByRequestId(input.request_id);
+  if (raced) {
+    await upstream.return?.();
+    return raced;
+  }
+  const plan = { ...prepared, includeDoc: input.include_doc, provider: first.value.provider, model: first.value.model, upstream };
+  manager.start(generation, (started) => runGeneration(started, plan, context));
+  return generation;
+}
+
+/**
+ * The generation's events after `afterSeq`, each tagged with its SSE id `<generation_id>:<seq>`. When the
+ * viewer goes away the job runs on, unless `onDisconnect` is "abort".
+ */
+export async function* viewGeneration(
+  generation: Generation,
+  afterSeq: number,
+  context: StepContext,
+  onDisconnect: 'continue' | 'abort' = 'continue',
+): AsyncGenerator<GenerationEvent, void, undefined> {
+  try {
+    for await (const { seq, event } of generation.follow(afterSeq, context.signal)) {
+      yield withEventId({ ...event }, `${generation.id}:${seq}`);
+    }
+  } finally {
+    if (context.signal.aborted && onDisconnect === 'abort' && generation.status === 'running') {
+      generation.abort('disconnect');
+    }
+  }
+}
+
+/** Parses a `Last-Event-ID` of the form `<generation_id>:<seq>`. */
+export function parseEventId(eventId: string): { generationId: string; seq: number } {
+  const separator = eventId.lastIndexOf(':');
+  const seq = Number(eventId.slice(separator + 1));
+  if (separator <= 0 || !Number.isInteger(seq) || seq < 0) {
+    throw new CallError('BAD_INPUT', `last_event_id "${eventId}" is not of the form <generation_id>:<seq>`);
+  }
+  return { generationId: eventId.slice(0, separator), seq };
+}
