@@ -44,7 +44,10 @@ export function createBenchRoot(fakeOrigin: string): BenchRoot {
           ? { name: 'bench (OpenAI wire)', provider: 'openai_compatible', base_url: base, model: 'bench-model' }
           : { name: 'bench (Gemini wire)', provider: 'gemini', api_key: 'bench-key', base_url: base, model: 'bench-model' };
       // Paced streams at 2,000 connections can start late; no retry, so a failure shows instead of hiding.
-      write(configFileFor(profile, dialect), JSON.stringify({ ...config, timeout: 120, connect_timeout: 60, max_retries: 0 }, null, 2) + '\n');
+      write(
+        configFileFor(profile, dialect),
+        JSON.stringify({ ...config, timeout: 120, connect_timeout: 60, max_retries: 0 }, null, 2) + '\n',
+      );
     },
     writeConversation(slug, doc) {
       return write(`data/conversations/${slug}/conversation.json`, typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2) + '\n');

@@ -29,5 +29,13 @@ export function makeConversation(bytes: number): ConversationDoc {
     path.push(id);
     size += content.length * (role === 'assistant' && turn % 16 === 0 ? 2 : 1) + 200;
   }
-  return { name: 'Benchmark', description: '', roots: ['n_root1'], nodes, children, active_path: path, updated_at: '2025-06-01T12:00:00+00:00' };
+  return {
+    name: 'Benchmark',
+    description: '',
+    roots: ['n_root1'],
+    nodes,
+    children,
+    active_path: path,
+    updated_at: '2025-06-01T12:00:00+00:00',
+  };
 }

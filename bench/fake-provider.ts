@@ -30,7 +30,9 @@ const openAi: Dialect = {
   closing: (model, includeUsage) => [
     openAiChunk(model, '{}', '"stop"'),
     ...(includeUsage
-      ? [`{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":${JSON.stringify(model)},"choices":[],"usage":${JSON.stringify(usage)}}`]
+      ? [
+          `{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":${JSON.stringify(model)},"choices":[],"usage":${JSON.stringify(usage)}}`,
+        ]
       : []),
     '[DONE]',
   ],
@@ -86,7 +88,11 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"no such route","code":404}}');
     return;
   }
-  const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
+  const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+    model?: string;
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
+  };
   const model = route.model ?? body.model ?? 'bench-model';
   const stream = route.dialect === openAi ? body.stream === true : route.stream;
   const random = seededRandom(++requestCount);
@@ -97,7 +103,8 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   const texts = gaps.map((gap, index) => chunkText(index, gap, profile.chunkSize));
   if (!stream) {
     const total = gaps.reduce((sum, gap) => sum + gap, 0) + profile.tailMs;
-    const send = (): void => void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route.dialect.json(model, texts.join(''))));
+    const send = (): void =>
+      void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(route.dialect.json(model, texts.join(''))));
     if (total > 0) setTimeout(send, total);
     else send();
     return;

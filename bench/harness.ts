@@ -32,7 +32,12 @@ export interface BenchContext {
 export const engineDirectory = process.env['BENCH_ENGINE_DIR'] ?? repositoryRoot;
 const probe = fileURLToPath(new URL('./engine-probe.ts', import.meta.url));
 
-export async function startEngine(context: BenchContext, root: BenchRoot, scenario: string, directory = engineDirectory): Promise<BenchProcess> {
+export async function startEngine(
+  context: BenchContext,
+  root: BenchRoot,
+  scenario: string,
+  directory = engineDirectory,
+): Promise<BenchProcess> {
   const profileArgs: string[] = [];
   if (context.cpuProfile) {
     // One folder per scenario: V8 writes one profile per thread (main, module loader, writer thread), named by thread.
@@ -90,13 +95,20 @@ export async function measure<Value>(
   const countersBefore = readCpuCounters();
   const serverCpuBefore = processCpuMs(server?.child.pid);
   const startedAt = performance.now();
-  const before: WindowStats = { fake: fakeBefore, client: context.client.read(), ...(serverBefore ? { server: serverBefore } : {}), cpus: [] };
+  const before: WindowStats = {
+    fake: fakeBefore,
+    client: context.client.read(),
+    ...(serverBefore ? { server: serverBefore } : {}),
+    cpus: [],
+  };
   const value = await work();
   const [fake, serverStats] = await Promise.all([context.fake.read(), server?.read()]);
   const cpus = cpuShares(countersBefore, readCpuCounters());
   const serverCpuAfter = processCpuMs(server?.child.pid);
   const serverCpuShare =
-    serverCpuBefore === undefined || serverCpuAfter === undefined ? undefined : Math.round(((serverCpuAfter - serverCpuBefore) / (performance.now() - startedAt)) * 100) / 100;
+    serverCpuBefore === undefined || serverCpuAfter === undefined
+      ? undefined
+      : Math.round(((serverCpuAfter - serverCpuBefore) / (performance.now() - startedAt)) * 100) / 100;
   const stats: WindowStats = {
     fake,
     client: context.client.read(),
@@ -116,7 +128,10 @@ const foreignShare = 0.15;
 export function judge(stats: WindowStats, pinning: Pinning): Verdict {
   const notes: string[] = [];
   const percent = (share: number): string => `${Math.round(share * 100)}%`;
-  for (const [name, own] of [['fake provider', stats.fake], ['load generator', stats.client]] as const) {
+  for (const [name, own] of [
+    ['fake provider', stats.fake],
+    ['load generator', stats.client],
+  ] as const) {
     if (own.cpu_share >= busyShare) notes.push(`${name} busy: ${percent(own.cpu_share)} of a CPU`);
     if (own.event_loop_p99_ms > delayedMs) notes.push(`${name} event loop delayed: p99 ${own.event_loop_p99_ms} ms`);
   }

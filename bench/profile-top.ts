@@ -38,7 +38,10 @@ const places = new Map<string, number>();
 for (const [id, microseconds] of selfMicroseconds) {
   const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
   const source = url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules|src|workflows|bench)\//, '$1/');
-  functions.set(`${functionName || '(anonymous)'} ${source}:${lineNumber + 1}`, (functions.get(`${functionName || '(anonymous)'} ${source}:${lineNumber + 1}`) ?? 0) + microseconds);
+  functions.set(
+    `${functionName || '(anonymous)'} ${source}:${lineNumber + 1}`,
+    (functions.get(`${functionName || '(anonymous)'} ${source}:${lineNumber + 1}`) ?? 0) + microseconds,
+  );
   places.set(placeOf(source, functionName), (places.get(placeOf(source, functionName)) ?? 0) + microseconds);
 }
 
@@ -72,7 +75,8 @@ for (const [id, microseconds] of selfMicroseconds) {
     const { functionName, url } = byId.get(current)!.callFrame;
     const source = url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules|src|workflows|bench)\//, '$1/');
     if (/^(node_modules|src|workflows|bench)\//.test(source)) owner = placeOf(source, functionName);
-    else if (current === id && (functionName === '(idle)' || functionName === '(garbage collector)' || functionName === '(program)')) owner = functionName;
+    else if (current === id && (functionName === '(idle)' || functionName === '(garbage collector)' || functionName === '(program)'))
+      owner = functionName;
   }
   owners.set(owner ?? '(no owner: Node internals alone)', (owners.get(owner ?? '(no owner: Node internals alone)') ?? 0) + microseconds);
 }
@@ -80,7 +84,9 @@ for (const [id, microseconds] of selfMicroseconds) {
 const show = (title: string, entries: Map<string, number>, count: number): void => {
   process.stdout.write(`\n${title} (of ${(total / 1000).toFixed(0)} ms sampled)\n`);
   for (const [name, microseconds] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, count)) {
-    process.stdout.write(`${((microseconds / total) * 100).toFixed(1).padStart(5)}%  ${(microseconds / 1000).toFixed(0).padStart(6)} ms  ${name}\n`);
+    process.stdout.write(
+      `${((microseconds / total) * 100).toFixed(1).padStart(5)}%  ${(microseconds / 1000).toFixed(0).padStart(6)} ms  ${name}\n`,
+    );
   }
 };
 show('self time by package / folder', places, 25);

@@ -33,7 +33,14 @@ export function profileSegment(profile: ReplyProfile): string {
 export function parseProfile(path: string): { profile: ReplyProfile; rest: string } | undefined {
   const match = /^\/p\/(\d+)_(\d+)_(\d+)_(\d+)_(\d+)_(\d+)(\/.*)$/.exec(path);
   if (!match) return undefined;
-  const [firstTokenMs, gapMinMs, gapMaxMs, chunkCount, chunkSize, tailMs] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [firstTokenMs, gapMinMs, gapMaxMs, chunkCount, chunkSize, tailMs] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { profile: { firstTokenMs, gapMinMs, gapMaxMs, chunkCount, chunkSize, tailMs }, rest: match[7]! };
 }
 
@@ -51,4 +58,3 @@ export function parseChunkTag(text: string): { seq: number; gapMs: number } | un
   const gapMs = Number(text.slice(dot + 1, bar));
   return Number.isInteger(seq) && Number.isFinite(gapMs) ? { seq, gapMs } : undefined;
 }
-

@@ -29,7 +29,10 @@ export function renderMarkdown(report: Report): string {
       `Load average (1/5/15 min) before ${machine.load_average_before.join('/')}, after ${machine.load_average_after.join('/')}: the machine is shared. ` +
       `Engine: ${machine.engine}.`,
     ...(report.mode === 'quick'
-      ? ['', 'Quick run: few samples per figure (a p99 of 15 samples is their largest), one or two trials: the goals below are indicative only; the full run is the measurement.']
+      ? [
+          '',
+          'Quick run: few samples per figure (a p99 of 15 samples is their largest), one or two trials: the goals below are indicative only; the full run is the measurement.',
+        ]
       : []),
     '',
     '| goal | measured | met |',
@@ -40,7 +43,11 @@ export function renderMarkdown(report: Report): string {
   for (const scenario of report.scenarios) {
     lines.push('', `### ${scenario.title}`, '', ...scenario.markdown);
     if (scenario.window_notes.length > 0) {
-      lines.push('', '<details><summary>What the processes saw in each window (‡: the client side was short of CPU, so the figures understate the server)</summary>', '');
+      lines.push(
+        '',
+        '<details><summary>What the processes saw in each window (‡: the client side was short of CPU, so the figures understate the server)</summary>',
+        '',
+      );
       lines.push(...scenario.window_notes.map((note) => `- ${note}`), '', '</details>');
     }
   }

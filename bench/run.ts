@@ -22,7 +22,11 @@ const scenarios = [addedLatency, capacity, openStreams, persistence, correctness
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const only = argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length).split(',').map(Number);
+const only = argv
+  .find((argument) => argument.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+  .map(Number);
 const cpuProfile = argv.includes('--cpu-prof');
 
 const startedAt = Date.now();
@@ -92,7 +96,8 @@ log(`wrote bench/results/${name}.json and ${name}.md in ${report.duration_s} s`)
 /** Which engine was measured: this checkout's commit (and whether its code had uncommitted changes), or the other directory. */
 function engineVersion(): string {
   try {
-    const git = (...args: string[]): string => execFileSync('git', ['-C', engineDirectory, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-C', engineDirectory, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const commit = git('rev-parse', '--short', 'HEAD');
     const changed = git('status', '--porcelain', '--', 'src', 'workflows') !== '';
     return `commit ${commit}${changed ? ' with uncommitted changes in src/ or workflows/' : ''} (${engineDirectory})`;

@@ -29,5 +29,11 @@ export function checkAtMost(scenario: string, goal: string, value: number, limit
   const measured = `${value} ${unit}`;
   if (!Number.isFinite(value)) return { scenario, goal, measured: 'not measured', met: false, missed_by: 'no value' };
   if (value <= limit) return { scenario, goal, measured, met: true };
-  return { scenario, goal, measured, met: false, missed_by: `+${Math.round((value - limit) * 100) / 100} ${unit} over (${Math.round((value / limit) * 10) / 10}× the goal)` };
+  return {
+    scenario,
+    goal,
+    measured,
+    met: false,
+    missed_by: `+${Math.round((value - limit) * 100) / 100} ${unit} over (${Math.round((value / limit) * 10) / 10}× the goal)`,
+  };
 }

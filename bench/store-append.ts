@@ -18,7 +18,15 @@ import { silentLogger } from '../src/lib/logger.js';
 import { chatBranchesSteps } from '../src/modules/chat_branches/index.js';
 import { Registry } from '../src/registry/registry.js';
 import type { Services } from '../src/services.js';
-import { appendMessage, applyChanges, createFileStore, serialiseTree, type ConversationDoc, type FileStore, type FileStoreOptions } from '../src/store/index.js';
+import {
+  appendMessage,
+  applyChanges,
+  createFileStore,
+  serialiseTree,
+  type ConversationDoc,
+  type FileStore,
+  type FileStoreOptions,
+} from '../src/store/index.js';
 import { createTempRoot } from '../tests/helpers/temp-root.js';
 import { makeConversation } from './conversation-fixture.js';
 
@@ -63,7 +71,10 @@ function quantile(values: number[], q: number): number {
 
 const round = (value: number): number => Math.round(value * 100) / 100;
 
-async function measure(run: () => Promise<void>, histogram: ReturnType<typeof monitorEventLoopDelay>): Promise<{ latency: number; stall: number }> {
+async function measure(
+  run: () => Promise<void>,
+  histogram: ReturnType<typeof monitorEventLoopDelay>,
+): Promise<{ latency: number; stall: number }> {
   histogram.reset();
   const started = performance.now();
   await run();
@@ -91,19 +102,33 @@ async function benchmark(size: (typeof sizes)[number], mode: Mode, histogram: Re
     append = async () => {
       const current = JSON.parse(await readFile(absolute, 'utf8')) as ConversationDoc;
       const nodeId = nextId();
-      applyChanges(current, appendMessage(current, { nodeId, pid: leaf, role: 'user', content: 'And then?' }, { now: 'now', where: file }).changes);
+      applyChanges(
+        current,
+        appendMessage(current, { nodeId, pid: leaf, role: 'user', content: 'And then?' }, { now: 'now', where: file }).changes,
+      );
       await writeFileAtomic(absolute, serialiseTree(current));
       leaf = nodeId;
     };
   } else {
-    const options: FileStoreOptions = { root: temp.root, logger: silentLogger, ...(mode === 'store, writer thread off' ? { workerThreshold: Infinity } : {}) };
+    const options: FileStoreOptions = {
+      root: temp.root,
+      logger: silentLogger,
+      ...(mode === 'store, writer thread off' ? { workerThreshold: Infinity } : {}),
+    };
     store = createFileStore(options);
     const registry = new Registry(chatBranchesSteps, { root: temp.root, logger: silentLogger, store } as unknown as Services);
     const opened = store;
     coldRead = (await measure(async () => void (await opened.read(file)), histogram)).stall;
     append = async () => {
       const nodeId = nextId();
-      await registry.call('modules/chat_branches/append_message', { file, node_id: nodeId, pid: leaf, role: 'user', content: 'And then?', return_mode: 'none' });
+      await registry.call('modules/chat_branches/append_message', {
+        file,
+        node_id: nodeId,
+        pid: leaf,
+        role: 'user',
+        content: 'And then?',
+        return_mode: 'none',
+      });
       leaf = nodeId;
     };
     close = () => opened.close();
@@ -162,7 +187,10 @@ const machine = {
   load_average_after: loadavg().map(round),
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/store-append.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2) + '\n');
+writeFileSync(
+  new URL('./results/store-append.json', import.meta.url),
+  JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2) + '\n',
+);
 
 const lines = [
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Node ${machine.node} (${machine.platform}); ` +

@@ -65,22 +65,22 @@ export function streamOnce(kind: TargetKind, origins: Origins, spec: StreamSpec)
     ({ url, body } = providerRequest(origin, spec, true));
     onFrame = spec.dialect === 'openai' ? openAiFrames(record, chunk) : geminiFrames(record, chunk);
   }
-  return readStream({ url, body, onFrame })
-    .then((timing) => {
-      Object.assign(record, timing);
-      if (record.chunks !== spec.profile.chunkCount) record.problems.push(`${record.chunks} of ${spec.profile.chunkCount} chunks arrived`);
-      if (record.finishAt === undefined) record.problems.push('no finish');
-      if (kind === 'engine' && record.savedAt === undefined) record.problems.push('no saved event');
-      if (kind === 'engine' && record.lastEventType !== 'end') record.problems.push(`last event ${record.lastEventType}, not end`);
-      return record;
-    });
+  return readStream({ url, body, onFrame }).then((timing) => {
+    Object.assign(record, timing);
+    if (record.chunks !== spec.profile.chunkCount) record.problems.push(`${record.chunks} of ${spec.profile.chunkCount} chunks arrived`);
+    if (record.finishAt === undefined) record.problems.push('no finish');
+    if (kind === 'engine' && record.savedAt === undefined) record.problems.push('no saved event');
+    if (kind === 'engine' && record.lastEventType !== 'end') record.problems.push(`last event ${record.lastEventType}, not end`);
+    return record;
+  });
 }
 
 /** A non-streaming answer: the provider's JSON, or the engine's `complete` (which answers once the node is saved). */
 export async function completeOnce(kind: TargetKind, origins: Origins, spec: StreamSpec): Promise<{ startedAt: number; endedAt: number }> {
   if (kind === 'engine') {
     const reply = await postJson(`${origins.engine}/api/workflow/chat_completion/complete`, engineInput(spec));
-    if ((reply.value as { success?: boolean }).success !== true) throw new Error(`complete did not succeed: ${JSON.stringify(reply.value).slice(0, 200)}`);
+    if ((reply.value as { success?: boolean }).success !== true)
+      throw new Error(`complete did not succeed: ${JSON.stringify(reply.value).slice(0, 200)}`);
     return reply;
   }
   const { url, body } = providerRequest(kind === 'relay' ? origins.relay! : origins.fake, spec, false);

@@ -88,10 +88,9 @@ function conversationFile(argument: string | undefined): string {
 }
 
 async function show(engine: Engine, file: string): Promise<number> {
-  const { doc } = await engine.api.call<{ doc: { name?: string; nodes: Record<string, { role: string; content: string; meta?: { partial?: boolean } }> } }>(
-    'modules/chat_branches/get',
-    { file },
-  );
+  const { doc } = await engine.api.call<{
+    doc: { name?: string; nodes: Record<string, { role: string; content: string; meta?: { partial?: boolean } }> };
+  }>('modules/chat_branches/get', { file });
   const table = await engine.api.call<{ levels: { depth: number; node_id: string; j: number | null; n: number }[] }>(
     'modules/chat_branches/branch_table',
     { file },
@@ -123,7 +122,10 @@ async function printStream(engine: Engine, path: string, input: object): Promise
   let exitCode = 0;
   for await (const event of engine.api.stream<GenerationEvent>(path, input)) {
     if (event.type === 'chunk') process.stdout.write(event.content);
-    if (event.type === 'saved') process.stdout.write(`\n\nsaved as node ${event.node_id}${event.partial ? ' (partial)' : ''}; usage ${JSON.stringify(event.usage)}\n`);
+    if (event.type === 'saved')
+      process.stdout.write(
+        `\n\nsaved as node ${event.node_id}${event.partial ? ' (partial)' : ''}; usage ${JSON.stringify(event.usage)}\n`,
+      );
     if (event.type === 'error') {
       process.stderr.write(`\nerror ${event.code}: ${event.message}\n`);
       exitCode = 1;

@@ -63,7 +63,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       await generations.shutdown(timeoutMs);
       // Replies that could be saved nowhere (a full disk) wait in memory for their journal; one last try.
       const unwritten = await GenerationJournal.settleAll();
-      if (unwritten > 0) logger.error('replies could not be written to their journals before shutdown; their text is lost', { replies: unwritten });
+      if (unwritten > 0)
+        logger.error('replies could not be written to their journals before shutdown; their text is lost', { replies: unwritten });
       await store.close();
     },
   };

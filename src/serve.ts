@@ -23,7 +23,13 @@ export async function serve(): Promise<number> {
       handleSignals: true,
       onShutdown: () => engine.close(),
       ready: async () => {
-        const checks = { store: await store.list().then(() => true, (error: Error) => error.message), watcher: store.status().watching };
+        const checks = {
+          store: await store.list().then(
+            () => true,
+            (error: Error) => error.message,
+          ),
+          watcher: store.status().watching,
+        };
         return { ok: checks.store === true && checks.watcher, checks };
       },
     });

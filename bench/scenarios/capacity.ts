@@ -76,7 +76,11 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
             closedLoop(kind, origins, spec, concurrency, settings.measure_ms, settings.warm_up_ms),
           );
           collectNotes(`${kind} at ${concurrency} concurrent, trial ${trial + 1}`, verdict, limits);
-          ((runs[kind][levelIndex] ??= [])).push({ ...value, server_cpu_share: stats.server?.cpu_share ?? null, client_side_limited: verdict.client_side_limited });
+          (runs[kind][levelIndex] ??= []).push({
+            ...value,
+            server_cpu_share: stats.server?.cpu_share ?? null,
+            client_side_limited: verdict.client_side_limited,
+          });
         }
       }
       context.log(`  trial ${trial + 1} done`);
@@ -103,14 +107,24 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
   // Capacity per trial (the best level within the latency limit), then the median over trials.
   const capacityOf = (kind: TargetKind): OverTrials => {
     const perTrial = Array.from({ length: settings.trials }, (_, trial) =>
-      Math.max(0, ...runs[kind].map((levelRuns) => levelRuns[trial]!).filter((run) => run.p99_ms <= latencyLimitMs && run.failures === 0).map((run) => run.streams_per_s)),
+      Math.max(
+        0,
+        ...runs[kind]
+          .map((levelRuns) => levelRuns[trial]!)
+          .filter((run) => run.p99_ms <= latencyLimitMs && run.failures === 0)
+          .map((run) => run.streams_per_s),
+      ),
     );
     return overTrials(perTrial);
   };
   const capacities = { direct: capacityOf('direct'), relay: capacityOf('relay'), engine: capacityOf('engine') };
   // The most streams per second at any concurrency, whatever the latency: the CPU's limit, less sensitive to noise than the p99 cut.
   const peakOf = (kind: TargetKind): OverTrials =>
-    overTrials(Array.from({ length: settings.trials }, (_, trial) => Math.max(0, ...runs[kind].map((levelRuns) => levelRuns[trial]?.streams_per_s ?? 0))));
+    overTrials(
+      Array.from({ length: settings.trials }, (_, trial) =>
+        Math.max(0, ...runs[kind].map((levelRuns) => levelRuns[trial]?.streams_per_s ?? 0)),
+      ),
+    );
   const peaks = { direct: peakOf('direct'), relay: peakOf('relay'), engine: peakOf('engine') };
   const peakVersusRelay = ratio(peaks.engine.median, peaks.relay.median);
   const versusRelay = ratio(capacities.engine.median, capacities.relay.median);
@@ -120,7 +134,9 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
     goal: `capacity at p99 ≤ ${latencyLimitMs} ms ≥ 0.5× the bare relay`,
     measured: `${versusRelay ?? '-'}× (${capacities.engine.median} vs ${capacities.relay.median} streams/s)`,
     met: versusRelay !== null && versusRelay >= 0.5,
-    ...(versusRelay !== null && versusRelay < 0.5 ? { missed_by: `${round(0.5 - versusRelay)}× short (engine would need ${round(capacities.relay.median * 0.5)} streams/s)` } : {}),
+    ...(versusRelay !== null && versusRelay < 0.5
+      ? { missed_by: `${round(0.5 - versusRelay)}× short (engine would need ${round(capacities.relay.median * 0.5)} streams/s)` }
+      : {}),
   };
   const cell = (summary: LevelSummary): string =>
     `${summary.streams_per_s.median} / ${summary.p99_ms.median}${summary.failures > 0 ? ` (${summary.failures} failed)` : ''}${summary.client_side_limited_trials > 0 ? ' ‡' : ''}`;
@@ -128,7 +144,10 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
     id: 'capacity',
     title: '2. Capacity: concurrency sweep against an instant fake provider',
     settings: { ...settings, profile, latency_limit_ms: latencyLimitMs, conversations: conversationCount },
-    rows: [{ capacities, engine_vs_relay: versusRelay, engine_vs_direct: versusDirect, peaks, peak_engine_vs_relay: peakVersusRelay }, ...rows],
+    rows: [
+      { capacities, engine_vs_relay: versusRelay, engine_vs_direct: versusDirect, peaks, peak_engine_vs_relay: peakVersusRelay },
+      ...rows,
+    ],
     goals: [goal],
     window_notes: limits,
     markdown: [

@@ -35,7 +35,13 @@ export async function correctness(context: BenchContext): Promise<ScenarioResult
   const limits: string[] = [];
   try {
     for (const [index, file] of files.entries()) {
-      const spec = (): StreamSpec => ({ profile, dialect: 'openai', messages: shortChat.messages, conversation: { file, parentId: shortChat.parentId }, keepText: true });
+      const spec = (): StreamSpec => ({
+        profile,
+        dialect: 'openai',
+        messages: shortChat.messages,
+        conversation: { file, parentId: shortChat.parentId },
+        keepText: true,
+      });
       const all = async (kind: 'direct' | 'engine'): Promise<{ records: StreamRecord[]; errors: string[]; ms: number }> => {
         const started = performance.now();
         const settled = await Promise.allSettled(Array.from({ length: concurrent }, () => streamOnce(kind, origins, spec())));
@@ -46,7 +52,11 @@ export async function correctness(context: BenchContext): Promise<ScenarioResult
       const direct = await all('direct');
       const { value: viaEngine, verdict } = await measure(context, engine, () => all('engine'));
       collectNotes(`trial ${index + 1}`, verdict, limits);
-      trials.push({ ...check(root.path(file), viaEngine.records, viaEngine.errors), engine_ms: round(viaEngine.ms), direct_ms: round(direct.ms) });
+      trials.push({
+        ...check(root.path(file), viaEngine.records, viaEngine.errors),
+        engine_ms: round(viaEngine.ms),
+        direct_ms: round(direct.ms),
+      });
     }
   } finally {
     await engine.stop();
@@ -60,7 +70,14 @@ export async function correctness(context: BenchContext): Promise<ScenarioResult
     goal: `${concurrent} concurrent generations into one conversation: all nodes present, file valid`,
     measured: trials.map((trial) => `${trial.nodes_present}/${concurrent}${trial.file_valid ? ', valid' : ', INVALID'}`).join('; '),
     met: allGood,
-    ...(allGood ? {} : { missed_by: trials.flatMap((trial) => trial.problems).slice(0, 3).join('; ') }),
+    ...(allGood
+      ? {}
+      : {
+          missed_by: trials
+            .flatMap((trial) => trial.problems)
+            .slice(0, 3)
+            .join('; '),
+        }),
   };
   return {
     id: 'correctness',
@@ -99,7 +116,8 @@ function check(path: string, records: StreamRecord[], errors: string[]): Omit<Tr
   for (const record of records) {
     const node = record.nodeId === undefined ? undefined : doc.nodes[record.nodeId];
     if (!node) continue;
-    if (node.pid !== shortChat.parentId || node.role !== 'assistant') problems.push(`node ${record.nodeId} is not an assistant reply under ${shortChat.parentId}`);
+    if (node.pid !== shortChat.parentId || node.role !== 'assistant')
+      problems.push(`node ${record.nodeId} is not an assistant reply under ${shortChat.parentId}`);
     else if (node.content !== record.text) problems.push(`node ${record.nodeId} holds other text than was streamed`);
     else if (!siblings.has(record.nodeId!)) problems.push(`node ${record.nodeId} is missing from children of ${shortChat.parentId}`);
     else present++;

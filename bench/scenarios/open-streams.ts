@@ -163,7 +163,13 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
         met: bad === 0,
         ...(bad === 0 ? {} : { missed_by: `${bad} bad streams` }),
       },
-      checkAtMost('3 open streams', `${row.streams} streams: memory held ≤ 30 KB per open stream`, row.memory?.held_per_stream_kb ?? Number.NaN, 30, 'KB'),
+      checkAtMost(
+        '3 open streams',
+        `${row.streams} streams: memory held ≤ 30 KB per open stream`,
+        row.memory?.held_per_stream_kb ?? Number.NaN,
+        30,
+        'KB',
+      ),
     ];
   });
   const mark = (row: LevelRow): string => (row.client_side_limited_trials > 0 ? ' ‡' : '');
@@ -176,14 +182,15 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
     window_notes: limits,
     markdown: [
       `${settings.trials} trial(s) per level; streams start evenly over ${rampMs} ms. Added gap = observed gap − intended gap, per chunk, pooled over the streams of a trial ` +
-        '(median over trials). Peak memory: the server\'s peak resident (and heap) memory during the level minus its value before, per stream (for direct: the fake provider\'s). ' +
+        "(median over trials). Peak memory: the server's peak resident (and heap) memory during the level minus its value before, per stream (for direct: the fake provider's). " +
         'Held: a separate pass per level whose streams the fake holds open after their last chunk; once all have streamed, V8 heap in use + external memory (of which heap) after a full collection, minus the same before, per open stream (never less than the heap alone). ' +
         '‡ = the fake provider or load generator was short of CPU in a trial.',
       '',
       '| streams | path | added gap p50 | added gap p99 | engine − direct p99 | bad streams | peak resident/stream (heap) | held/stream (heap) | event loop p99 | server CPU |',
       '|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map((row) => {
-        const versus = row.target === 'engine' ? `${round(row.added_gap_p99_ms.median - directOf(row.streams).added_gap_p99_ms.median)} ms` : '-';
+        const versus =
+          row.target === 'engine' ? `${round(row.added_gap_p99_ms.median - directOf(row.streams).added_gap_p99_ms.median)} ms` : '-';
         return (
           `| ${row.streams} | ${row.target}${mark(row)} | ${row.added_gap_p50_ms.median} ms | ${row.added_gap_p99_ms.median} ms | ${versus} | ` +
           `${row.streams_with_problems + row.failed_streams} | ${row.memory_per_stream_kb.median} KB (${row.heap_per_stream_kb.median} KB) | ` +
@@ -238,12 +245,19 @@ async function openAll(
  * memory after a full collection, then releases them. Waiting for all of them matters: an overloaded engine
  * starts streams late, and a sample taken on a timer would count streams it had not opened yet.
  */
-async function memoryPass(context: BenchContext, engine: BenchProcess, origins: Origins, streams: number, conversations: string[]): Promise<MemoryPass> {
+async function memoryPass(
+  context: BenchContext,
+  engine: BenchProcess,
+  origins: Origins,
+  streams: number,
+  conversations: string[],
+): Promise<MemoryPass> {
   const before = await engine.collect();
   const progress = { finished: 0, streamed: 0 };
   const running = openAll('engine', origins, streams, conversations, [], holdProfile, progress);
   const deadline = performance.now() + 180_000;
-  while (progress.streamed + progress.finished < streams && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (progress.streamed + progress.finished < streams && performance.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   const openAtSample = progress.streamed - progress.finished;
   const during = await engine.collect();
   await context.fake.release();
@@ -259,4 +273,3 @@ async function memoryPass(context: BenchContext, engine: BenchProcess, origins: 
     open_at_sample: openAtSample,
   };
 }
-

@@ -66,38 +66,42 @@ export async function persistence(context: BenchContext): Promise<ScenarioResult
       let firstFailure: string | undefined;
       // One window around all the saves of a size, for the CPU notes (the per-save windows use the engine's probe directly).
       const { verdict } = await measure(context, engine, async () => {
-      for (let save = 0; save < settings.warm_up + settings.saves; save++) {
-        await engine.reset();
-        let beforeSave: Promise<number> | undefined;
-        let record: StreamRecord;
-        try {
-          record = await streamOnce('engine', { fake: context.fake.url, engine: engine.url }, {
-            profile,
-            dialect: 'openai',
-            messages,
-            conversation: { file: files[index]!, parentId },
-            // The read returns the stall so far; the reset right behind it (same channel, in order) starts the save's window.
-            onLastChunk: () => {
-              beforeSave = engine.read().then((stats) => stats.event_loop_max_ms);
-              void engine.reset();
-            },
-          });
-        } catch (error) {
-          failures++;
-          firstFailure ??= `${(error as Error).message}\n${engine.stderrTail}`;
-          continue;
+        for (let save = 0; save < settings.warm_up + settings.saves; save++) {
+          await engine.reset();
+          let beforeSave: Promise<number> | undefined;
+          let record: StreamRecord;
+          try {
+            record = await streamOnce(
+              'engine',
+              { fake: context.fake.url, engine: engine.url },
+              {
+                profile,
+                dialect: 'openai',
+                messages,
+                conversation: { file: files[index]!, parentId },
+                // The read returns the stall so far; the reset right behind it (same channel, in order) starts the save's window.
+                onLastChunk: () => {
+                  beforeSave = engine.read().then((stats) => stats.event_loop_max_ms);
+                  void engine.reset();
+                },
+              },
+            );
+          } catch (error) {
+            failures++;
+            firstFailure ??= `${(error as Error).message}\n${engine.stderrTail}`;
+            continue;
+          }
+          const saveStats = await engine.read();
+          if (save < settings.warm_up) continue;
+          if (record.problems.length > 0 || record.savedAt === undefined || record.finishAt === undefined) {
+            failures++;
+            firstFailure ??= record.problems.join('; ');
+            continue;
+          }
+          finishToSaved.push(record.savedAt - record.finishAt);
+          saveStalls.push(saveStats.event_loop_max_ms);
+          stallsBefore.push((await beforeSave) ?? Number.NaN);
         }
-        const saveStats = await engine.read();
-        if (save < settings.warm_up) continue;
-        if (record.problems.length > 0 || record.savedAt === undefined || record.finishAt === undefined) {
-          failures++;
-          firstFailure ??= record.problems.join('; ');
-          continue;
-        }
-        finishToSaved.push(record.savedAt - record.finishAt);
-        saveStalls.push(saveStats.event_loop_max_ms);
-        stallsBefore.push((await beforeSave) ?? Number.NaN);
-      }
       });
       collectNotes(`${size.label}`, verdict, notes);
       const naive = await naiveSaves(context, doc, settings.saves);
@@ -106,7 +110,11 @@ export async function persistence(context: BenchContext): Promise<ScenarioResult
         file_bytes: Buffer.byteLength(JSON.stringify(doc, null, 2)),
         saves: finishToSaved.length,
         finish_to_saved_ms: { p50: round(quantile(finishToSaved, 0.5)), p99: round(quantile(finishToSaved, 0.99)) },
-        save_stall_ms: { p50: round(quantile(saveStalls, 0.5)), p99: round(quantile(saveStalls, 0.99)), max: round(Math.max(...saveStalls)) },
+        save_stall_ms: {
+          p50: round(quantile(saveStalls, 0.5)),
+          p99: round(quantile(saveStalls, 0.99)),
+          max: round(Math.max(...saveStalls)),
+        },
         stall_before_save_ms: { p50: round(quantile(stallsBefore, 0.5)), p99: round(quantile(stallsBefore, 0.99)) },
         naive_save_ms: { p50: round(quantile(naive.times, 0.5)), p99: round(quantile(naive.times, 0.99)) },
         naive_stall_ms: { p50: round(quantile(naive.stalls, 0.5)), p99: round(quantile(naive.stalls, 0.99)) },
@@ -133,7 +141,7 @@ export async function persistence(context: BenchContext): Promise<ScenarioResult
     window_notes: notes,
     markdown: [
       `${settings.saves} saves per size after ${settings.warm_up} warm-up, one at a time. finish→saved: client time between the engine's \`finish\` and \`saved\` frames. ` +
-        'Stall: the engine\'s longest event-loop delay beyond its 1 ms tick (save window: from the last chunk to `saved`; before: from the request to the last chunk). ' +
+        "Stall: the engine's longest event-loop delay beyond its 1 ms tick (save window: from the last chunk to `saved`; before: from the request to the last chunk). " +
         'Naive: read + parse + add + stringify + atomic write with fsync, in the load generator.',
       '',
       '| size | finish→saved p50 | p99 | naive save p50 | engine/naive | save stall p50 | save stall p99 | stall before save p99 | naive stall p99 |',

@@ -52,11 +52,7 @@ export const generationEventSchema = {
       },
       ['node_id', 'usage'],
     ),
-    event(
-      'error',
-      { code: { type: 'string' }, message: { type: 'string' }, recovery_file: { type: 'string' } },
-      ['code', 'message'],
-    ),
+    event('error', { code: { type: 'string' }, message: { type: 'string' }, recovery_file: { type: 'string' } }, ['code', 'message']),
     event('end', {}, []),
   ],
 } as const;

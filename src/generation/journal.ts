@@ -64,7 +64,12 @@ export class GenerationJournal {
    * on the way to the first token, and a crash before that checkpoint loses less than one interval of text,
    * the same as a crash between two checkpoints. `onError` hears about checkpoints that fail on the interval.
    */
-  static async open(root: string, header: JournalHeader, intervalMs = 1000, onError: (error: unknown) => void = () => undefined): Promise<GenerationJournal> {
+  static async open(
+    root: string,
+    header: JournalHeader,
+    intervalMs = 1000,
+    onError: (error: unknown) => void = () => undefined,
+  ): Promise<GenerationJournal> {
     return new GenerationJournal(journalPath(root, header), header, intervalMs, onError);
   }
 
@@ -85,28 +90,30 @@ export class GenerationJournal {
    */
   flush(): Promise<void> {
     // A failed flush must not stop every later one: each starts after the previous has settled, however.
-    this.#flushing = this.#flushing.catch(() => undefined).then(async () => {
-      if (this.#pending === '') return;
-      const text = this.#pending;
-      this.#pending = '';
-      try {
-        let lines = JSON.stringify({ text }) + '\n';
-        if (this.#handle === undefined) {
-          await mkdir(dirname(this.path), { recursive: true });
-          this.#handle = await open(this.path, 'w');
-          this.#length = 0;
+    this.#flushing = this.#flushing
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.#pending === '') return;
+        const text = this.#pending;
+        this.#pending = '';
+        try {
+          let lines = JSON.stringify({ text }) + '\n';
+          if (this.#handle === undefined) {
+            await mkdir(dirname(this.path), { recursive: true });
+            this.#handle = await open(this.path, 'w');
+            this.#length = 0;
+          }
+          if (this.#length === 0) lines = JSON.stringify(this.#header) + '\n' + lines;
+          const bytes = Buffer.from(lines, 'utf8');
+          await writeAll(this.#handle, bytes, this.#length);
+          await this.#handle.datasync();
+          this.#length += bytes.length;
+        } catch (error) {
+          this.#pending = text + this.#pending;
+          await this.#handle?.truncate(this.#length).catch(() => undefined);
+          throw error;
         }
-        if (this.#length === 0) lines = JSON.stringify(this.#header) + '\n' + lines;
-        const bytes = Buffer.from(lines, 'utf8');
-        await writeAll(this.#handle, bytes, this.#length);
-        await this.#handle.datasync();
-        this.#length += bytes.length;
-      } catch (error) {
-        this.#pending = text + this.#pending;
-        await this.#handle?.truncate(this.#length).catch(() => undefined);
-        throw error;
-      }
-    });
+      });
     return this.#flushing;
   }
 
@@ -146,7 +153,7 @@ export class GenerationJournal {
 
 /** Writes every byte at `position`, however many calls it takes: a short write is not an end. */
 async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, position + offset);
     offset += bytesWritten;
   }
@@ -223,7 +230,10 @@ export async function removeJournal(path: string): Promise<void> {
  * Writes a reply that could not be saved in the tree (its parent was deleted meanwhile) to
  * `recovered-<generation_id>.json` beside the conversation; returns its root-relative path.
  */
-export async function writeRecoveryFile(root: string, record: { conversation_file: string; generation_id: string; [key: string]: unknown }): Promise<string> {
+export async function writeRecoveryFile(
+  root: string,
+  record: { conversation_file: string; generation_id: string; [key: string]: unknown },
+): Promise<string> {
   const path = join(root, dirname(record.conversation_file), `recovered-${record.generation_id}.json`);
   // The folder may be gone (the conversation was deleted while the reply streamed): the reply is still kept.
   await mkdir(dirname(path), { recursive: true });

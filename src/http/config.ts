@@ -37,7 +37,10 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
 }
 
 function origins(text: string | undefined): string[] {
-  const entries = (text ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   return entries.map((entry) => {
     const origin = entry.replace(/\/+$/, '');
     let parsed: URL | undefined;

@@ -82,10 +82,23 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     if (context.req.method !== 'HEAD' || context.req.path === '/api/calls') return next();
     return context.body(null, 405, { Allow: 'GET, POST' });
   });
-  app.on(['GET', 'POST'], '/api/*', createCallHandler({ registry, logger, pingIntervalMs: options.pingIntervalMs ?? 15_000, openStreamAfterMs: options.openStreamAfterMs ?? 1000 }));
+  app.on(
+    ['GET', 'POST'],
+    '/api/*',
+    createCallHandler({
+      registry,
+      logger,
+      pingIntervalMs: options.pingIntervalMs ?? 15_000,
+      openStreamAfterMs: options.openStreamAfterMs ?? 1000,
+    }),
+  );
 
   app.notFound((context) =>
-    errorResponse(context, new CallError('NOT_FOUND', `no route for ${context.req.method} ${context.req.path}; see /api/calls or /docs`), logger),
+    errorResponse(
+      context,
+      new CallError('NOT_FOUND', `no route for ${context.req.method} ${context.req.path}; see /api/calls or /docs`),
+      logger,
+    ),
   );
   // Every failure, a step's or the app's own, ends here as the one error body; nothing a request does crashes the server.
   app.onError((error, context) => errorResponse(context, error, logger));

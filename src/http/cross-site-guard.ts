@@ -21,7 +21,10 @@ export function crossSiteGuard(options: CrossSiteOptions): MiddlewareHandler {
     const fetchSite = context.req.header('sec-fetch-site');
     if (origin !== undefined) {
       if (hostOf(origin) !== ownHost && !allowed.has(origin)) {
-        throw new CallError('FORBIDDEN', `cross-site request from ${origin} refused; to allow that page, add its origin to BRANCHFLOW_CORS_ORIGINS`);
+        throw new CallError(
+          'FORBIDDEN',
+          `cross-site request from ${origin} refused; to allow that page, add its origin to BRANCHFLOW_CORS_ORIGINS`,
+        );
       }
     } else if (fetchSite === 'cross-site' || fetchSite === 'same-site') {
       // No Origin (an <img> or <script> tag, a plain link) yet the browser says another origin made it.
@@ -31,7 +34,10 @@ export function crossSiteGuard(options: CrossSiteOptions): MiddlewareHandler {
     // DNS rebinding: a site can point its own name at 127.0.0.1 and then look same-origin. Without a token,
     // only loopback names are accepted in Host; with one, the attacker still lacks the token.
     if (!options.tokenRequired && !isLoopbackHost(hostNameOf(ownHost))) {
-      throw new CallError('FORBIDDEN', `requests for host "${ownHost}" are refused without a token; set BRANCHFLOW_TOKEN to serve other host names`);
+      throw new CallError(
+        'FORBIDDEN',
+        `requests for host "${ownHost}" are refused without a token; set BRANCHFLOW_TOKEN to serve other host names`,
+      );
     }
     await next();
   };

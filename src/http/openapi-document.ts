@@ -20,13 +20,23 @@ export function buildOpenApiDocument(registry: Registry, options: OpenApiOptions
     Object.assign(schemas, operations.schemas);
     paths[`/api/${step.path}`] = { get: operations.get, post: operations.post };
   }
-  paths['/health'] = { get: { operationId: 'health', tags: ['server'], summary: 'The server is alive.', responses: { '200': jsonResponse('Alive.', statusSchema) } } };
+  paths['/health'] = {
+    get: {
+      operationId: 'health',
+      tags: ['server'],
+      summary: 'The server is alive.',
+      responses: { '200': jsonResponse('Alive.', statusSchema) },
+    },
+  };
   paths['/ready'] = {
     get: {
       operationId: 'ready',
       tags: ['server'],
       summary: 'The server can serve: its checks (store readable, watcher running) pass.',
-      responses: { '200': jsonResponse('Ready.', statusSchema), '503': jsonResponse('Not ready; `checks` says what failed.', statusSchema) },
+      responses: {
+        '200': jsonResponse('Ready.', statusSchema),
+        '503': jsonResponse('Not ready; `checks` says what failed.', statusSchema),
+      },
     },
   };
   const table = callErrorCodes.map((code) => `${code} ${httpStatusByCode[code]}`).join(', ');
@@ -54,7 +64,11 @@ function callsPath(tokenRequired: boolean): Json {
       tags: ['server'],
       summary: 'Every registered step with its kind and schemas.',
       responses: {
-        '200': jsonResponse('The steps.', { type: 'object', required: ['success', 'calls'], properties: { success: { const: true }, calls: { type: 'array' } } }),
+        '200': jsonResponse('The steps.', {
+          type: 'object',
+          required: ['success', 'calls'],
+          properties: { success: { const: true }, calls: { type: 'array' } },
+        }),
         '4XX': { $ref: '#/components/responses/Error' },
       },
       ...(tokenRequired ? { security: [{ bearer: [] }, { access_token: [] }] } : {}),

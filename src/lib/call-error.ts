@@ -30,7 +30,11 @@ export class CallError extends Error {
    */
   readonly exposed: boolean;
 
-  constructor(code: CallErrorCode, message: string, options: { details?: unknown; path?: string; cause?: unknown; exposed?: boolean } = {}) {
+  constructor(
+    code: CallErrorCode,
+    message: string,
+    options: { details?: unknown; path?: string; cause?: unknown; exposed?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;

@@ -36,6 +36,9 @@ function pointerOf(visit: Visit): string {
     segments.push(current.key.replaceAll('~', '~0').replaceAll('/', '~1'));
   }
   segments.reverse();
-  const shown = segments.slice(0, 12).map((segment) => `/${segment}`).join('');
+  const shown = segments
+    .slice(0, 12)
+    .map((segment) => `/${segment}`)
+    .join('');
   return segments.length > 12 ? `${shown}/… (${segments.length - 12} levels more)` : shown;
 }

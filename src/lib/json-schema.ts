@@ -55,7 +55,6 @@ function toFieldError(error: ErrorObject): FieldError {
   const params = error.params as Record<string, unknown>;
   const key = params['missingProperty'] ?? params['additionalProperty'] ?? params['propertyName'];
   const field = typeof key === 'string' ? `${error.instancePath}/${key}` : error.instancePath;
-  const message =
-    error.keyword === 'additionalProperties' ? 'is not an accepted field' : (error.message ?? 'is invalid');
+  const message = error.keyword === 'additionalProperties' ? 'is not an accepted field' : (error.message ?? 'is invalid');
   return { field, message, keyword: error.keyword, params };
 }

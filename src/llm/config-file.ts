@@ -51,7 +51,10 @@ export async function locateConfigFile(root: string, file: string): Promise<Loca
     info = await statOf(realPath, toRootRelative(root, shown));
   }
   if (!isInside(realPath, realFolder)) {
-    throw new CallError('FORBIDDEN', `config file ${file} leads outside ${configsFolder}/ through a link; configs are only read from there`);
+    throw new CallError(
+      'FORBIDDEN',
+      `config file ${file} leads outside ${configsFolder}/ through a link; configs are only read from there`,
+    );
   }
   return { file: toRootRelative(root, shown), realPath, version: versionOf(info), size: Number(info.size), isFile: info.isFile() };
 }

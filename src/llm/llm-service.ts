@@ -108,7 +108,8 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
       name: text('name') ?? nameFromFile(file),
       provider: text('provider'),
       model: text('model'),
-      key_resolves: !problems.some((problem) => problem.pointer === '/api_key') && keyUsable(text('api_key'), text('provider'), text('base_url')),
+      key_resolves:
+        !problems.some((problem) => problem.pointer === '/api_key') && keyUsable(text('api_key'), text('provider'), text('base_url')),
     };
     try {
       const loaded = remember(checkConfigFile(raw, file, env));

@@ -84,7 +84,9 @@ export function failureToCallError(
   }
   if (failure.kind === 'status' && status === 429) {
     const wait = failure.retryAfterMs === undefined ? '' : `; it asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s`;
-    return new CallError('RATE_LIMITED', `${provider} is rate-limiting requests (${label}): 429 ${said}${wait}${afterRetries}`, { details });
+    return new CallError('RATE_LIMITED', `${provider} is rate-limiting requests (${label}): 429 ${said}${wait}${afterRetries}`, {
+      details,
+    });
   }
   const message = {
     status: `${provider} answered ${status} (${label}): ${said}${afterRetries}`,

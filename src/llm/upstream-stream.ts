@@ -31,7 +31,10 @@ export interface UpstreamOptions {
 
 type Expiry = 'start' | 'idle';
 
-export async function* runUpstream<Chunk>(call: UpstreamCall<Chunk>, options: UpstreamOptions): AsyncGenerator<ProviderEvent, void, undefined> {
+export async function* runUpstream<Chunk>(
+  call: UpstreamCall<Chunk>,
+  options: UpstreamOptions,
+): AsyncGenerator<ProviderEvent, void, undefined> {
   const { connection, logger, signal } = options;
   const context: FailureContext = {
     provider: connection.provider,
@@ -65,7 +68,11 @@ export async function* runUpstream<Chunk>(call: UpstreamCall<Chunk>, options: Up
         });
       }
       completed = true;
-      yield* reply.end(() => logger.warn(`${context.provider} ended its stream without a finish reason; the reply is kept as complete`, { config: context.label }));
+      yield* reply.end(() =>
+        logger.warn(`${context.provider} ended its stream without a finish reason; the reply is kept as complete`, {
+          config: context.label,
+        }),
+      );
       return;
     } catch (error) {
       if (signal.aborted) throw aborted(context, error);
@@ -74,7 +81,10 @@ export async function* runUpstream<Chunk>(call: UpstreamCall<Chunk>, options: Up
       const failure = call.toFailure(error);
       if (reply.finished) {
         // The reply is whole; only what follows it (usage, the closing frame) was lost.
-        logger.warn(`${context.provider} failed after the reply finished; keeping the reply`, { config: context.label, error: clean(failure.message, context.secrets) });
+        logger.warn(`${context.provider} failed after the reply finished; keeping the reply`, {
+          config: context.label,
+          error: clean(failure.message, context.secrets),
+        });
         completed = true;
         yield* reply.end(() => undefined);
         return;
@@ -145,5 +155,7 @@ function timeout(expiry: Expiry, delivered: boolean, streaming: boolean, connect
       : delivered
         ? `${provider} went silent for ${idle} mid-reply (timeout, ${label})`
         : `${provider} sent no token within ${idle} after its response started (timeout, ${label})`;
-  return new CallError('UPSTREAM_TIMEOUT', message, { details: { provider, phase: expiry === 'start' ? 'start' : delivered ? 'between_chunks' : 'first_token' } });
+  return new CallError('UPSTREAM_TIMEOUT', message, {
+    details: { provider, phase: expiry === 'start' ? 'start' : delivered ? 'between_chunks' : 'first_token' },
+  });
 }

@@ -42,7 +42,11 @@ export async function callStep(path, input = {}) {
   try {
     response = await fetch(`/api/${path}`, { method: 'POST', headers, body: JSON.stringify(input) });
   } catch (error) {
-    throw new ApiError('NETWORK', `the server could not be reached for ${path} (${error instanceof Error ? error.message : String(error)}); is branchflow still running?`, 0);
+    throw new ApiError(
+      'NETWORK',
+      `the server could not be reached for ${path} (${error instanceof Error ? error.message : String(error)}); is branchflow still running?`,
+      0,
+    );
   }
   return readReply(response, path);
 }
@@ -76,7 +80,11 @@ export async function explainStreamFailure(url) {
   try {
     response = await fetch(url, { headers: { Accept: 'text/event-stream' }, signal: controller.signal });
   } catch (error) {
-    return new ApiError('NETWORK', `the server could not be reached (${error instanceof Error ? error.message : String(error)}); is branchflow still running?`, 0);
+    return new ApiError(
+      'NETWORK',
+      `the server could not be reached (${error instanceof Error ? error.message : String(error)}); is branchflow still running?`,
+      0,
+    );
   }
   if (response.ok) {
     controller.abort();
@@ -100,11 +108,16 @@ async function readReply(response, what) {
   try {
     body = text === '' ? {} : JSON.parse(text);
   } catch {
-    throw new ApiError('HTTP', `${what} answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`, response.status);
+    throw new ApiError(
+      'HTTP',
+      `${what} answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+      response.status,
+    );
   }
   if (!response.ok || body?.success === false) {
     const error = body?.error;
-    if (error && typeof error.code === 'string' && typeof error.message === 'string') throw new ApiError(error.code, error.message, response.status);
+    if (error && typeof error.code === 'string' && typeof error.message === 'string')
+      throw new ApiError(error.code, error.message, response.status);
     throw new ApiError('HTTP', `${what} answered HTTP ${response.status}`, response.status);
   }
   return body;

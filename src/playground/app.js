@@ -40,7 +40,8 @@ const state = {
   /** @type {string | null} */ file: null,
   /** @type {any} */ doc: null,
   /** @type {import('./conversation-view.js').Level[]} */ levels: [],
-  /** Why the open file cannot be shown (invalid, removed); its stale content is not shown meanwhile. @type {string | null} */ problem: null,
+  /** Why the open file cannot be shown (invalid, removed); its stale content is not shown meanwhile. @type {string | null} */ problem:
+    null,
   /** @type {(import('./conversation-view.js').Draft & { generationId: string | null }) | null} */ draft: null,
   /** @type {{ close(): void } | null} */ stream: null,
   /** @type {import('./conversation-view.js').Editing | null} */ editing: null,
@@ -238,7 +239,12 @@ const viewActions = {
     const editing = state.editing;
     if (!editing) return;
     const saved = await runWrite('save the edit', () =>
-      callStep('modules/chat_branches/update_message', { file: state.file, node_id: editing.nodeId, content: editing.text, return_mode: 'none' }),
+      callStep('modules/chat_branches/update_message', {
+        file: state.file,
+        node_id: editing.nodeId,
+        content: editing.text,
+        return_mode: 'none',
+      }),
     );
     if (saved) {
       state.editing = null;
@@ -259,7 +265,12 @@ const viewActions = {
     if (state.draft || state.writing || state.file === null) return;
     const parentId = state.doc?.nodes?.[nodeId]?.pid ?? '';
     // Safe to repeat when explaining a failure: a regenerate that fails before it starts leaves no node behind.
-    startGeneration('workflow/chat_completion/regenerate', { conversation_file: state.file, node_id: nodeId, llm_config_file: elements.composerConfig.value }, parentId, true);
+    startGeneration(
+      'workflow/chat_completion/regenerate',
+      { conversation_file: state.file, node_id: nodeId, llm_config_file: elements.composerConfig.value },
+      parentId,
+      true,
+    );
   },
   reply(nodeId) {
     if (state.draft || state.writing || state.file === null) return;
@@ -430,7 +441,11 @@ function startWatch() {
       const wasDown = watchState === 'retrying' || watchState === 'refused';
       watchState = connection;
       elements.liveStatus.textContent =
-        connection === 'live' ? 'Live: following file changes' : connection === 'retrying' ? 'Live updates lost; reconnecting…' : 'Live updates refused; retrying in 5 s';
+        connection === 'live'
+          ? 'Live: following file changes'
+          : connection === 'retrying'
+            ? 'Live updates lost; reconnecting…'
+            : 'Live updates refused; retrying in 5 s';
       elements.liveStatus.dataset.state = connection;
       // Changes made while the watch was down were not seen: read everything again.
       if (connection === 'live' && wasDown) {

@@ -108,7 +108,13 @@ function messageItem(level, node, model, actions, streaming) {
   const details = detailsOf(meta);
   if (details !== '') item.append(element('p', { className: 'meta muted' }, details));
   if (meta.error && typeof meta.error === 'object') {
-    item.append(element('p', { className: 'node-error' }, `The reply stopped on an error — ${meta.error.code ?? 'ERROR'}: ${meta.error.message ?? ''}`));
+    item.append(
+      element(
+        'p',
+        { className: 'node-error' },
+        `The reply stopped on an error — ${meta.error.code ?? 'ERROR'}: ${meta.error.message ?? ''}`,
+      ),
+    );
   }
   const isLeaf = level === model.levels[model.levels.length - 1];
   if (model.editing?.nodeId !== level.node_id) item.append(messageActions(level, node, isLeaf, model.busy, actions));
@@ -161,8 +167,12 @@ function detailsOf(/** @type {any} */ meta) {
 function branchSwitch(/** @type {Level} */ level, /** @type {boolean} */ busy, /** @type {ViewActions} */ actions) {
   const group = element('div', { className: 'branch-switch', role: 'group' });
   group.setAttribute('aria-label', `Branch ${level.j} of ${level.n} at this message`);
-  const previous = button('‹', `Previous branch (${level.j - 1} of ${level.n})`, `${level.depth}:previous`, () => actions.switchBranch(level.node_id, level.j - 1));
-  const next = button('›', `Next branch (${level.j + 1} of ${level.n})`, `${level.depth}:next`, () => actions.switchBranch(level.node_id, level.j + 1));
+  const previous = button('‹', `Previous branch (${level.j - 1} of ${level.n})`, `${level.depth}:previous`, () =>
+    actions.switchBranch(level.node_id, level.j - 1),
+  );
+  const next = button('›', `Next branch (${level.j + 1} of ${level.n})`, `${level.depth}:next`, () =>
+    actions.switchBranch(level.node_id, level.j + 1),
+  );
   previous.disabled = busy || level.j <= 1;
   next.disabled = busy || level.j >= level.n;
   if (level.j <= 1) previous.setAttribute('aria-label', 'Previous branch (this is the first)');
@@ -176,10 +186,14 @@ function messageActions(level, node, isLeaf, busy, actions) {
   const bar = element('div', { className: 'message-actions' });
   const label = `${node.role} message ${level.depth}`;
   const edit = button('Edit', `Edit ${label}`, `${level.depth}:edit`, () => actions.startEdit(level.node_id));
-  const remove = button('Delete', `Delete ${label} and everything after it`, `${level.depth}:delete`, () => actions.deleteMessage(level.node_id));
+  const remove = button('Delete', `Delete ${label} and everything after it`, `${level.depth}:delete`, () =>
+    actions.deleteMessage(level.node_id),
+  );
   bar.append(edit, remove);
   if (node.role === 'assistant') {
-    bar.append(button('Regenerate', `Regenerate ${label} as a new branch`, `${level.depth}:regenerate`, () => actions.regenerate(level.node_id)));
+    bar.append(
+      button('Regenerate', `Regenerate ${label} as a new branch`, `${level.depth}:regenerate`, () => actions.regenerate(level.node_id)),
+    );
   } else if (node.role === 'user' && isLeaf) {
     // A message whose reply failed or was never asked for: answer it without sending it again.
     bar.append(button('Get a reply', `Get a reply to ${label}`, `${level.depth}:reply`, () => actions.reply(level.node_id)));

@@ -12,7 +12,10 @@
  * @param {(file: string) => void} open
  */
 export function renderConversationList(list, conversations, current, open) {
-  const focusedFile = document.activeElement instanceof HTMLElement && list.contains(document.activeElement) ? document.activeElement.dataset.file : undefined;
+  const focusedFile =
+    document.activeElement instanceof HTMLElement && list.contains(document.activeElement)
+      ? document.activeElement.dataset.file
+      : undefined;
   const items = conversations.map((conversation) => {
     const item = document.createElement('li');
     const choose = document.createElement('button');
@@ -25,7 +28,9 @@ export function renderConversationList(list, conversations, current, open) {
     name.textContent = conversation.name;
     const detail = document.createElement('span');
     detail.className = 'conversation-detail muted';
-    detail.textContent = conversation.error ? `cannot be read: ${conversation.error.code}` : `${conversation.nodes_count} ${conversation.nodes_count === 1 ? 'message' : 'messages'}`;
+    detail.textContent = conversation.error
+      ? `cannot be read: ${conversation.error.code}`
+      : `${conversation.nodes_count} ${conversation.nodes_count === 1 ? 'message' : 'messages'}`;
     if (conversation.error) choose.classList.add('has-error');
     choose.title = conversation.error ? conversation.error.message : conversation.file;
     choose.append(name, detail);
@@ -49,7 +54,9 @@ export function fillConfigSelect(select, configs, defaultOption) {
   if (defaultOption) options.push(new Option(defaultOption.label, ''));
   for (const config of configs) {
     const model = config.model ? ` — ${config.model}` : '';
-    const problem = config.error ? ` (unusable: ${config.error.message.length > 60 ? `${config.error.message.slice(0, 60)}…` : config.error.message})` : '';
+    const problem = config.error
+      ? ` (unusable: ${config.error.message.length > 60 ? `${config.error.message.slice(0, 60)}…` : config.error.message})`
+      : '';
     const option = new Option(`${config.name}${model}${problem}`, config.file);
     if (config.error) option.title = config.error.message;
     options.push(option);

@@ -42,9 +42,7 @@ export interface StreamStepSpec<Input, Event> extends StepHeader {
 }
 
 /** A step with its types erased: what the registry stores. */
-export type Step =
-  | ({ kind: 'plain' } & PlainStepSpec<unknown, unknown>)
-  | ({ kind: 'stream' } & StreamStepSpec<unknown, unknown>);
+export type Step = ({ kind: 'plain' } & PlainStepSpec<unknown, unknown>) | ({ kind: 'stream' } & StreamStepSpec<unknown, unknown>);
 
 export function defineStep<Input, Output>(spec: PlainStepSpec<Input, Output>): Step;
 export function defineStep<Input, Event>(spec: StreamStepSpec<Input, Event>): Step;

@@ -141,9 +141,13 @@ export class Registry {
     const tooDeep = tooDeepAt(input, inputDepthLimit);
     if (tooDeep !== undefined) {
       // Checked first and without recursion: cloning or validating such a value would overflow the stack.
-      throw new CallError('BAD_INPUT', `input of ${compiled.step.path} nests deeper than ${inputDepthLimit} levels at ${tooDeep}; no field needs that`, {
-        path: compiled.step.path,
-      });
+      throw new CallError(
+        'BAD_INPUT',
+        `input of ${compiled.step.path} nests deeper than ${inputDepthLimit} levels at ${tooDeep}; no field needs that`,
+        {
+          path: compiled.step.path,
+        },
+      );
     }
     // Defaults are applied in place: work on a copy so the caller's object is never changed under it.
     const copy = input === undefined ? {} : structuredClone(input);

@@ -8,7 +8,16 @@
  */
 export type { ConversationStore, ConversationSummary, StoreStatus } from './conversation-store.js';
 export { keptChanging } from './conversation-store.js';
-export type { ChangePath, ConversationDoc, ConversationNode, ConversationSettings, DocChange, Mutation, NodeMeta, Role } from './tree/document.js';
+export type {
+  ChangePath,
+  ConversationDoc,
+  ConversationNode,
+  ConversationSettings,
+  DocChange,
+  Mutation,
+  NodeMeta,
+  Role,
+} from './tree/document.js';
 export type { WatchEvent } from './watch/watch-event.js';
 export * from './tree/index.js';
 export { createNodeId, isNodeId, nodeIdPattern } from './tree/node-id.js';

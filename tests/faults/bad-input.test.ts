@@ -69,7 +69,10 @@ test('a thousand malformed requests: no 500, no crash, nothing written outside d
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    const health = await fetch(`${server.url}/health`).then((response) => response.status, () => 0);
+    const health = await fetch(`${server.url}/health`).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (health !== 200) issues.push(`the server does not answer /health afterwards (${health})`);
   } finally {
     await server.stop();
@@ -80,7 +83,10 @@ test('a thousand malformed requests: no 500, no crash, nothing written outside d
   root.cleanup();
 
   const fiveHundreds = [...statuses].filter(([status]) => status >= 500).reduce((sum, [, count]) => sum + count, 0);
-  const breakdown = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}x${count}`).join(' ');
+  const breakdown = [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([status, count]) => `${status}x${count}`)
+    .join(' ');
   recordFigures({
     family: 5,
     name: 'bad input',
@@ -115,11 +121,23 @@ function seedBrokenFiles(root: ReturnType<typeof createFaultRoot>, outside: stri
     'empty-file': '',
     'not-an-object': '[1, 2, 3]',
     'nodes-not-object': '{"roots": [], "nodes": [], "active_path": []}',
-    'missing-parent': JSON.stringify({ roots: ['a'], nodes: { a: { pid: null, role: 'user', content: 'x' }, b: { pid: 'ghost', role: 'assistant', content: 'y' } }, active_path: ['a'] }),
-    cycle: JSON.stringify({ roots: [], nodes: { a: { pid: 'b', role: 'user', content: 'x' }, b: { pid: 'a', role: 'user', content: 'y' } }, active_path: [] }),
+    'missing-parent': JSON.stringify({
+      roots: ['a'],
+      nodes: { a: { pid: null, role: 'user', content: 'x' }, b: { pid: 'ghost', role: 'assistant', content: 'y' } },
+      active_path: ['a'],
+    }),
+    cycle: JSON.stringify({
+      roots: [],
+      nodes: { a: { pid: 'b', role: 'user', content: 'x' }, b: { pid: 'a', role: 'user', content: 'y' } },
+      active_path: [],
+    }),
     'wrong-role': JSON.stringify({ roots: ['a'], nodes: { a: { pid: null, role: 'wizard', content: 'x' } }, active_path: ['a'] }),
     'content-number': JSON.stringify({ roots: ['a'], nodes: { a: { pid: null, role: 'user', content: 42 } }, active_path: ['a'] }),
-    'proto-ids': JSON.stringify({ roots: ['__proto__'], nodes: { __proto__: { pid: null, role: 'user', content: 'x' } }, active_path: ['__proto__'] }),
+    'proto-ids': JSON.stringify({
+      roots: ['__proto__'],
+      nodes: { __proto__: { pid: null, role: 'user', content: 'x' } },
+      active_path: ['__proto__'],
+    }),
     'deep-unknown-field': `{"roots": ["s"], "nodes": {"s": {"pid": null, "role": "user", "content": "x", "x_deep": ${deep(5000)}}}, "active_path": ["s"]}`,
     'bom-and-utf16': '\ufeff\u0000{\u0000}',
     'binary-garbage': Buffer.from(Array.from({ length: 4096 }, (_, index) => (index * 7919) % 256)).toString('latin1'),
@@ -162,7 +180,11 @@ function seedBrokenFiles(root: ReturnType<typeof createFaultRoot>, outside: stri
     good,
     brokenConversations,
     brokenConfigs,
-    links: ['data/conversations/link-folder/conversation.json', 'data/conversations/link-file/conversation.json', 'data/conversations/dangling/conversation.json'],
+    links: [
+      'data/conversations/link-folder/conversation.json',
+      'data/conversations/link-file/conversation.json',
+      'data/conversations/dangling/conversation.json',
+    ],
   };
 }
 
@@ -206,8 +228,40 @@ function generateProbes(steps: Step[], files: SeededFiles, outside: string): Pro
     ...files.links,
     ...files.brokenConfigs,
   ];
-  const ids = ['', 'a'.repeat(129), '../x', 'a b', 'ñ', '\ud800', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '0', '-', 's', 'u'];
-  const strings = ['', huge, '\u0000', '\ud800', '\udfff', '💥'.repeat(2000), 'e\u0301', '\u202e', '\u2028\u2029', '\ufeff', '<script>alert(1)</script>', "'; DROP TABLE x; --", '${HOME}', '%00'];
+  const ids = [
+    '',
+    'a'.repeat(129),
+    '../x',
+    'a b',
+    'ñ',
+    '\ud800',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'valueOf',
+    '0',
+    '-',
+    's',
+    'u',
+  ];
+  const strings = [
+    '',
+    huge,
+    '\u0000',
+    '\ud800',
+    '\udfff',
+    '💥'.repeat(2000),
+    'e\u0301',
+    '\u202e',
+    '\u2028\u2029',
+    '\ufeff',
+    '<script>alert(1)</script>',
+    "'; DROP TABLE x; --",
+    '${HOME}',
+    '%00',
+  ];
   const wrongTypes: unknown[] = [null, true, 0, -1, 1.5, 1e308, [], {}, [1, 2], { a: 1 }, 'text'];
   const probes: Probe[] = [];
   for (const step of steps) {
@@ -223,8 +277,13 @@ function generateProbes(steps: Step[], files: SeededFiles, outside: string): Pro
       if (names.includes('file') || names === 'llm_config') values.push(...paths);
       else if (names.endsWith('id') || names === 'pid') values.push(...ids);
       else if (types.has('string') || schema.enum) values.push(...strings);
-      if (types.has('object') || types.size === 0) values.push(JSON.parse(deepJson(2000)) as unknown, JSON.parse('{"__proto__": {"polluted": true}}') as unknown);
-      if (types.has('array')) values.push(Array.from({ length: 10_000 }, () => ({ role: 'user', content: 'x' })), [[[[[]]]]]);
+      if (types.has('object') || types.size === 0)
+        values.push(JSON.parse(deepJson(2000)) as unknown, JSON.parse('{"__proto__": {"polluted": true}}') as unknown);
+      if (types.has('array'))
+        values.push(
+          Array.from({ length: 10_000 }, () => ({ role: 'user', content: 'x' })),
+          [[[[[]]]]],
+        );
       if (types.has('integer') || types.has('number')) values.push(-1e308, 2 ** 53 + 1, 0.0000001);
       for (const [index, value] of values.entries()) add(`${name} #${index}`, { ...base, [name]: value });
     }
@@ -246,12 +305,25 @@ function generateProbes(steps: Step[], files: SeededFiles, outside: string): Pro
     for (const [what, body, headers] of whole) {
       probes.push({ step: step.path, kind: step.kind, method: 'POST', body, what, ...(headers ? { headers } : {}) });
     }
-    probes.push({ step: step.path, kind: step.kind, method: 'POST', body: '', bytes: new Uint8Array([0x7b, 0x22, 0x66, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc0, 0x22, 0x7d]).buffer, what: 'bytes that are not UTF-8' });
+    probes.push({
+      step: step.path,
+      kind: step.kind,
+      method: 'POST',
+      body: '',
+      bytes: new Uint8Array([0x7b, 0x22, 0x66, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc0, 0x22, 0x7d]).buffer,
+      what: 'bytes that are not UTF-8',
+    });
     // The same steps through query strings, as EventSource and links reach them.
     const queryValues = ['', '..%2F..%2Fetc%2Fpasswd', '%00', '%ZZ', 'a'.repeat(4000), '[', '{"a":', 'true', '-1', '1e999'];
     for (const name of [...Object.keys(properties), 'unknown_field', 'camelCaseField']) {
       for (const [index, value] of queryValues.entries()) {
-        probes.push({ step: step.path, kind: step.kind, method: 'GET', query: `${name}=${value}&${name}=${value}`, what: `query ${name} #${index}` });
+        probes.push({
+          step: step.path,
+          kind: step.kind,
+          method: 'GET',
+          query: `${name}=${value}&${name}=${value}`,
+          what: `query ${name} #${index}`,
+        });
       }
     }
   }

@@ -61,7 +61,10 @@ interface LaneFigures {
 test('SIGKILL at random moments during streaming and saving loses no saved reply and corrupts no file', async () => {
   const fake = await startFakeOpenAi();
   fake.defaultReply = { chunks: replyChunks, firstChunkDelayMs: 5, chunkDelayMs: 12, usage: { prompt: 10, completion: 40 } };
-  const perLane = Array.from({ length: laneCount }, (_, lane) => Math.floor(killCount / laneCount) + (lane < killCount % laneCount ? 1 : 0));
+  const perLane = Array.from(
+    { length: laneCount },
+    (_, lane) => Math.floor(killCount / laneCount) + (lane < killCount % laneCount ? 1 : 0),
+  );
   let lanes: LaneFigures[];
   try {
     lanes = await Promise.all(perLane.map((kills, lane) => runLane(lane, kills, fake)));
@@ -92,14 +95,26 @@ test('SIGKILL at random moments during streaming and saving loses no saved reply
       `first token, within what a crash may cost (not counted as lost); ` +
       `replies lost ${figures.lost}, files corrupted ${figures.corrupted} (seed ${seed})`,
   });
-  assert.equal(lanes.flatMap((lane) => lane.issues), []);
+  assert.equal(
+    lanes.flatMap((lane) => lane.issues),
+    [],
+  );
   assert.is(figures.survived, figures.kills);
 });
 
 async function runLane(lane: number, kills: number, fake: FakeServer): Promise<LaneFigures> {
   const random = seededRandom(seed + lane);
   const root = createFaultRoot(`crash${lane}`);
-  const figures: LaneFigures = { kills, survived: 0, savedReplies: 0, partialsRecovered: 0, repliesLost: 0, lostInsideWindow: 0, filesCorrupted: 0, issues: [] };
+  const figures: LaneFigures = {
+    kills,
+    survived: 0,
+    savedReplies: 0,
+    partialsRecovered: 0,
+    repliesLost: 0,
+    lostInsideWindow: 0,
+    filesCorrupted: 0,
+    issues: [],
+  };
   const config = root.write('data/llm_configs/fake.json', fakeProviderConfig(fake.baseUrl));
   const files = [
     ...['one', 'two', 'three'].map((slug) => root.writeConversation(slug, chatSeed(slug), { llm_config: config })),
@@ -127,7 +142,8 @@ async function runLane(lane: number, kills: number, fake: FakeServer): Promise<L
         break;
       }
       previous = await streamUntilKilled(server, files, random);
-      for (const generation of previous.generations) if (generation.savedNodeId !== undefined) saved.set(generation.generationId, generation);
+      for (const generation of previous.generations)
+        if (generation.savedNodeId !== undefined) saved.set(generation.generationId, generation);
     }
   } finally {
     root.cleanup();
@@ -143,7 +159,11 @@ function leftovers(root: FaultRoot): string[] {
 }
 
 /** Clients stream replies in a loop until the server is killed, at a random moment or just after a reply finished. */
-async function streamUntilKilled(server: ServerProcess, files: string[], random: () => number): Promise<{ generations: ObservedGeneration[]; killedAt: number }> {
+async function streamUntilKilled(
+  server: ServerProcess,
+  files: string[],
+  random: () => number,
+): Promise<{ generations: ObservedGeneration[]; killedAt: number }> {
   const generations: ObservedGeneration[] = [];
   let killedAt = 0;
   let killing: Promise<void> | undefined;
@@ -165,24 +185,27 @@ async function streamUntilKilled(server: ServerProcess, files: string[], random:
     while (killing === undefined) {
       const file = files[Math.floor(random() * files.length)]!;
       const observed: Partial<ObservedGeneration> = { text: '' };
-      const stream = await recordSse(apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }), {
-        onEvent: ({ data, at }) => {
-          if (typeof data !== 'object') return;
-          if (data.type === 'start') {
-            observed.generationId = String(data['generation_id']);
-            observed.file = String(data['conversation_file']);
-            observed.nodeId = String(data['node_id']);
-            generations.push(observed as ObservedGeneration);
-          } else if (data.type === 'chunk') {
-            observed.firstChunkAt ??= at;
-            observed.text += String(data['content']);
-          } else if (data.type === 'saved') {
-            observed.savedNodeId = String(data['node_id']);
-          } else if (data.type === 'finish' && aimAtSave && Date.now() >= armedAt) {
-            setTimeout(() => void killNow(), saveDelay);
-          }
+      const stream = await recordSse(
+        apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }),
+        {
+          onEvent: ({ data, at }) => {
+            if (typeof data !== 'object') return;
+            if (data.type === 'start') {
+              observed.generationId = String(data['generation_id']);
+              observed.file = String(data['conversation_file']);
+              observed.nodeId = String(data['node_id']);
+              generations.push(observed as ObservedGeneration);
+            } else if (data.type === 'chunk') {
+              observed.firstChunkAt ??= at;
+              observed.text += String(data['content']);
+            } else if (data.type === 'saved') {
+              observed.savedNodeId = String(data['node_id']);
+            } else if (data.type === 'finish' && aimAtSave && Date.now() >= armedAt) {
+              setTimeout(() => void killNow(), saveDelay);
+            }
+          },
         },
-      });
+      );
       if (stream.stop === 'failed') return;
       if (stream.status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -212,21 +235,26 @@ function checkAfterRestart(
     const node = docOf(generation.file)?.nodes[generation.savedNodeId!];
     if (node?.content !== generation.text) {
       figures.repliesLost++;
-      issues.push(`reply ${generation.generationId} was reported saved as ${generation.savedNodeId} in ${generation.file} but is ${node ? 'different' : 'missing'}`);
+      issues.push(
+        `reply ${generation.generationId} was reported saved as ${generation.savedNodeId} in ${generation.file} but is ${node ? 'different' : 'missing'}`,
+      );
     }
   }
   for (const generation of generations) {
     const doc = docOf(generation.file);
     if (!doc) continue;
     const nodeIds = nodesOfGeneration(doc, generation.generationId);
-    if (nodeIds.length > 1) issues.push(`generation ${generation.generationId} is saved ${nodeIds.length} times in ${generation.file}: ${nodeIds.join(', ')}`);
+    if (nodeIds.length > 1)
+      issues.push(`generation ${generation.generationId} is saved ${nodeIds.length} times in ${generation.file}: ${nodeIds.join(', ')}`);
     if (generation.savedNodeId !== undefined) continue;
     const node = nodeIds.length > 0 ? doc.nodes[nodeIds[0]!] : undefined;
     if (node) {
       const agrees = node.content.startsWith(generation.text) || generation.text.startsWith(node.content);
       if (!agrees) issues.push(`the reply of ${generation.generationId} in ${generation.file} is not the text its client saw`);
       if (node.content !== fullReply && node.meta?.partial !== true) {
-        issues.push(`the cut reply of ${generation.generationId} in ${generation.file} is not marked partial: ${JSON.stringify(node.meta)}`);
+        issues.push(
+          `the cut reply of ${generation.generationId} in ${generation.file} is not marked partial: ${JSON.stringify(node.meta)}`,
+        );
       }
       if (node.meta?.interrupted === true && !recovered.has(generation.generationId)) {
         recovered.add(generation.generationId);
@@ -236,7 +264,9 @@ function checkAfterRestart(
       // Text the client saw well before the kill was checkpointed; only the last moments may be gone.
       if (killedAt - generation.firstChunkAt > checkpointGraceMs) {
         figures.repliesLost++;
-        issues.push(`the interrupted reply of ${generation.generationId} (first text ${killedAt - generation.firstChunkAt} ms before the kill) is missing from ${generation.file}`);
+        issues.push(
+          `the interrupted reply of ${generation.generationId} (first text ${killedAt - generation.firstChunkAt} ms before the kill) is missing from ${generation.file}`,
+        );
       } else {
         figures.lostInsideWindow++;
       }

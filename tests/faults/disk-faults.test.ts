@@ -70,7 +70,12 @@ async function openDisk(kilobytes: number, seed: (root: FaultRoot) => void): Pro
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const disk = { root, mounted, logs } as Disk;
   const open = async (): Promise<void> => {
-    disk.engine = await createEngine({ root: root.root, logger, env: { FAULT_SUITE_KEY: 'sk-fault-suite-disk-key' }, checkpointIntervalMs: 50 });
+    disk.engine = await createEngine({
+      root: root.root,
+      logger,
+      env: { FAULT_SUITE_KEY: 'sk-fault-suite-disk-key' },
+      checkpointIntervalMs: 50,
+    });
     disk.server = await startServer({ registry: disk.engine.api, logger, port: 0, onShutdown: () => disk.engine.close() });
   };
   await open();
@@ -106,7 +111,11 @@ function emptyFiller(folder: string): void {
   rmSync(join(folder, 'filler'), { force: true });
 }
 
-async function post(disk: Disk, path: string, body: unknown): Promise<{ status: number; body: { success?: boolean; error?: { code: string; message: string } } }> {
+async function post(
+  disk: Disk,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: { success?: boolean; error?: { code: string; message: string } } }> {
   const response = await fetch(`${disk.server.url}/api/${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -137,7 +146,10 @@ function clearError(message: string | undefined, file: string, cause: RegExp): s
 const diskFull = /disk is full|no space left/i;
 const readOnly = /read-only|permission denied/i;
 
-async function scenario(name: string, run: () => Promise<{ issues: string[]; repliesLost?: number; filesCorrupted?: number }>): Promise<void> {
+async function scenario(
+  name: string,
+  run: () => Promise<{ issues: string[]; repliesLost?: number; filesCorrupted?: number }>,
+): Promise<void> {
   const { issues, repliesLost = 0, filesCorrupted = 0 } = await run();
   results.push({ name, survived: issues.length === 0, repliesLost, filesCorrupted });
   assert.equal(issues, [], name);
@@ -198,7 +210,9 @@ test('create_conversation on a full disk fails clearly and leaves no half-made f
       ];
       const state = inspectConversations(disk.root.root);
       if (state.valid.size + state.invalid.length > 0 || state.strays.length > 0) {
-        issues.push(`a failed create left files: ${[...state.valid.keys(), ...state.invalid.map((entry) => entry.file), ...state.strays].join(', ')}`);
+        issues.push(
+          `a failed create left files: ${[...state.valid.keys(), ...state.invalid.map((entry) => entry.file), ...state.strays].join(', ')}`,
+        );
       }
       return { issues, filesCorrupted: state.invalid.length };
     } finally {
@@ -219,15 +233,18 @@ test('the disk fills while a reply streams: the reply is reported and is where t
       // Pieces bigger than a page, so the journal needs new pages after the disk is full.
       fake.defaultReply = { chunks: Array.from({ length: 20 }, (_, index) => `piece${index} `.padEnd(2500, '.')), chunkDelayMs: 20 };
       let filled = false;
-      const stream = await recordSse(apiUrl(disk.server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }), {
-        onEvent: ({ data }) => {
-          // The journal has its header and first text; from here on nothing more fits.
-          if (!filled && typeof data === 'object' && data.type === 'chunk') {
-            filled = true;
-            setTimeout(() => fillDisk(disk.root.root, 0), 60);
-          }
+      const stream = await recordSse(
+        apiUrl(disk.server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }),
+        {
+          onEvent: ({ data }) => {
+            // The journal has its header and first text; from here on nothing more fits.
+            if (!filled && typeof data === 'object' && data.type === 'chunk') {
+              filled = true;
+              setTimeout(() => fillDisk(disk.root.root, 0), 60);
+            }
+          },
         },
-      });
+      );
       const text = streamedText(stream);
       const error = eventsOfType(stream, 'error')[0];
       const issues = [...clearError(error ? String(error['message']) : undefined, file, diskFull), ...checkIntact(disk, file, before)];
@@ -235,14 +252,18 @@ test('the disk fills while a reply streams: the reply is reported and is where t
       // Room again, and a restart: start-up recovery must bring back what the report promised.
       emptyFiller(disk.root.root);
       await disk.restart();
-      const recoveredDoc = JSON.parse(readFileSync(disk.root.path(file), 'utf8')) as { nodes: Record<string, { content: string; meta?: { partial?: boolean } }> };
+      const recoveredDoc = JSON.parse(readFileSync(disk.root.path(file), 'utf8')) as {
+        nodes: Record<string, { content: string; meta?: { partial?: boolean } }>;
+      };
       const start = eventsOfType(stream, 'start')[0];
       const node = recoveredDoc.nodes[String(start?.['node_id'])];
       const recoveryFiles = inspectConversations(disk.root.root).valid.size;
       let repliesLost = 0;
       if (node === undefined) {
         repliesLost = 1;
-        issues.push(`after room came back and a restart, the reply is not in ${file} (the error said: ${String(error?.['message'])}; recovery files: ${recoveryFiles})`);
+        issues.push(
+          `after room came back and a restart, the reply is not in ${file} (the error said: ${String(error?.['message'])}; recovery files: ${recoveryFiles})`,
+        );
       } else if (node.content !== text) {
         repliesLost = 1;
         issues.push(`the recovered reply holds ${node.content.length} of the ${text.length} characters the client saw`);
@@ -267,9 +288,20 @@ test('a read-only disk: appends and replies fail clearly and change nothing', as
     try {
       const before = readFileSync(disk.root.path(file));
       if (!tryExec('mount', ['-o', 'remount,ro', disk.root.root])) return { issues: ['could not remount the tmpfs read-only'] };
-      const append = await post(disk, 'modules/chat_branches/append_message', { file, pid: 'u', role: 'user', content: 'hi', return_mode: 'none' });
-      const stream = await recordSse(apiUrl(disk.server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }));
-      const streamError = stream.status === 200 ? eventsOfType(stream, 'error')[0]?.['message'] : (JSON.parse(stream.text) as { error?: { message?: string } }).error?.message;
+      const append = await post(disk, 'modules/chat_branches/append_message', {
+        file,
+        pid: 'u',
+        role: 'user',
+        content: 'hi',
+        return_mode: 'none',
+      });
+      const stream = await recordSse(
+        apiUrl(disk.server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }),
+      );
+      const streamError =
+        stream.status === 200
+          ? eventsOfType(stream, 'error')[0]?.['message']
+          : (JSON.parse(stream.text) as { error?: { message?: string } }).error?.message;
       tryExec('mount', ['-o', 'remount,rw', disk.root.root]);
       return {
         issues: [
@@ -296,7 +328,13 @@ test('a folder without write permission (not root): appends fail clearly and cha
     try {
       const before = readFileSync(disk.root.path(file));
       chmodSync(folder, 0o555);
-      const append = await post(disk, 'modules/chat_branches/append_message', { file, pid: 'u', role: 'user', content: 'hi', return_mode: 'none' });
+      const append = await post(disk, 'modules/chat_branches/append_message', {
+        file,
+        pid: 'u',
+        role: 'user',
+        content: 'hi',
+        return_mode: 'none',
+      });
       chmodSync(folder, 0o755);
       return { issues: [...clearError(append.body.error?.message, file, readOnly), ...checkIntact(disk, file, before)] };
     } finally {

@@ -49,7 +49,10 @@ export function summariseFigures(folder: string, filesRun: number): string[] {
     .map((name) => JSON.parse(readFileSync(join(folder, name), 'utf8')) as FamilyFigures)
     .sort((a, b) => a.family - b.family);
   const sum = (pick: (figures: FamilyFigures) => number): number => families.reduce((total, figures) => total + pick(figures), 0);
-  const missing = filesRun > families.length ? [`${filesRun - families.length} fault test file(s) recorded no figures: they failed before the end (see above)`] : [];
+  const missing =
+    filesRun > families.length
+      ? [`${filesRun - families.length} fault test file(s) recorded no figures: they failed before the end (see above)`]
+      : [];
   return [
     ...families.map((figures) => figures.line),
     ...missing,

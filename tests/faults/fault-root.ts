@@ -109,7 +109,8 @@ export function inspectConversations(root: string): ConversationFolderState {
     for (const name of readdirSync(folderPath)) {
       const relativePath = `data/conversations/${folder}/${name}`;
       if (name.endsWith('.lock')) state.locks.push(relativePath);
-      else if (name === '.journal') state.journals.push(...readdirSync(join(folderPath, name)).map((journal) => `${relativePath}/${journal}`));
+      else if (name === '.journal')
+        state.journals.push(...readdirSync(join(folderPath, name)).map((journal) => `${relativePath}/${journal}`));
       else if (!expectedNames.test(name)) state.strays.push(relativePath);
     }
     const file = `data/conversations/${folder}/conversation.json`;
@@ -154,7 +155,12 @@ export function snapshot(folder: string, skip: (relativePath: string) => boolean
       if (skip(relativePath)) continue;
       const stats = lstatSync(absolute);
       const kind = stats.isSymbolicLink() ? 'link' : stats.isDirectory() ? 'folder' : stats.isFile() ? 'file' : 'other';
-      entries.set(relativePath, { kind, size: kind === 'folder' ? 0 : stats.size, modified: kind === 'folder' ? 0 : stats.mtimeMs, inode: stats.ino });
+      entries.set(relativePath, {
+        kind,
+        size: kind === 'folder' ? 0 : stats.size,
+        modified: kind === 'folder' ? 0 : stats.mtimeMs,
+        inode: stats.ino,
+      });
       if (kind === 'folder') walk(absolute);
     }
   };

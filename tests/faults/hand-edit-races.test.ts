@@ -12,11 +12,30 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import type { ConversationDoc } from '../../src/store/tree/document.js';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
 import { recordFigures } from './fault-figures.js';
-import { chatSeed, createFaultRoot, fakeProviderConfig, inspectConversations, numberFromEnvironment, runSeed, seededRandom } from './fault-root.js';
+import {
+  chatSeed,
+  createFaultRoot,
+  fakeProviderConfig,
+  inspectConversations,
+  numberFromEnvironment,
+  runSeed,
+  seededRandom,
+} from './fault-root.js';
 import { startServerProcess } from './server-process.js';
 import { apiUrl, eventsOfType, recordSse, streamedText } from './stream-recorder.js';
 
@@ -71,7 +90,9 @@ test('hand edits and streamed replies on one file: both survive, or the loser is
   const editor = async (): Promise<void> => {
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5 + random() * 40));
-      const style: EditStyle = (['temp file renamed over', 'truncated and rewritten in place', 'same-size overwrite in place'] as const)[Math.floor(random() * 3)]!;
+      const style: EditStyle = (['temp file renamed over', 'truncated and rewritten in place', 'same-size overwrite in place'] as const)[
+        Math.floor(random() * 3)
+      ]!;
       // In-place editors keep the file open: what they read and what they write is the same file (inode).
       const handle = openExisting(root.path(file), style === 'temp file renamed over' ? 'r' : 'r+');
       if (handle === undefined) continue; // away for the instant of a swap: try again
@@ -90,14 +111,21 @@ test('hand edits and streamed replies on one file: both survive, or the loser is
           if (!lostEdits.has(number)) lostEdits.set(number, `edit ${number} (${edits[number - 1]?.style}) was overwritten`);
         }
         if (doc.x_counter !== String(counter).padStart(counterWidth, '0')) {
-          if (counterEdit) lostEdits.set(counterEdit.number, `edit ${counterEdit.number} (same-size, x_counter ${counter}) was overwritten (found ${doc.x_counter})`);
+          if (counterEdit)
+            lostEdits.set(
+              counterEdit.number,
+              `edit ${counterEdit.number} (same-size, x_counter ${counter}) was overwritten (found ${doc.x_counter})`,
+            );
           counter = Number(doc.x_counter);
         }
         const number = edits.length + 1;
         const edit: Edit = { number, style, readNodes: new Set(Object.keys(doc.nodes)), writtenAt: 0, raced: false };
         let next: string;
         if (style === 'same-size overwrite in place') {
-          next = text.replace(`"x_counter": "${doc.x_counter}"`, `"x_counter": "${String((counter + 1) % 10 ** counterWidth).padStart(counterWidth, '0')}"`);
+          next = text.replace(
+            `"x_counter": "${doc.x_counter}"`,
+            `"x_counter": "${String((counter + 1) % 10 ** counterWidth).padStart(counterWidth, '0')}"`,
+          );
         } else {
           doc.x_hand_edits = [...(doc.x_hand_edits ?? []), number];
           doc.nodes[`hand${number}`] = { pid: 's', role: 'user', content: `hand edit ${number}` };
@@ -130,7 +158,9 @@ test('hand edits and streamed replies on one file: both survive, or the loser is
   const client = async (): Promise<void> => {
     while (editing) {
       const reply: Partial<Reply> = { text: '', saved: false };
-      const stream = await recordSse(apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }));
+      const stream = await recordSse(
+        apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }),
+      );
       const start = eventsOfType(stream, 'start')[0];
       if (start === undefined) {
         // Refused before it began (the file was mid-edit): an ordinary, reported error; nothing was generated.
@@ -176,7 +206,9 @@ test('hand edits and streamed replies on one file: both survive, or the loser is
     if (reply.saved) {
       if (node?.content === reply.text) continue;
       // Only an edit that read the file before this reply landed, and wrote after it began, could have dropped it.
-      const editorDroppedIt = edits.some((edit) => !edit.readNodes.has(reply.nodeId) && edit.writtenAt >= reply.startedAt && edit.style !== 'same-size overwrite in place');
+      const editorDroppedIt = edits.some(
+        (edit) => !edit.readNodes.has(reply.nodeId) && edit.writtenAt >= reply.startedAt && edit.style !== 'same-size overwrite in place',
+      );
       if (editorDroppedIt) {
         editorsLostUpdates++;
         continue;
@@ -184,7 +216,9 @@ test('hand edits and streamed replies on one file: both survive, or the loser is
       repliesLost++;
       issues.push(`reply ${reply.generationId} was reported saved as ${reply.nodeId} but is not in the file`);
     } else if (reply.recoveryFile !== undefined) {
-      const recovery = existsSync(root.path(reply.recoveryFile)) ? (JSON.parse(readFileSync(root.path(reply.recoveryFile), 'utf8')) as { content?: string }) : undefined;
+      const recovery = existsSync(root.path(reply.recoveryFile))
+        ? (JSON.parse(readFileSync(root.path(reply.recoveryFile), 'utf8')) as { content?: string })
+        : undefined;
       if (recovery?.content === reply.text) reported++;
       else {
         repliesLost++;

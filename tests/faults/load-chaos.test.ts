@@ -9,7 +9,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
 import { recordFigures } from './fault-figures.js';
-import { chatSeed, createFaultRoot, fakeProviderConfig, inspectConversations, nodesOfGeneration, numberFromEnvironment, runSeed, seededRandom } from './fault-root.js';
+import {
+  chatSeed,
+  createFaultRoot,
+  fakeProviderConfig,
+  inspectConversations,
+  nodesOfGeneration,
+  numberFromEnvironment,
+  runSeed,
+  seededRandom,
+} from './fault-root.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { apiUrl, eventsOfType, recordSse, type RecordedEvent } from './stream-recorder.js';
 
@@ -20,7 +29,8 @@ const clientCount = numberFromEnvironment('FAULTS_LOAD_CLIENTS', 200);
 const conversationCount = 40;
 const seed = runSeed();
 
-type Action = 'read to the end' | 'abort' | 'disconnect, continue' | 'disconnect, abort' | 'resume twice' | 'retry with the same request_id';
+type Action =
+  'read to the end' | 'abort' | 'disconnect, continue' | 'disconnect, abort' | 'resume twice' | 'retry with the same request_id';
 
 interface Summary {
   generation_id: string;
@@ -37,7 +47,9 @@ test('200 streams with random aborts, disconnects and resumes: one saved node pe
   fake.defaultReply = { chunks: Array.from({ length: 10 }, (_, index) => `part${index} `), firstChunkDelayMs: 50, chunkDelayMs: 80 };
   const root = createFaultRoot('chaos');
   const config = root.write('data/llm_configs/fake.json', fakeProviderConfig(fake.baseUrl, { timeout: 30, connect_timeout: 30 }));
-  const files = Array.from({ length: conversationCount }, (_, index) => root.writeConversation(`chaos${index}`, chatSeed(`chaos${index}`), { llm_config: config }));
+  const files = Array.from({ length: conversationCount }, (_, index) =>
+    root.writeConversation(`chaos${index}`, chatSeed(`chaos${index}`), { llm_config: config }),
+  );
   const server = await startServerProcess({ root: root.root, env: { FAULT_SUITE_KEY: 'sk-fault-suite-chaos-key', LOG_LEVEL: 'warn' } });
 
   const issues: string[] = [];
@@ -50,7 +62,17 @@ test('200 streams with random aborts, disconnects and resumes: one saved node pe
       while (Date.now() < deadline) {
         const roll = random();
         const action: Action =
-          roll < 0.35 ? 'read to the end' : roll < 0.5 ? 'abort' : roll < 0.65 ? 'disconnect, continue' : roll < 0.8 ? 'disconnect, abort' : roll < 0.9 ? 'resume twice' : 'retry with the same request_id';
+          roll < 0.35
+            ? 'read to the end'
+            : roll < 0.5
+              ? 'abort'
+              : roll < 0.65
+                ? 'disconnect, continue'
+                : roll < 0.8
+                  ? 'disconnect, abort'
+                  : roll < 0.9
+                    ? 'resume twice'
+                    : 'retry with the same request_id';
         actions.set(action, (actions.get(action) ?? 0) + 1);
         streams++;
         const problem = await play(server, files[Math.floor(random() * files.length)]!, action, random, touched);
@@ -62,7 +84,9 @@ test('200 streams with random aborts, disconnects and resumes: one saved node pe
     // Every generation runs to its end on the server, viewers or not.
     let summaries: Summary[] = [];
     for (let waited = 0; waited < 60_000; waited += 250) {
-      summaries = (JSON.parse(await (await fetch(apiUrl(server.url, 'workflow/chat_completion/generations'))).text()) as { generations: Summary[] }).generations;
+      summaries = (
+        JSON.parse(await (await fetch(apiUrl(server.url, 'workflow/chat_completion/generations'))).text()) as { generations: Summary[] }
+      ).generations;
       if (summaries.every((summary) => summary.status === 'done')) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -70,7 +94,8 @@ test('200 streams with random aborts, disconnects and resumes: one saved node pe
     for (const invalid of state.invalid) issues.push(`${invalid.file} does not parse or validate: ${invalid.problem}`);
     if (state.strays.length > 0) issues.push(`files left behind: ${state.strays.join(', ')}`);
     const known = new Set(summaries.map((summary) => summary.generation_id));
-    for (const generationId of touched.keys()) if (!known.has(generationId)) issues.push(`generation ${generationId} seen by a client is unknown to the server`);
+    for (const generationId of touched.keys())
+      if (!known.has(generationId)) issues.push(`generation ${generationId} seen by a client is unknown to the server`);
 
     let repliesLost = 0;
     let duplicates = 0;
@@ -132,7 +157,13 @@ test('200 streams with random aborts, disconnects and resumes: one saved node pe
 });
 
 /** One client's go: start a stream and do `action` to it; returns what the client saw go wrong, if anything. */
-async function play(server: ServerProcess, file: string, action: Action, random: () => number, touched: Map<string, Action>): Promise<string | undefined> {
+async function play(
+  server: ServerProcess,
+  file: string,
+  action: Action,
+  random: () => number,
+  touched: Map<string, Action>,
+): Promise<string | undefined> {
   const onDisconnect = action === 'disconnect, abort' ? 'abort' : 'continue';
   const query = { conversation_file: file, include_doc: false, on_disconnect: onDisconnect };
   const leaveAfter = Math.floor(random() * 8);
@@ -155,7 +186,8 @@ async function play(server: ServerProcess, file: string, action: Action, random:
     ]);
     const ids = [first, second].map((stream) => eventsOfType(stream, 'start')[0]?.['generation_id']);
     for (const id of ids) if (typeof id === 'string') touched.set(id, action);
-    if (ids[0] === undefined || ids[0] !== ids[1]) return `two starts with request_id ${requestId} gave generations ${String(ids[0])} and ${String(ids[1])}`;
+    if (ids[0] === undefined || ids[0] !== ids[1])
+      return `two starts with request_id ${requestId} gave generations ${String(ids[0])} and ${String(ids[1])}`;
     return undefined;
   }
 
@@ -190,7 +222,8 @@ async function play(server: ServerProcess, file: string, action: Action, random:
   // Across all connections, each event id once and in order: nothing repeated, nothing skipped.
   const sequence = seen.filter((event) => event.id !== undefined).map((event) => Number(event.id!.split(':')[1]));
   for (let index = 1; index < sequence.length; index++) {
-    if (sequence[index] !== sequence[index - 1]! + 1) return `the viewer of ${generationId} saw event ${sequence[index]} after ${sequence[index - 1]}`;
+    if (sequence[index] !== sequence[index - 1]! + 1)
+      return `the viewer of ${generationId} saw event ${sequence[index]} after ${sequence[index - 1]}`;
   }
   return undefined;
 }

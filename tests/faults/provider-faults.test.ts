@@ -31,15 +31,45 @@ const pieces = ['Alpha ', 'beta ', 'gamma ', 'delta ', 'epsilon.'];
 const storm = (reply: FakeReply): FakeReply[] => [reply, reply, reply];
 const faults: Fault[] = [
   { name: 'connection reset mid-stream', replies: [{ chunks: pieces, dropAfterChunks: 2 }], code: 'UPSTREAM_FAILED', chunksBefore: 2 },
-  { name: 'connection reset before the first token, on every retry', replies: storm({ chunks: pieces, dropAfterChunks: 0 }), code: 'UPSTREAM_FAILED', chunksBefore: 0 },
+  {
+    name: 'connection reset before the first token, on every retry',
+    replies: storm({ chunks: pieces, dropAfterChunks: 0 }),
+    code: 'UPSTREAM_FAILED',
+    chunksBefore: 0,
+  },
   { name: 'hang before the first token', replies: [{ chunks: pieces, hangAfterChunks: 0 }], code: 'UPSTREAM_TIMEOUT', chunksBefore: 0 },
   { name: 'hang between chunks', replies: [{ chunks: pieces, hangAfterChunks: 3 }], code: 'UPSTREAM_TIMEOUT', chunksBefore: 3 },
-  { name: 'hang before the response headers', replies: [{ chunks: pieces, headersDelayMs: Infinity }], code: 'UPSTREAM_TIMEOUT', chunksBefore: 0 },
+  {
+    name: 'hang before the response headers',
+    replies: [{ chunks: pieces, headersDelayMs: Infinity }],
+    code: 'UPSTREAM_TIMEOUT',
+    chunksBefore: 0,
+  },
   { name: '429 storm', replies: storm({ status: 429, headers: { 'retry-after': '0' } }), code: 'RATE_LIMITED', chunksBefore: 0 },
-  { name: '500 on every retry', replies: storm({ status: 500, headers: { 'retry-after': '0' } }), code: 'UPSTREAM_FAILED', chunksBefore: 0 },
-  { name: 'malformed SSE frame mid-stream', replies: [{ chunks: pieces, malformedAfterChunks: 2 }], code: 'UPSTREAM_FAILED', chunksBefore: 2 },
-  { name: 'a 200 body that is not JSON, on every retry', replies: storm({ rawBody: 'this is not JSON at all' }), code: 'UPSTREAM_FAILED', chunksBefore: 0 },
-  { name: 'an HTML 502 page from a proxy', replies: storm({ status: 502, rawBody: '<html><body>Bad Gateway</body></html>', headers: { 'retry-after': '0' } }), code: 'UPSTREAM_FAILED', chunksBefore: 0 },
+  {
+    name: '500 on every retry',
+    replies: storm({ status: 500, headers: { 'retry-after': '0' } }),
+    code: 'UPSTREAM_FAILED',
+    chunksBefore: 0,
+  },
+  {
+    name: 'malformed SSE frame mid-stream',
+    replies: [{ chunks: pieces, malformedAfterChunks: 2 }],
+    code: 'UPSTREAM_FAILED',
+    chunksBefore: 2,
+  },
+  {
+    name: 'a 200 body that is not JSON, on every retry',
+    replies: storm({ rawBody: 'this is not JSON at all' }),
+    code: 'UPSTREAM_FAILED',
+    chunksBefore: 0,
+  },
+  {
+    name: 'an HTML 502 page from a proxy',
+    replies: storm({ status: 502, rawBody: '<html><body>Bad Gateway</body></html>', headers: { 'retry-after': '0' } }),
+    code: 'UPSTREAM_FAILED',
+    chunksBefore: 0,
+  },
 ];
 
 const results: { name: string; survived: boolean; repliesLost: number }[] = [];
@@ -57,7 +87,13 @@ test.before(async () => {
   // Short timeouts keep the hangs quick; the fault is the same at 60 s.
   const timeouts = { timeout: 1, connect_timeout: 1, max_retries: 2 };
   root.write('data/llm_configs/openai.json', fakeProviderConfig(openAi.baseUrl, timeouts));
-  root.write('data/llm_configs/gemini.json', { provider: 'gemini', base_url: gemini.baseUrl, api_key: '${FAULT_SUITE_KEY}', model: 'gemini-fault', ...timeouts });
+  root.write('data/llm_configs/gemini.json', {
+    provider: 'gemini',
+    base_url: gemini.baseUrl,
+    api_key: '${FAULT_SUITE_KEY}',
+    model: 'gemini-fault',
+    ...timeouts,
+  });
   root.write('data/llm_configs/healthy.json', fakeProviderConfig(healthy.baseUrl));
   server = await startServerProcess({ root: root.root, env: { FAULT_SUITE_KEY: key, LOG_LEVEL: 'warn' } });
 });
@@ -86,7 +122,13 @@ test.after(async () => {
 let conversationCount = 0;
 
 function stream(config: string, file: string): Promise<RecordedStream> {
-  return recordSse(apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, llm_config_file: config, include_doc: false }));
+  return recordSse(
+    apiUrl(server.url, 'workflow/chat_completion/complete_stream', {
+      conversation_file: file,
+      llm_config_file: config,
+      include_doc: false,
+    }),
+  );
 }
 
 function expectedTypes(chunks: number, saved: boolean): string[] {
@@ -102,7 +144,10 @@ for (const vendor of ['openai', 'gemini'] as const) {
       conversationCount++;
       const faulty = root.writeConversation(`faulty${conversationCount}`, chatSeed(`faulty${conversationCount}`));
       const other = root.writeConversation(`other${conversationCount}`, chatSeed(`other${conversationCount}`));
-      const [faultStream, healthyStream] = await Promise.all([stream(`data/llm_configs/${vendor}.json`, faulty), stream('data/llm_configs/healthy.json', other)]);
+      const [faultStream, healthyStream] = await Promise.all([
+        stream(`data/llm_configs/${vendor}.json`, faulty),
+        stream('data/llm_configs/healthy.json', other),
+      ]);
 
       const issues: string[] = [];
       let repliesLost = 0;
@@ -110,7 +155,8 @@ for (const vendor of ['openai', 'gemini'] as const) {
       const types = eventTypes(faultStream);
       if (JSON.stringify(types) !== JSON.stringify(expectedTypes(fault.chunksBefore, saved))) issues.push(`events ${types.join(', ')}`);
       const error = eventsOfType(faultStream, 'error')[0];
-      if (error?.['code'] !== fault.code) issues.push(`error code ${String(error?.['code'])}, expected ${fault.code}: ${String(error?.['message'])}`);
+      if (error?.['code'] !== fault.code)
+        issues.push(`error code ${String(error?.['code'])}, expected ${fault.code}: ${String(error?.['message'])}`);
       if (eventsOfType(faultStream, 'finish')[0]?.['finish_reason'] !== 'error') issues.push('finish_reason is not "error"');
       const doc = JSON.parse(readFileSync(root.path(faulty), 'utf8')) as ConversationDoc;
       const generationId = String(eventsOfType(faultStream, 'start')[0]?.['generation_id']);

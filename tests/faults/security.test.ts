@@ -38,7 +38,10 @@ interface Answer {
   headers: Headers;
 }
 
-async function request(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; auth?: boolean } = {}): Promise<Answer> {
+async function request(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; auth?: boolean } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }), ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const controller = new AbortController();
@@ -54,7 +57,9 @@ async function request(path: string, init: { method?: string; body?: unknown; he
     bodies.push(text);
     return { status: response.status, text, headers: response.headers };
   } catch (error) {
-    throw new Error(`${init.method ?? (init.body === undefined ? 'GET' : 'POST')} ${path} ${JSON.stringify(init.body ?? '').slice(0, 200)}: ${(error as Error).message}`);
+    throw new Error(
+      `${init.method ?? (init.body === undefined ? 'GET' : 'POST')} ${path} ${JSON.stringify(init.body ?? '').slice(0, 200)}: ${(error as Error).message}`,
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -65,7 +70,10 @@ function expectRefused(answer: Answer, statuses: number[], what: string): void {
   attacks++;
   const leaked = answer.text.includes(secretMarker);
   if (statuses.includes(answer.status) && !leaked) refused++;
-  assert.ok(statuses.includes(answer.status), `${what}: answered ${answer.status}, expected one of ${statuses.join(', ')}: ${answer.text.slice(0, 300)}`);
+  assert.ok(
+    statuses.includes(answer.status),
+    `${what}: answered ${answer.status}, expected one of ${statuses.join(', ')}: ${answer.text.slice(0, 300)}`,
+  );
   assert.not.ok(leaked, `${what}: the answer holds the outside file's content`);
 }
 
@@ -114,7 +122,9 @@ test.after(async () => {
 
 test('path traversal through every parameter that names a file is refused, and nothing outside is read or written', async () => {
   const before = snapshot(root.parent, (path) => path.startsWith(join('root', 'data')));
-  const listing = JSON.parse((await request('/api/calls')).text) as { calls: { path: string; input: { properties?: Record<string, unknown>; required?: string[] } }[] };
+  const listing = JSON.parse((await request('/api/calls')).text) as {
+    calls: { path: string; input: { properties?: Record<string, unknown>; required?: string[] } }[];
+  };
   const outside = join(root.parent, 'outside');
   const traversals = [
     '../secret.json',
@@ -142,43 +152,100 @@ test('path traversal through every parameter that names a file is refused, and n
       parameters++;
       const base: Record<string, unknown> = {};
       for (const required of step.input.required ?? []) {
-        base[required] = { messages: [{ role: 'user', content: 'hi' }], role: 'user', content: 'x', pid: 'u', name: 'Traversal', node_id: 'u', generation_id: 'gen_x' }[required] ?? 'data/conversations/good/conversation.json';
+        base[required] =
+          {
+            messages: [{ role: 'user', content: 'hi' }],
+            role: 'user',
+            content: 'x',
+            pid: 'u',
+            name: 'Traversal',
+            node_id: 'u',
+            generation_id: 'gen_x',
+          }[required] ?? 'data/conversations/good/conversation.json';
       }
       for (const traversal of traversals) {
         const answer = await request(`/api/${step.path}`, { body: { ...base, [name]: traversal } });
         // A generation over a valid file parameter may start; a traversal must never reach a 2xx.
         expectRefused(answer, [400, 403, 404], `${step.path} ${name}=${traversal}`);
-        const query = await request(`/api/${step.path}?${new URLSearchParams({ ...(base as Record<string, string>), [name]: traversal }).toString().replace(/messages=[^&]*&?/, '')}`);
+        const query = await request(
+          `/api/${step.path}?${new URLSearchParams({ ...(base as Record<string, string>), [name]: traversal }).toString().replace(/messages=[^&]*&?/, '')}`,
+        );
         expectRefused(query, [400, 403, 404], `GET ${step.path} ${name}=${traversal}`);
       }
     }
   }
   assert.ok(parameters >= 8, `only ${parameters} file parameters found in /api/calls`);
   // Percent-encoded dots, decoded once by the query parser: still a traversal.
-  expectRefused(await request('/api/modules/chat_branches/get?file=data/conversations/%2e%2e/%2e%2e/secret.json'), [403], 'percent-encoded ../ in a query');
-  expectRefused(await request('/api/modules/chat_branches/get?file=data%2fconversations%2f..%2f..%2fsecret.json'), [403], 'percent-encoded slashes in a query');
+  expectRefused(
+    await request('/api/modules/chat_branches/get?file=data/conversations/%2e%2e/%2e%2e/secret.json'),
+    [403],
+    'percent-encoded ../ in a query',
+  );
+  expectRefused(
+    await request('/api/modules/chat_branches/get?file=data%2fconversations%2f..%2f..%2fsecret.json'),
+    [403],
+    'percent-encoded slashes in a query',
+  );
   for (const file of ['sneaky', 'sneaky-absolute', 'linked-settings']) {
-    const answer = await request('/api/workflow/chat_completion/complete', { body: { conversation_file: `data/conversations/${file}/conversation.json` } });
+    const answer = await request('/api/workflow/chat_completion/complete', {
+      body: { conversation_file: `data/conversations/${file}/conversation.json` },
+    });
     expectRefused(answer, [403], `settings.json of ${file} naming a config outside data/llm_configs/`);
   }
   assert.is(outsideFake.requests.length, 0, 'a config outside the sandbox was used');
-  assert.equal(snapshotChanges(before, snapshot(root.parent, (path) => path.startsWith(join('root', 'data')))), []);
+  assert.equal(
+    snapshotChanges(
+      before,
+      snapshot(root.parent, (path) => path.startsWith(join('root', 'data'))),
+    ),
+    [],
+  );
 });
 
 test('cross-site fetch and EventSource requests are refused; the allowed origin passes', async () => {
   const stream = '/api/workflow/chat_completion/complete_stream?conversation_file=data/conversations/good/conversation.json';
   const append = { file: 'data/conversations/good/conversation.json', pid: 'u', role: 'user', content: 'from a web page' };
   const attempts: [string, Promise<Answer>, number[]][] = [
-    ['fetch POST from another origin', request('/api/modules/chat_branches/append_message', { body: append, headers: { origin: 'http://evil.example' } }), [403]],
-    ['EventSource from another origin', request(stream, { headers: { origin: 'http://evil.example', accept: 'text/event-stream' } }), [403]],
-    ['EventSource from another origin, token in the query', request(`${stream}&access_token=${token}`, { auth: false, headers: { origin: 'http://evil.example', accept: 'text/event-stream' } }), [403]],
-    ['a cross-site request without Origin', request('/api/modules/chat_branches/append_message', { body: append, headers: { 'sec-fetch-site': 'cross-site' } }), [403]],
-    ['a same-site request from another port', request('/api/modules/chat_branches/append_message', { body: append, headers: { 'sec-fetch-site': 'same-site' } }), [403]],
-    ['Origin: null (a sandboxed frame)', request('/api/modules/chat_branches/append_message', { body: append, headers: { origin: 'null' } }), [403]],
-    ['a look-alike origin', request('/api/modules/chat_branches/append_message', { body: append, headers: { origin: 'http://allowed.example.evil.example' } }), [403]],
+    [
+      'fetch POST from another origin',
+      request('/api/modules/chat_branches/append_message', { body: append, headers: { origin: 'http://evil.example' } }),
+      [403],
+    ],
+    [
+      'EventSource from another origin',
+      request(stream, { headers: { origin: 'http://evil.example', accept: 'text/event-stream' } }),
+      [403],
+    ],
+    [
+      'EventSource from another origin, token in the query',
+      request(`${stream}&access_token=${token}`, { auth: false, headers: { origin: 'http://evil.example', accept: 'text/event-stream' } }),
+      [403],
+    ],
+    [
+      'a cross-site request without Origin',
+      request('/api/modules/chat_branches/append_message', { body: append, headers: { 'sec-fetch-site': 'cross-site' } }),
+      [403],
+    ],
+    [
+      'a same-site request from another port',
+      request('/api/modules/chat_branches/append_message', { body: append, headers: { 'sec-fetch-site': 'same-site' } }),
+      [403],
+    ],
+    [
+      'Origin: null (a sandboxed frame)',
+      request('/api/modules/chat_branches/append_message', { body: append, headers: { origin: 'null' } }),
+      [403],
+    ],
+    [
+      'a look-alike origin',
+      request('/api/modules/chat_branches/append_message', { body: append, headers: { origin: 'http://allowed.example.evil.example' } }),
+      [403],
+    ],
   ];
   for (const [what, answer, statuses] of attempts) expectRefused(await answer, statuses, what);
-  const allowed = await request('/api/modules/chat_branches/get?file=data/conversations/good/conversation.json', { headers: { origin: allowedOrigin } });
+  const allowed = await request('/api/modules/chat_branches/get?file=data/conversations/good/conversation.json', {
+    headers: { origin: allowedOrigin },
+  });
   assert.is(allowed.status, 200);
   assert.is(allowed.headers.get('access-control-allow-origin'), allowedOrigin);
   const preflight = await fetch(`${server.url}/api/modules/chat_branches/append_message`, {
@@ -222,7 +289,11 @@ test('the token is required on every /api path, and accepted in the header or th
   const listing = JSON.parse((await request('/api/calls')).text) as { calls: { path: string }[] };
   for (const path of ['/api/calls', ...listing.calls.map((step) => `/api/${step.path}`)]) {
     expectRefused(await request(path, { auth: false }), [401], `${path} without a token`);
-    expectRefused(await request(path, { auth: false, headers: { authorization: 'Bearer wrong-token' } }), [401], `${path} with a wrong token`);
+    expectRefused(
+      await request(path, { auth: false, headers: { authorization: 'Bearer wrong-token' } }),
+      [401],
+      `${path} with a wrong token`,
+    );
     expectRefused(await request(`${path}?access_token=${token}x`, { auth: false }), [401], `${path} with a wrong query token`);
   }
   assert.is((await request('/api/modules/chat_branches/list_conversations', { body: {} })).status, 200);
@@ -235,23 +306,37 @@ test('no API key in any response body or log line, whatever the provider says ba
   fake.defaultReply = { chunks: ['fine'] };
   const good = 'data/conversations/good/conversation.json';
   await request('/api/workflow/chat_completion/complete', { body: { conversation_file: good } });
-  await request('/api/workflow/chat_completion/complete', { body: { conversation_file: good, llm_config_file: 'data/llm_configs/literal.json' } });
-  await request('/api/workflow/chat_completion/complete', { body: { conversation_file: good, llm_config_file: 'data/llm_configs/logging.json' } });
+  await request('/api/workflow/chat_completion/complete', {
+    body: { conversation_file: good, llm_config_file: 'data/llm_configs/literal.json' },
+  });
+  await request('/api/workflow/chat_completion/complete', {
+    body: { conversation_file: good, llm_config_file: 'data/llm_configs/logging.json' },
+  });
   // The provider rejects the key and quotes it back, as a careless proxy does; then fails in other ways.
   fake.enqueue({ status: 401 }, { status: 401 }, { status: 401 }, { status: 500, errorMessage: `upstream saw key ${environmentKey}` });
   await request('/api/workflow/chat_completion/complete', { body: { conversation_file: good } });
-  await request('/api/workflow/chat_completion/complete', { body: { conversation_file: good, llm_config_file: 'data/llm_configs/literal.json' } });
+  await request('/api/workflow/chat_completion/complete', {
+    body: { conversation_file: good, llm_config_file: 'data/llm_configs/literal.json' },
+  });
   await request(`/api/workflow/chat_completion/complete_stream?conversation_file=${good}`);
   await request('/api/workflow/chat_completion/complete', { body: { conversation_file: good } });
   fake.enqueue({ status: 401 });
   await request('/api/modules/llm_api/chat', {
-    body: { messages: [{ role: 'user', content: 'hi' }], config: { provider: 'openai_compatible', base_url: fake.baseUrl, api_key: inlineKey, max_retries: 0 } },
+    body: {
+      messages: [{ role: 'user', content: 'hi' }],
+      config: { provider: 'openai_compatible', base_url: fake.baseUrl, api_key: inlineKey, max_retries: 0 },
+    },
   });
   await request('/api/modules/llm_api/chat', {
-    body: { messages: [{ role: 'user', content: 'hi' }], config: { provider: 'openai_compatible', base_url: 'http://127.0.0.1:1/v1', api_key: inlineKey, max_retries: 0 } },
+    body: {
+      messages: [{ role: 'user', content: 'hi' }],
+      config: { provider: 'openai_compatible', base_url: 'http://127.0.0.1:1/v1', api_key: inlineKey, max_retries: 0 },
+    },
   });
   await request('/api/modules/llm_api/list_configs', { body: {} });
-  await request('/api/modules/llm_api/chat', { body: { messages: [{ role: 'user', content: 'hi' }], config_file: 'data/llm_configs/literal.json' } });
+  await request('/api/modules/llm_api/chat', {
+    body: { messages: [{ role: 'user', content: 'hi' }], config_file: 'data/llm_configs/literal.json' },
+  });
   await request('/openapi.json');
   await request(`/api/modules/chat_branches/get?file=${good}&access_token=${token}`, { auth: false });
   // Give the log a moment to take the last lines of a stream that just closed.
@@ -261,13 +346,19 @@ test('no API key in any response body or log line, whatever the provider says ba
   for (const [name, secret] of Object.entries(secrets)) {
     const inBody = bodies.findIndex((body) => body.includes(secret));
     if (inBody !== -1) leaks.push(`${name} in a response: ${bodies[inBody]!.slice(0, 300)}`);
-    const line = server.output().split('\n').find((entry) => entry.includes(secret));
+    const line = server
+      .output()
+      .split('\n')
+      .find((entry) => entry.includes(secret));
     if (line !== undefined) leaks.push(`${name} in the log: ${line.slice(0, 300)}`);
   }
   attacks += 4;
   refused += 4 - new Set(leaks.map((leak) => leak.split(' ')[0])).size;
   assert.equal(leaks, []);
-  assert.ok(fake.requests.some((request) => request.headers.authorization === `Bearer ${environmentKey}`), 'the key from the environment was never sent');
+  assert.ok(
+    fake.requests.some((request) => request.headers.authorization === `Bearer ${environmentKey}`),
+    'the key from the environment was never sent',
+  );
 });
 
 test.run();

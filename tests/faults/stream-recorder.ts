@@ -90,7 +90,9 @@ function describe(error: unknown): string {
 
 /** The events' data of one type. */
 export function eventsOfType(stream: RecordedStream, type: string): Array<Record<string, unknown>> {
-  return stream.events.map((event) => event.data).filter((data): data is { type: string } => typeof data === 'object' && data.type === type);
+  return stream.events
+    .map((event) => event.data)
+    .filter((data): data is { type: string } => typeof data === 'object' && data.type === type);
 }
 
 /** The reply text the client saw: every chunk's content, in order. */

@@ -45,7 +45,10 @@ test('a viewer resuming after seq 2 gets only the later events', async () => {
   for (const content of ['a', 'b', 'c']) generation.push({ type: 'chunk', content });
   generation.push({ type: 'end' });
   const events = await collect(generation.follow(2));
-  assert.equal(events.map(({ seq }) => seq), [3, 4]);
+  assert.equal(
+    events.map(({ seq }) => seq),
+    [3, 4],
+  );
 });
 
 test('a viewer after the end of a finished generation gets nothing', async () => {
@@ -141,7 +144,10 @@ manager('a job that throws still ends its generation with an error', async () =>
     throw new Error('boom');
   });
   const events = await collect(generation.follow(0));
-  assert.equal(events.map(({ event }) => event.type), ['error', 'end']);
+  assert.equal(
+    events.map(({ event }) => event.type),
+    ['error', 'end'],
+  );
 });
 
 manager('shutdown aborts running generations and waits for them', async () => {

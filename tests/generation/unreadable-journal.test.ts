@@ -27,15 +27,28 @@ test('empty, torn and headless journals are removed; a readable one beside them 
   temp.write(`${journals}/gen_empty.jsonl`, '');
   temp.write(`${journals}/gen_torn.jsonl`, '{"generation_id":"gen_torn","conversation_fi');
   temp.write(`${journals}/gen_headless.jsonl`, '{"text":"no header"}\n');
-  const header = { generation_id: 'gen_good', conversation_file: 'data/conversations/demo/conversation.json', parent_id: 'u', node_id: 'n_good', fill_target: false, started_at: '2026-11-22T00:00:00.000Z' };
+  const header = {
+    generation_id: 'gen_good',
+    conversation_file: 'data/conversations/demo/conversation.json',
+    parent_id: 'u',
+    node_id: 'n_good',
+    fill_target: false,
+    started_at: '2026-11-22T00:00:00.000Z',
+  };
   temp.write(`${journals}/gen_good.jsonl`, `${JSON.stringify(header)}\n{"text":"Hello"}\n`);
 
   const engine = await createEngine({ root: temp.root });
   await engine.close();
 
-  assert.equal(engine.recovered.map((report) => [report.generation_id, report.node_id]), [['gen_good', 'n_good']]);
+  assert.equal(
+    engine.recovered.map((report) => [report.generation_id, report.node_id]),
+    [['gen_good', 'n_good']],
+  );
   assert.equal(readdirSync(temp.path(journals)), []);
-  assert.is(temp.readJson<{ nodes: Record<string, { content: string }> }>('data/conversations/demo/conversation.json').nodes['n_good']?.content, 'Hello');
+  assert.is(
+    temp.readJson<{ nodes: Record<string, { content: string }> }>('data/conversations/demo/conversation.json').nodes['n_good']?.content,
+    'Hello',
+  );
   assert.ok(existsSync(temp.path('data/conversations/demo/conversation.json')));
 });
 

@@ -11,7 +11,15 @@
  *   server.requests[0].headers['x-goog-api-key']
  * Every FakeReply option (latency, hangs, drops, malformed frames, raw bodies) is described in fake-server.ts.
  */
-import { replyPieces, replyUsage, startFakeServer, type FakeReply, type FakeServer, type Frame, type RecordedRequest } from './fake-server.js';
+import {
+  replyPieces,
+  replyUsage,
+  startFakeServer,
+  type FakeReply,
+  type FakeServer,
+  type Frame,
+  type RecordedRequest,
+} from './fake-server.js';
 
 export type { FakeReply, FakeServer, RecordedRequest } from './fake-server.js';
 
@@ -41,17 +49,26 @@ export function startFakeGemini(): Promise<FakeServer> {
     errorBody(status, reply) {
       const message =
         reply.errorMessage ??
-        (status === 401 ? 'API key not valid. Please pass a valid API key.' : status === 429 ? 'Resource has been exhausted (e.g. check quota).' : 'An internal error has occurred.');
+        (status === 401
+          ? 'API key not valid. Please pass a valid API key.'
+          : status === 429
+            ? 'Resource has been exhausted (e.g. check quota).'
+            : 'An internal error has occurred.');
       return JSON.stringify({ error: { code: status, message, status: statusNames[status] ?? 'UNKNOWN' } });
     },
     json(reply, request) {
       const whole = responseOf(reply, request, replyPieces(reply).join(''), true);
-      return isStreamRoute(request) ? replyPieces(reply).map((piece, index, all) => responseOf(reply, request, piece, index === all.length - 1)) : whole;
+      return isStreamRoute(request)
+        ? replyPieces(reply).map((piece, index, all) => responseOf(reply, request, piece, index === all.length - 1))
+        : whole;
     },
     frames(reply, request): Frame[] {
       const pieces = replyPieces(reply);
       if (pieces.length === 0) return [{ data: JSON.stringify(responseOf(reply, request, '', true)), text: false }];
-      return pieces.map((piece, index) => ({ data: JSON.stringify(responseOf(reply, request, piece, index === pieces.length - 1)), text: true }));
+      return pieces.map((piece, index) => ({
+        data: JSON.stringify(responseOf(reply, request, piece, index === pieces.length - 1)),
+        text: true,
+      }));
     },
   });
 }

@@ -11,7 +11,15 @@
  *   server.enqueue({ status: 500 }, { hangAfterChunks: 1 });
  * Every FakeReply option (latency, hangs, drops, malformed frames, raw bodies) is described in fake-server.ts.
  */
-import { replyPieces, replyUsage, startFakeServer, type FakeReply, type FakeServer, type Frame, type RecordedRequest } from './fake-server.js';
+import {
+  replyPieces,
+  replyUsage,
+  startFakeServer,
+  type FakeReply,
+  type FakeServer,
+  type Frame,
+  type RecordedRequest,
+} from './fake-server.js';
 
 export type { FakeReply, FakeServer, RecordedRequest } from './fake-server.js';
 
@@ -61,7 +69,12 @@ export function startFakeOpenAi(): Promise<FakeServer> {
     frames(reply, request) {
       const chunk = (choices: unknown[], extra: object = {}): string =>
         JSON.stringify({ ...envelope(reply, request, 'chat.completion.chunk'), choices, ...extra });
-      const delta = (content: object, finish: string | null): unknown => ({ index: 0, delta: content, logprobs: null, finish_reason: finish });
+      const delta = (content: object, finish: string | null): unknown => ({
+        index: 0,
+        delta: content,
+        logprobs: null,
+        finish_reason: finish,
+      });
       const usage = replyUsage(reply);
       const includeUsage = (bodyOf(request).stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
       const frames: Frame[] = [

@@ -128,7 +128,9 @@ export async function startFakeServer(vendor: Vendor): Promise<FakeServer> {
     const route = vendor.route(recorded);
     if (!(await pause(reply.headersDelayMs ?? 0, response))) return;
     if (route === null) {
-      response.writeHead(404, { 'content-type': 'application/json' }).end(vendor.errorBody(404, { errorMessage: `no route ${recorded.url}` }, recorded));
+      response
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(vendor.errorBody(404, { errorMessage: `no route ${recorded.url}` }, recorded));
       return;
     }
     const status = reply.status ?? 200;

@@ -106,7 +106,12 @@ input('a body that is not JSON is 400 saying so', async () => {
   assert.match(body.error.message, /^the request body is not JSON: /);
 });
 
-for (const [body, kind] of [['[1,2]', 'an array'], ['"text"', 'a string'], ['null', 'null'], ['42', 'a number']] as const) {
+for (const [body, kind] of [
+  ['[1,2]', 'an array'],
+  ['"text"', 'a string'],
+  ['null', 'null'],
+  ['42', 'a number'],
+] as const) {
   input(`a body that is ${kind} is 400`, async () => {
     const { app } = testApp();
     const response = await app.request('/api/plugins/test/echo', post(body));

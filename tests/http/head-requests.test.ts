@@ -21,7 +21,10 @@ test('HEAD on a step answers 405 with Allow: GET, POST and does not run the step
   });
   const app = createApp({ registry: testRegistry([counted]), logger: recordingLogger().logger });
   const head = await app.request('/api/plugins/test/counted', { method: 'HEAD' });
-  assert.equal({ status: head.status, allow: head.headers.get('allow'), body: await head.text() }, { status: 405, allow: 'GET, POST', body: '' });
+  assert.equal(
+    { status: head.status, allow: head.headers.get('allow'), body: await head.text() },
+    { status: 405, allow: 'GET, POST', body: '' },
+  );
   assert.is(runs, 0);
   const get = await app.request('/api/plugins/test/counted');
   assert.equal(await get.json(), { runs: 1 });

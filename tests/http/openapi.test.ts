@@ -89,7 +89,11 @@ document('a plain step has POST with the input as body, GET with query parameter
     content: { 'application/json': { schema: { $ref: '#/components/schemas/plugins.test.echo.output' } } },
   });
   assert.equal(
-    echo['get']['parameters'].map((parameter: { name: string; in: string; required: boolean }) => [parameter.name, parameter.in, parameter.required]),
+    echo['get']['parameters'].map((parameter: { name: string; in: string; required: boolean }) => [
+      parameter.name,
+      parameter.in,
+      parameter.required,
+    ]),
     [
       ['text', 'query', true],
       ['count', 'query', false],
@@ -105,7 +109,9 @@ document('a plain step has POST with the input as body, GET with query parameter
     name: 'options',
     in: 'query',
     required: false,
-    content: { 'application/json': { schema: { type: 'object', properties: { depth: { type: 'integer' } }, additionalProperties: false } } },
+    content: {
+      'application/json': { schema: { type: 'object', properties: { depth: { type: 'integer' } }, additionalProperties: false } },
+    },
   });
   assert.equal(echo['post']['responses']['4XX'], { $ref: '#/components/responses/Error' });
 });
@@ -172,7 +178,13 @@ docs('serves a Swagger UI page that loads only local files', async () => {
   assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
   const html = await response.text();
   const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
-  assert.equal(sources, ['/docs/swagger-ui.css', '/docs/favicon-32x32.png', '/docs/favicon-16x16.png', '/docs/swagger-ui-bundle.js', '/docs/initializer.js']);
+  assert.equal(sources, [
+    '/docs/swagger-ui.css',
+    '/docs/favicon-32x32.png',
+    '/docs/favicon-16x16.png',
+    '/docs/swagger-ui-bundle.js',
+    '/docs/initializer.js',
+  ]);
   for (const source of sources) {
     const asset = await app.request(source!);
     assert.is(asset.status, 200, source);

@@ -14,7 +14,8 @@ routes('GET / answers the page, with a policy that allows only this origin and n
   assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
   assert.is(await response.text(), readFileSync(new URL('../../src/playground/index.html', import.meta.url), 'utf8'));
   const policy = response.headers.get('content-security-policy') ?? '';
-  for (const directive of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]) assert.ok(policy.includes(directive), directive);
+  for (const directive of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"])
+    assert.ok(policy.includes(directive), directive);
   assert.is(response.headers.get('x-frame-options'), 'DENY');
   assert.is(response.headers.get('x-content-type-options'), 'nosniff');
 });
@@ -41,7 +42,13 @@ routes('every module the page imports is one the server lists', () => {
 
 routes('nothing else in the folder or beside it is reachable', async () => {
   const { app } = testApp();
-  for (const path of ['/playground/', '/playground/index.html', '/playground/../http/create-app.ts', '/playground/%2e%2e/http/server.ts', '/playground/nope.js']) {
+  for (const path of [
+    '/playground/',
+    '/playground/index.html',
+    '/playground/../http/create-app.ts',
+    '/playground/%2e%2e/http/server.ts',
+    '/playground/nope.js',
+  ]) {
     const response = await app.request(path);
     assert.is(response.status, 404, path);
   }

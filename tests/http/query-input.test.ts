@@ -40,7 +40,10 @@ unit('an object field that is not JSON is BAD_INPUT naming the field', () => {
     assert.instance(error, CallError);
     assert.is((error as CallError).code, 'BAD_INPUT');
     assert.match((error as CallError).message, /^query parameter options must be JSON text: /);
-    assert.equal(((error as CallError).details as { field: string }[]).map(({ field }) => field), ['/options']);
+    assert.equal(
+      ((error as CallError).details as { field: string }[]).map(({ field }) => field),
+      ['/options'],
+    );
   }
 });
 
@@ -87,11 +90,17 @@ overHttp('JSON object parameters are parsed and validated', async () => {
 overHttp('a mistyped query value is 400 naming the field', async () => {
   const { status, body } = await getInput('text=hi&count=many');
   assert.is(status, 400);
-  assert.equal((body as { error: { details: { field: string }[] } }).error.details.map(({ field }) => field), ['/count']);
+  assert.equal(
+    (body as { error: { details: { field: string }[] } }).error.details.map(({ field }) => field),
+    ['/count'],
+  );
 });
 
 overHttp('the access_token parameter is not input', async () => {
-  assert.equal(await getInput('text=hi&access_token=abc'), { status: 200, body: { success: true, input: { text: 'hi', count: 1, stream: true } } });
+  assert.equal(await getInput('text=hi&access_token=abc'), {
+    status: 200,
+    body: { success: true, input: { text: 'hi', count: 1, stream: true } },
+  });
 });
 
 overHttp('Last-Event-ID fills last_event_id when the step declares it', async () => {
@@ -111,7 +120,11 @@ overHttp('a last_event_id in the query wins over the header', async () => {
 overHttp('Last-Event-ID is ignored by a step that does not declare last_event_id', async () => {
   const { app } = testApp();
   // `fail` rejects extra fields: had the header become input, this would be a 400, not the step's own 409.
-  const response = await app.request('/api/plugins/test/fail', { method: 'POST', body: '{"code":"CONFLICT"}', headers: { 'last-event-id': 'x:1' } });
+  const response = await app.request('/api/plugins/test/fail', {
+    method: 'POST',
+    body: '{"code":"CONFLICT"}',
+    headers: { 'last-event-id': 'x:1' },
+  });
   assert.is(response.status, 409);
 });
 

@@ -30,14 +30,20 @@ auth('a missing token is 401 UNAUTHORIZED with a Bearer challenge', async () => 
 
 auth('a wrong token is 401', async () => {
   const { app } = testApp({ token });
-  const response = await app.request('/api/plugins/test/echo', { ...echoBody, headers: { ...echoBody.headers, authorization: 'Bearer nope' } });
+  const response = await app.request('/api/plugins/test/echo', {
+    ...echoBody,
+    headers: { ...echoBody.headers, authorization: 'Bearer nope' },
+  });
   assert.is(response.status, 401);
   assert.match(((await response.json()) as { error: { message: string } }).error.message, /^the token is wrong: /);
 });
 
 auth('the Authorization header passes', async () => {
   const { app } = testApp({ token });
-  const response = await app.request('/api/plugins/test/echo', { ...echoBody, headers: { ...echoBody.headers, authorization: `Bearer ${token}` } });
+  const response = await app.request('/api/plugins/test/echo', {
+    ...echoBody,
+    headers: { ...echoBody.headers, authorization: `Bearer ${token}` },
+  });
   assert.is(response.status, 200);
 });
 

@@ -114,9 +114,9 @@ shutdown('a stream still open at the deadline is cut, and the step sees its sign
   const server = await startServer({ registry: testRegistry([holdStep(hold)]), logger, port: 0, shutdownTimeoutMs: 100 });
   let opened: () => void = () => {};
   const open = new Promise<void>((resolve) => (opened = resolve));
-  const reading = readSse(`${server.url}/api/plugins/test/hold`, { until: (reply) => (reply.frames.length === 1 && opened(), false) }).catch(
-    (error: unknown) => error,
-  );
+  const reading = readSse(`${server.url}/api/plugins/test/hold`, {
+    until: (reply) => (reply.frames.length === 1 && opened(), false),
+  }).catch((error: unknown) => error);
   await open;
   await server.close();
   await reading;
@@ -136,7 +136,12 @@ shutdown('SIGTERM shuts down when handleSignals is on, and the listeners are rem
 
 shutdown('close() twice is one shutdown', async () => {
   let hooks = 0;
-  const server = await startServer({ registry: testRegistry(), logger: recordingLogger().logger, port: 0, onShutdown: () => void (hooks += 1) });
+  const server = await startServer({
+    registry: testRegistry(),
+    logger: recordingLogger().logger,
+    port: 0,
+    onShutdown: () => void (hooks += 1),
+  });
   await Promise.all([server.close(), server.close()]);
   assert.is(hooks, 1);
 });
@@ -170,7 +175,10 @@ probes('/ready is 503 when the check itself throws', async () => {
     },
   });
   const response = await app.request('/ready');
-  assert.equal([response.status, await response.json()], [503, { status: 'not ready', checks: { ready: 'data/conversations is not readable' } }]);
+  assert.equal(
+    [response.status, await response.json()],
+    [503, { status: 'not ready', checks: { ready: 'data/conversations is not readable' } }],
+  );
 });
 
 probes.run();
@@ -183,7 +191,9 @@ async function rawPost(url: string, path: string, head: string, payload: string)
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n${head}\r\n${payload}`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n${head}\r\n${payload}`,
+      );
     });
     let text = '';
     socket.setEncoding('utf8');
@@ -198,25 +208,38 @@ async function rawPost(url: string, path: string, head: string, payload: string)
   });
 }
 
-bodies('declared bodies are judged by their length; chunked ones are counted, and one under the cap is read (it answered 500)', async () => {
-  const server = await startServer({ registry: testRegistry(), logger: recordingLogger().logger, port: 0, bodyLimitBytes: 64 });
-  try {
-    const small = JSON.stringify({ text: 'héllo' });
-    const read = await rawPost(server.url, '/api/plugins/test/echo', `Content-Length: ${Buffer.byteLength(small)}\r\n`, small);
-    assert.is(read.status, 200);
-    assert.equal(JSON.parse(read.body), { success: true, input: { text: 'héllo', count: 1, stream: true } });
-    const big = JSON.stringify({ text: 'x'.repeat(100) });
-    const declared = await rawPost(server.url, '/api/plugins/test/echo', `Content-Length: ${big.length}\r\n`, big);
-    assert.is(declared.status, 413);
-    assert.match(declared.body, 'PAYLOAD_TOO_LARGE');
-    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
-    const chunked = await rawPost(server.url, '/api/plugins/test/echo', 'Transfer-Encoding: chunked\r\n', chunk(big.slice(0, 50)) + chunk(big.slice(50)) + '0\r\n\r\n');
-    assert.is(chunked.status, 413);
-    const chunkedSmall = await rawPost(server.url, '/api/plugins/test/echo', 'Transfer-Encoding: chunked\r\n', chunk(small) + '0\r\n\r\n');
-    assert.equal(JSON.parse(chunkedSmall.body), { success: true, input: { text: 'héllo', count: 1, stream: true } });
-  } finally {
-    await server.close();
-  }
-});
+bodies(
+  'declared bodies are judged by their length; chunked ones are counted, and one under the cap is read (it answered 500)',
+  async () => {
+    const server = await startServer({ registry: testRegistry(), logger: recordingLogger().logger, port: 0, bodyLimitBytes: 64 });
+    try {
+      const small = JSON.stringify({ text: 'héllo' });
+      const read = await rawPost(server.url, '/api/plugins/test/echo', `Content-Length: ${Buffer.byteLength(small)}\r\n`, small);
+      assert.is(read.status, 200);
+      assert.equal(JSON.parse(read.body), { success: true, input: { text: 'héllo', count: 1, stream: true } });
+      const big = JSON.stringify({ text: 'x'.repeat(100) });
+      const declared = await rawPost(server.url, '/api/plugins/test/echo', `Content-Length: ${big.length}\r\n`, big);
+      assert.is(declared.status, 413);
+      assert.match(declared.body, 'PAYLOAD_TOO_LARGE');
+      const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+      const chunked = await rawPost(
+        server.url,
+        '/api/plugins/test/echo',
+        'Transfer-Encoding: chunked\r\n',
+        chunk(big.slice(0, 50)) + chunk(big.slice(50)) + '0\r\n\r\n',
+      );
+      assert.is(chunked.status, 413);
+      const chunkedSmall = await rawPost(
+        server.url,
+        '/api/plugins/test/echo',
+        'Transfer-Encoding: chunked\r\n',
+        chunk(small) + '0\r\n\r\n',
+      );
+      assert.equal(JSON.parse(chunkedSmall.body), { success: true, input: { text: 'héllo', count: 1, stream: true } });
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 bodies.run();

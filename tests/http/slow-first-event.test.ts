@@ -40,7 +40,9 @@ async function responseBeforeFirstEvent(url: string): Promise<Response> {
   let timer: NodeJS.Timeout | undefined;
   const response = await Promise.race([
     app().request(url),
-    new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error('no response while the first event was held back')), 10_000))),
+    new Promise<never>(
+      (_resolve, reject) => (timer = setTimeout(() => reject(new Error('no response while the first event was held back')), 10_000)),
+    ),
   ]);
   clearTimeout(timer);
   return response;

@@ -81,7 +81,10 @@ sse('bad input on a streaming step is a 400 JSON reply, not a stream', async () 
   assert.is(reply.headers.get('content-type'), 'application/json');
   const body = JSON.parse(reply.text) as { success: boolean; error: { code: string; details: { field: string }[] } };
   assert.is(body.error.code, 'BAD_INPUT');
-  assert.equal(body.error.details.map(({ field }) => field), ['/count']);
+  assert.equal(
+    body.error.details.map(({ field }) => field),
+    ['/count'],
+  );
 });
 
 sse('a failure before the first event is a JSON error with its status', async () => {

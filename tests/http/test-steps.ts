@@ -94,7 +94,8 @@ const ticks = defineStep<TickInput, { type: 'tick'; n: number; resumed_from?: st
         if (input.fail_code === undefined || input.fail_code === 'INTERNAL') throw new Error('the disk said hunter2');
         throw new CallError(input.fail_code, `tick ${n} failed`);
       }
-      const event = input.last_event_id === undefined ? { type: 'tick' as const, n } : { type: 'tick' as const, n, resumed_from: input.last_event_id };
+      const event =
+        input.last_event_id === undefined ? { type: 'tick' as const, n } : { type: 'tick' as const, n, resumed_from: input.last_event_id };
       yield input.tagged ? withEventId(event, `gen-1:${n}`) : event;
     }
   },
@@ -148,7 +149,11 @@ export function testRegistry(extra: Step[] = []): Registry {
 /** A logger that keeps its JSON lines, parsed, for assertions. */
 export function recordingLogger(): { logger: Logger; records: Record<string, unknown>[] } {
   const records: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: 'debug', format: 'json', write: (line) => records.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger({
+    level: 'debug',
+    format: 'json',
+    write: (line) => records.push(JSON.parse(line) as Record<string, unknown>),
+  });
   return { logger, records };
 }
 

@@ -130,9 +130,15 @@ clients('the least recently used client goes first when the cache is full', () =
   const settings = (apiKey: string) => ({ baseUrl: undefined, apiKey });
   const a = cache.get('openai', settings('a'), () => ({ name: 'a' }));
   cache.get('openai', settings('b'), () => ({ name: 'b' }));
-  assert.is(cache.get('openai', settings('a'), () => ({ name: 'a again' })), a);
+  assert.is(
+    cache.get('openai', settings('a'), () => ({ name: 'a again' })),
+    a,
+  );
   cache.get('openai', settings('c'), () => ({ name: 'c' }));
-  assert.equal(cache.get('openai', settings('b'), () => ({ name: 'b again' })), { name: 'b again' });
+  assert.equal(
+    cache.get('openai', settings('b'), () => ({ name: 'b again' })),
+    { name: 'b again' },
+  );
   assert.is(cache.size, 2);
 });
 
@@ -148,15 +154,27 @@ clients('two providers sharing a client both stream, each with its own model and
   server.enqueue({ chunks: ['Hi'] });
   const second = await collect(provider('model-b', 0.9).stream({ messages: [{ role: 'user', content: 'Hi' }] }, { signal: neverAborted }));
   assert.is(cache.size, 1);
-  assert.equal(first.filter((event) => event.type === 'text'), [{ type: 'text', text: 'Hel' }, { type: 'text', text: 'lo' }]);
-  assert.equal(second.filter((event) => event.type === 'text'), [{ type: 'text', text: 'Hi' }]);
-  assert.equal(server.requests.map((request) => {
-    const body = request.body as Record<string, unknown>;
-    return [body['model'], body['temperature'], request.headers['authorization']];
-  }), [
-    ['model-a', 0.1, 'Bearer sk-shared'],
-    ['model-b', 0.9, 'Bearer sk-shared'],
-  ]);
+  assert.equal(
+    first.filter((event) => event.type === 'text'),
+    [
+      { type: 'text', text: 'Hel' },
+      { type: 'text', text: 'lo' },
+    ],
+  );
+  assert.equal(
+    second.filter((event) => event.type === 'text'),
+    [{ type: 'text', text: 'Hi' }],
+  );
+  assert.equal(
+    server.requests.map((request) => {
+      const body = request.body as Record<string, unknown>;
+      return [body['model'], body['temperature'], request.headers['authorization']];
+    }),
+    [
+      ['model-a', 0.1, 'Bearer sk-shared'],
+      ['model-b', 0.9, 'Bearer sk-shared'],
+    ],
+  );
 });
 
 test.run();

@@ -7,7 +7,12 @@ const test = suite('config placeholders');
 test('${NAME} is replaced in every string value, nested ones too', () => {
   const env = { KEY: 'sk-123', HOST: 'example.test', MODEL: 'm1' };
   const { value, problems } = resolvePlaceholders(
-    { api_key: '${KEY}', base_url: 'https://${HOST}/v1', custom_params: { tags: ['${MODEL}', 'x'], deep: { y: 'a${MODEL}b' } }, temperature: 0.5 },
+    {
+      api_key: '${KEY}',
+      base_url: 'https://${HOST}/v1',
+      custom_params: { tags: ['${MODEL}', 'x'], deep: { y: 'a${MODEL}b' } },
+      temperature: 0.5,
+    },
     env,
   );
   assert.equal(problems, []);
@@ -20,10 +25,13 @@ test('${NAME} is replaced in every string value, nested ones too', () => {
 });
 
 test('${NAME:-default} uses the default when the variable is unset or empty', () => {
-  const { value, problems } = resolvePlaceholders({ a: '${UNSET:-fallback}', b: '${EMPTY:-fallback}', c: '${SET:-fallback}', d: '${UNSET:-}' }, {
-    EMPTY: '',
-    SET: 'value',
-  });
+  const { value, problems } = resolvePlaceholders(
+    { a: '${UNSET:-fallback}', b: '${EMPTY:-fallback}', c: '${SET:-fallback}', d: '${UNSET:-}' },
+    {
+      EMPTY: '',
+      SET: 'value',
+    },
+  );
   assert.equal(problems, []);
   assert.equal(value, { a: 'fallback', b: 'fallback', c: 'value', d: '' });
 });

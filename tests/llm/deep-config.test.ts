@@ -26,10 +26,13 @@ test('listing the configs shows it with its error and lists the others', async (
   const { root, remove } = await tempRoot({ 'data/llm_configs/deep.json': deep, 'data/llm_configs/mock.json': { provider: 'mock' } });
   try {
     const configs = await createLlmService({ root, logger: capturingLogger(), env: {} }).listConfigs();
-    assert.equal(configs.map((config) => [config.file, config.error?.code]), [
-      ['data/llm_configs/deep.json', 'INVALID_FILE'],
-      ['data/llm_configs/mock.json', undefined],
-    ]);
+    assert.equal(
+      configs.map((config) => [config.file, config.error?.code]),
+      [
+        ['data/llm_configs/deep.json', 'INVALID_FILE'],
+        ['data/llm_configs/mock.json', undefined],
+      ],
+    );
   } finally {
     await remove();
   }

@@ -27,10 +27,15 @@ test.after(async () => {
 
 test('a 200 body that is not an event stream is UPSTREAM_FAILED, not an empty reply (OpenAI-compatible)', async () => {
   openAi.defaultReply = { rawBody: 'this is not JSON at all' };
-  const { events, error } = await collectUntilFailure(stream({ provider: 'openai_compatible', base_url: openAi.baseUrl, model: 'gpt-test' }));
+  const { events, error } = await collectUntilFailure(
+    stream({ provider: 'openai_compatible', base_url: openAi.baseUrl, model: 'gpt-test' }),
+  );
   assert.equal(events, []);
   assert.is(error.code, 'UPSTREAM_FAILED');
-  assert.is(error.message, 'openai_compatible sent a response that could not be read (inline config): the answer held no events at all (no text, no finish reason)');
+  assert.is(
+    error.message,
+    'openai_compatible sent a response that could not be read (inline config): the answer held no events at all (no text, no finish reason)',
+  );
 });
 
 test('the same from Gemini is UPSTREAM_FAILED too', async () => {
@@ -42,7 +47,13 @@ test('the same from Gemini is UPSTREAM_FAILED too', async () => {
 test('an empty reply that ends with a finish reason is still a reply (no text, finish, no error)', async () => {
   openAi.defaultReply = { chunks: [] };
   const events = await collect(stream({ provider: 'openai_compatible', base_url: openAi.baseUrl, model: 'gpt-test' }));
-  assert.equal(events.filter((event) => event.type !== 'usage'), [{ type: 'model', model: 'gpt-test' }, { type: 'finish', reason: 'stop' }]);
+  assert.equal(
+    events.filter((event) => event.type !== 'usage'),
+    [
+      { type: 'model', model: 'gpt-test' },
+      { type: 'finish', reason: 'stop' },
+    ],
+  );
 });
 
 test.run();

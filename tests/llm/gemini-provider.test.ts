@@ -75,7 +75,15 @@ test('system messages become the system instruction, assistant the model role, s
       { role: 'user', parts: [{ text: 'How are you?' }, { text: 'Answer please.' }] },
     ],
     systemInstruction: { parts: [{ text: 'Be brief.\n\nBe kind.' }] },
-    generationConfig: { temperature: 0.2, topP: 0.8, maxOutputTokens: 100, presencePenalty: 0.1, topK: 5, stop_sequences: ['END'], seed: 3 },
+    generationConfig: {
+      temperature: 0.2,
+      topP: 0.8,
+      maxOutputTokens: 100,
+      presencePenalty: 0.1,
+      topK: 5,
+      stop_sequences: ['END'],
+      seed: 3,
+    },
     safetySettings: safety,
     cachedContent: 'cachedContents/abc',
   });
@@ -122,7 +130,9 @@ test('401: the key was rejected; the key is in no error and no log line', async 
 
 test('400 API_KEY_INVALID, as Google answers a bad key, also reads as a rejected key', async () => {
   const errorInfo = { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' };
-  const body = { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [errorInfo] } };
+  const body = {
+    error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [errorInfo] },
+  };
   server.defaultReply = { status: 400, headers: { 'content-type': 'application/json' }, rawBody: JSON.stringify(body) };
   const error = await failure(collect(stream()));
   assert.is(error.message, 'the API key was rejected by gemini (inline config): 400 API key not valid. Please pass a valid API key.');
@@ -131,9 +141,16 @@ test('400 API_KEY_INVALID, as Google answers a bad key, also reads as a rejected
 test('429 with RetryInfo is retried before the first token', async () => {
   const retryInfo = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.05s' };
   server.enqueue({ status: 429, errorMessage: 'quota' });
-  server.enqueue({ status: 429, headers: { 'content-type': 'application/json' }, rawBody: JSON.stringify({ error: { code: 429, message: 'quota', status: 'RESOURCE_EXHAUSTED', details: [retryInfo] } }) });
+  server.enqueue({
+    status: 429,
+    headers: { 'content-type': 'application/json' },
+    rawBody: JSON.stringify({ error: { code: 429, message: 'quota', status: 'RESOURCE_EXHAUSTED', details: [retryInfo] } }),
+  });
   server.defaultReply = { chunks: ['ok'] };
-  assert.equal((await collect(stream())).map((event) => event.type), ['model', 'text', 'finish', 'usage']);
+  assert.equal(
+    (await collect(stream())).map((event) => event.type),
+    ['model', 'text', 'finish', 'usage'],
+  );
   assert.is(server.requests.length, 3);
 });
 
@@ -153,10 +170,13 @@ test('500 is UPSTREAM_FAILED with the status and the message', async () => {
 test('a dropped connection mid-reply keeps the partial text, with no retry', async () => {
   server.defaultReply = { chunks: ['one ', 'two ', 'three'], dropAfterChunks: 2 };
   const { events, error } = await collectUntilFailure(stream());
-  assert.equal(events.filter((event) => event.type === 'text'), [
-    { type: 'text', text: 'one ' },
-    { type: 'text', text: 'two ' },
-  ]);
+  assert.equal(
+    events.filter((event) => event.type === 'text'),
+    [
+      { type: 'text', text: 'one ' },
+      { type: 'text', text: 'two ' },
+    ],
+  );
   assert.is(error.code, 'UPSTREAM_FAILED');
   assert.match(error.message, 'the connection to gemini was lost mid-reply (inline config)');
   assert.is(server.requests.length, 1);
@@ -165,7 +185,10 @@ test('a dropped connection mid-reply keeps the partial text, with no retry', asy
 test('a malformed SSE frame is UPSTREAM_FAILED', async () => {
   server.defaultReply = { chunks: ['a', 'b'], malformedAfterChunks: 1 };
   const { events, error } = await collectUntilFailure(stream());
-  assert.equal(events.map((event) => event.type), ['model', 'text']);
+  assert.equal(
+    events.map((event) => event.type),
+    ['model', 'text'],
+  );
   assert.match(error.message, 'gemini sent a response that could not be read (inline config)');
 });
 

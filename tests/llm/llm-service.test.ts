@@ -15,7 +15,11 @@ const test = suite('llm service: config files');
 test.before(async () => {
   fixture = await tempRoot({
     'data/llm_configs/openai.json': openaiConfig,
-    'data/llm_configs/gemini_pro/llm_config.json': { provider: 'gemini', api_key: '${TEST_GEMINI_KEY:-gm-default-key}', model: 'gemini-pro' },
+    'data/llm_configs/gemini_pro/llm_config.json': {
+      provider: 'gemini',
+      api_key: '${TEST_GEMINI_KEY:-gm-default-key}',
+      model: 'gemini-pro',
+    },
     'data/llm_configs/broken.json': '{\n  "provider": "openai",\n  "model": "x",,\n}',
     'data/llm_configs/wrong_types.json': { provider: 'openai', temperature: 'hot', mock: { chunk_size: 0 } },
     'data/llm_configs/anthropic.json': { provider: 'anthropic', api_key: 'k' },
@@ -99,7 +103,10 @@ test('an unknown provider is BAD_INPUT listing the supported ones', async () => 
 test('a missing variable is BAD_INPUT naming the variable and the file', async () => {
   const error = await failure(service().loadConfig('data/llm_configs/openai.json'));
   assert.is(error.code, 'BAD_INPUT');
-  assert.match(error.message, /^config data\/llm_configs\/openai\.json needs the environment variable TEST_OPENAI_KEY \(\$\{TEST_OPENAI_KEY\} at \/api_key\), which is not set/);
+  assert.match(
+    error.message,
+    /^config data\/llm_configs\/openai\.json needs the environment variable TEST_OPENAI_KEY \(\$\{TEST_OPENAI_KEY\} at \/api_key\), which is not set/,
+  );
   assert.equal(error.details, { file: 'data/llm_configs/openai.json', variables: [{ variable: 'TEST_OPENAI_KEY', field: '/api_key' }] });
 });
 
@@ -149,7 +156,10 @@ test('an inline config is checked and its placeholders refused', async () => {
 test('provider(): a vendor host without a key, or openai_compatible without base_url, is BAD_INPUT', async () => {
   const llm = service();
   const noKey = await failure(Promise.resolve().then(() => llm.provider(llm.inlineConfig({ provider: 'openai' }))));
-  assert.is(noKey.message, 'inline config has no api_key, and api.openai.com needs one; set "api_key" (e.g. "${OPENAI_API_KEY}") and that variable');
+  assert.is(
+    noKey.message,
+    'inline config has no api_key, and api.openai.com needs one; set "api_key" (e.g. "${OPENAI_API_KEY}") and that variable',
+  );
   const noBase = await failure(Promise.resolve().then(() => llm.provider(llm.inlineConfig({ provider: 'openai_compatible', model: 'x' }))));
   assert.match(noBase.message, 'openai_compatible needs base_url');
   const keyless = llm.provider(llm.inlineConfig({ provider: 'openai', base_url: 'http://127.0.0.1:11434/v1', model: 'llama3' }));

@@ -30,10 +30,10 @@ test('by default it answers the last user message, in chunks of 8 characters, wi
 
 test('text, chunk size, finish reason, usage and model are settable', async () => {
   const events = await collect(
-    mock({ text: 'Fixed answer', chunk_size: 5, finish_reason: 'length', usage: { prompt_tokens: 1, completion_tokens: 2 } }, { model: 'mock-large' }).stream(
-      { messages },
-      { signal: neverAborted },
-    ),
+    mock(
+      { text: 'Fixed answer', chunk_size: 5, finish_reason: 'length', usage: { prompt_tokens: 1, completion_tokens: 2 } },
+      { model: 'mock-large' },
+    ).stream({ messages }, { signal: neverAborted }),
   );
   assert.equal(events, [
     { type: 'model', model: 'mock-large' },
@@ -46,7 +46,10 @@ test('text, chunk size, finish reason, usage and model are settable', async () =
 });
 
 test('usage null reports none', async () => {
-  assert.equal((await collect(run({ text: 'x', usage: null }))).map((event) => event.type), ['model', 'text', 'finish']);
+  assert.equal(
+    (await collect(run({ text: 'x', usage: null }))).map((event) => event.type),
+    ['model', 'text', 'finish'],
+  );
 });
 
 test('chunks are cut by characters, never inside an emoji', async () => {
@@ -61,21 +64,32 @@ test('delay_ms spaces the chunks', async () => {
 });
 
 test('fail_after_chunks fails after that many chunks, with the code asked for', async () => {
-  const { events, error } = await collectUntilFailure(run({ text: 'abcdef', chunk_size: 2, fail_after_chunks: 2, fail_code: 'RATE_LIMITED' }));
-  assert.equal(events.filter((event) => event.type === 'text'), [
-    { type: 'text', text: 'ab' },
-    { type: 'text', text: 'cd' },
-  ]);
+  const { events, error } = await collectUntilFailure(
+    run({ text: 'abcdef', chunk_size: 2, fail_after_chunks: 2, fail_code: 'RATE_LIMITED' }),
+  );
+  assert.equal(
+    events.filter((event) => event.type === 'text'),
+    [
+      { type: 'text', text: 'ab' },
+      { type: 'text', text: 'cd' },
+    ],
+  );
   assert.is(error.code, 'RATE_LIMITED');
   assert.is(error.message, 'the mock provider failed after 2 chunks, as configured (inline config)');
   const before = await collectUntilFailure(run({ fail_after_chunks: 0, fail_message: 'down' }));
-  assert.equal(before.events.map((event) => event.type), ['model']);
+  assert.equal(
+    before.events.map((event) => event.type),
+    ['model'],
+  );
   assert.equal([before.error.code, before.error.message], ['UPSTREAM_FAILED', 'down']);
 });
 
 test('fail_after_chunks at the chunk count fails after the whole text, before finish', async () => {
   const { events } = await collectUntilFailure(run({ text: 'abcd', chunk_size: 2, fail_after_chunks: 2 }));
-  assert.equal(events.map((event) => event.type), ['model', 'text', 'text']);
+  assert.equal(
+    events.map((event) => event.type),
+    ['model', 'text', 'text'],
+  );
 });
 
 test('aborting during a delay is ABORTED at once', async () => {

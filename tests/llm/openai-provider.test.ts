@@ -46,7 +46,14 @@ test('streams text, one finish and the usage from the final chunk', async () => 
 });
 
 test('the streamed request asks for usage and carries the sampling fields and custom_params', async () => {
-  await collect(stream({ temperature: 0.3, max_tokens: 50, top_p: 0.9, custom_params: { seed: 7, top_p: 0.5, stream_options: { extra: 1 }, stream: false } }));
+  await collect(
+    stream({
+      temperature: 0.3,
+      max_tokens: 50,
+      top_p: 0.9,
+      custom_params: { seed: 7, top_p: 0.5, stream_options: { extra: 1 }, stream: false },
+    }),
+  );
   assert.equal(server.requests[0]?.body, {
     model: 'gpt-test',
     messages: [{ role: 'user', content: 'Hi' }],
@@ -73,20 +80,33 @@ test('a keyless local server gets no Authorization header', async () => {
 });
 
 test('finish reasons are normalised and the reported model kept', async () => {
-  server.enqueue({ chunks: ['a'], finishReason: 'length', model: 'gpt-test-2024' }, { chunks: ['b'], finishReason: 'content_filter' }, { chunks: ['c'], finishReason: 'eos' });
+  server.enqueue(
+    { chunks: ['a'], finishReason: 'length', model: 'gpt-test-2024' },
+    { chunks: ['b'], finishReason: 'content_filter' },
+    { chunks: ['c'], finishReason: 'eos' },
+  );
   const first = await collect(stream());
   assert.equal(first.slice(0, 3), [
     { type: 'model', model: 'gpt-test-2024' },
     { type: 'text', text: 'a' },
     { type: 'finish', reason: 'length' },
   ]);
-  assert.equal((await collect(stream())).find((event) => event.type === 'finish'), { type: 'finish', reason: 'content_filter' });
-  assert.equal((await collect(stream())).find((event) => event.type === 'finish'), { type: 'finish', reason: 'stop' });
+  assert.equal(
+    (await collect(stream())).find((event) => event.type === 'finish'),
+    { type: 'finish', reason: 'content_filter' },
+  );
+  assert.equal(
+    (await collect(stream())).find((event) => event.type === 'finish'),
+    { type: 'finish', reason: 'stop' },
+  );
 });
 
 test('no usage reported: no usage event', async () => {
   server.defaultReply = { chunks: ['x'], usage: null };
-  assert.equal((await collect(stream())).map((event) => event.type), ['model', 'text', 'finish']);
+  assert.equal(
+    (await collect(stream())).map((event) => event.type),
+    ['model', 'text', 'finish'],
+  );
 });
 
 test('complete() returns the whole answer', async () => {
@@ -98,7 +118,13 @@ test('complete() returns the whole answer', async () => {
     finish_reason: 'length',
     model: 'gpt-test',
   });
-  assert.equal(server.requests[0]?.body, { model: 'gpt-test', messages: [{ role: 'user', content: 'Hi' }], stream: false, temperature: 1, user: 'u1' });
+  assert.equal(server.requests[0]?.body, {
+    model: 'gpt-test',
+    messages: [{ role: 'user', content: 'Hi' }],
+    stream: false,
+    temperature: 1,
+    user: 'u1',
+  });
 });
 
 test('401: the key was rejected, and the key never appears in the error or the logs', async () => {
@@ -121,7 +147,10 @@ test('429 is RATE_LIMITED, retried before the first token, honouring Retry-After
   server.defaultReply = { status: 429, headers: { 'retry-after': '0' } };
   const error = await failure(collect(stream()));
   assert.is(error.code, 'RATE_LIMITED');
-  assert.is(error.message, 'openai_compatible is rate-limiting requests (inline config): 429 Rate limit reached for requests; it asks to wait 0 s (after 2 retries)');
+  assert.is(
+    error.message,
+    'openai_compatible is rate-limiting requests (inline config): 429 Rate limit reached for requests; it asks to wait 0 s (after 2 retries)',
+  );
   assert.is(server.requests.length, 3);
 });
 
@@ -158,7 +187,10 @@ test('a non-JSON error body is quoted, cut short', async () => {
 test('a connection dropped before the first token is retried', async () => {
   server.enqueue({ dropAfterChunks: 0 });
   server.defaultReply = { chunks: ['fine'] };
-  assert.equal((await collect(stream())).map((event) => event.type), ['model', 'text', 'finish', 'usage']);
+  assert.equal(
+    (await collect(stream())).map((event) => event.type),
+    ['model', 'text', 'finish', 'usage'],
+  );
   assert.is(server.requests.length, 2);
 });
 
@@ -178,7 +210,10 @@ test('a connection dropped mid-reply keeps the partial text and is not retried',
 test('a malformed SSE frame is UPSTREAM_FAILED after the chunks before it', async () => {
   server.defaultReply = { chunks: ['a', 'b'], malformedAfterChunks: 1 };
   const { events, error } = await collectUntilFailure(stream());
-  assert.equal(events.map((event) => event.type), ['model', 'text']);
+  assert.equal(
+    events.map((event) => event.type),
+    ['model', 'text'],
+  );
   assert.match(error.message, 'openai_compatible sent a response that could not be read (inline config)');
 });
 

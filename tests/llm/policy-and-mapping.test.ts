@@ -45,18 +45,27 @@ test('messages are masked and cut short', () => {
 });
 
 test('OpenAI-style finish reasons', () => {
-  assert.equal(
-    ['stop', 'length', 'content_filter', 'tool_calls', 'function_call', 'eos', 'something_new'].map(mapOpenAiFinishReason),
-    ['stop', 'length', 'content_filter', 'tool_calls', 'tool_calls', 'stop', 'stop'],
-  );
+  assert.equal(['stop', 'length', 'content_filter', 'tool_calls', 'function_call', 'eos', 'something_new'].map(mapOpenAiFinishReason), [
+    'stop',
+    'length',
+    'content_filter',
+    'tool_calls',
+    'tool_calls',
+    'stop',
+    'stop',
+  ]);
   assert.is(mapOpenAiFinishReason(null), undefined);
 });
 
 test('Gemini finish reasons', () => {
-  assert.equal(
-    ['STOP', 'MAX_TOKENS', 'SAFETY', 'PROHIBITED_CONTENT', 'MALFORMED_FUNCTION_CALL', 'OTHER'].map(mapGeminiFinishReason),
-    ['stop', 'length', 'content_filter', 'content_filter', 'error', 'error'],
-  );
+  assert.equal(['STOP', 'MAX_TOKENS', 'SAFETY', 'PROHIBITED_CONTENT', 'MALFORMED_FUNCTION_CALL', 'OTHER'].map(mapGeminiFinishReason), [
+    'stop',
+    'length',
+    'content_filter',
+    'content_filter',
+    'error',
+    'error',
+  ]);
   assert.is(mapGeminiFinishReason(undefined), undefined);
 });
 

@@ -76,7 +76,10 @@ for (const vendor of vendors) {
   test('silence between chunks past timeout: the partial text, then UPSTREAM_TIMEOUT', async () => {
     server.defaultReply = { chunks: ['part', 'never'], hangAfterChunks: 1 };
     const { events, error } = await collectUntilFailure(provider().stream(userSaysHi, { signal: neverAborted }));
-    assert.equal(events.filter((event) => event.type === 'text'), [{ type: 'text', text: 'part' }]);
+    assert.equal(
+      events.filter((event) => event.type === 'text'),
+      [{ type: 'text', text: 'part' }],
+    );
     assert.is(error.message, `${vendor.name} went silent for 0.4 s mid-reply (timeout, inline config)`);
     await closedByClient(server.requests[0]);
     assert.is(server.requests.length, 1);

@@ -45,8 +45,18 @@ export interface PlaygroundWorld {
 export async function startPlayground(options: { token?: string } = {}): Promise<PlaygroundWorld> {
   const root = createTempRoot('branchflow-playground-');
   root.writeLlmConfig('quick', { name: 'Quick mock', provider: 'mock', model: 'mock-quick', mock: { chunk_size: 4, delay_ms: 15 } });
-  root.writeLlmConfig('slow', { name: 'Slow mock', provider: 'mock', model: 'mock-slow', mock: { text: slowText, chunk_size: 3, delay_ms: 60 } });
-  root.writeLlmConfig('needs_key', { name: 'Needs a key', provider: 'openai', model: 'gpt-test', api_key: '${BRANCHFLOW_PLAYGROUND_TEST_KEY}' });
+  root.writeLlmConfig('slow', {
+    name: 'Slow mock',
+    provider: 'mock',
+    model: 'mock-slow',
+    mock: { text: slowText, chunk_size: 3, delay_ms: 60 },
+  });
+  root.writeLlmConfig('needs_key', {
+    name: 'Needs a key',
+    provider: 'openai',
+    model: 'gpt-test',
+    api_key: '${BRANCHFLOW_PLAYGROUND_TEST_KEY}',
+  });
   const engine = await createEngine({ root: root.root, logger: silentLogger, env: {}, watch: true });
   const server = await startServer({
     registry: engine.api,

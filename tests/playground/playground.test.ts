@@ -23,13 +23,25 @@ const branching: ConversationDoc = {
       pid: 'n_user',
       role: 'assistant',
       content: 'Hi.',
-      meta: { provider: 'mock', model: 'mock-quick', usage: { prompt_tokens: 7, completion_tokens: 1, total_tokens: 8 }, finish_reason: 'stop' },
+      meta: {
+        provider: 'mock',
+        model: 'mock-quick',
+        usage: { prompt_tokens: 7, completion_tokens: 1, total_tokens: 8 },
+        finish_reason: 'stop',
+      },
     },
     n_last: {
       pid: 'n_user',
       role: 'assistant',
       content: 'Hey th',
-      meta: { provider: 'mock', model: 'mock-quick', finish_reason: 'interrupted', partial: true, interrupted: true, error: { code: 'INTERRUPTED', message: 'the server stopped before the reply was finished' } },
+      meta: {
+        provider: 'mock',
+        model: 'mock-quick',
+        finish_reason: 'interrupted',
+        partial: true,
+        interrupted: true,
+        error: { code: 'INTERRUPTED', message: 'the server stopped before the reply was finished' },
+      },
     },
   },
   children: { n_root: ['n_user'], n_user: ['n_first', 'n_middle', 'n_last'] },
@@ -75,7 +87,9 @@ async function waitForText(page: Page, selector: string, text: string): Promise<
 
 /** Waits until no reply is streaming and the composer can send again. */
 async function waitUntilIdle(page: Page): Promise<void> {
-  await page.waitForFunction(() => !document.querySelector('.badge-streaming') && !(document.getElementById('send-button') as HTMLButtonElement).disabled);
+  await page.waitForFunction(
+    () => !document.querySelector('.badge-streaming') && !(document.getElementById('send-button') as HTMLButtonElement).disabled,
+  );
 }
 
 /**
@@ -87,8 +101,13 @@ async function proveLive(page: Page, file: string): Promise<void> {
     const content = `Live check ${attempt}.`;
     await world.engine.api.call('modules/chat_branches/update_message', { file, node_id: 'n_root', content, return_mode: 'none' });
     const shown = await page
-      .waitForFunction((expected) => document.querySelector('li.message[data-depth="1"] .content')?.textContent === expected, content, { timeout: 1500 })
-      .then(() => true, () => false);
+      .waitForFunction((expected) => document.querySelector('li.message[data-depth="1"] .content')?.textContent === expected, content, {
+        timeout: 1500,
+      })
+      .then(
+        () => true,
+        () => false,
+      );
     if (shown) return;
     if (attempt === 15) throw new Error('the page never showed a change made through the engine: the watch stream is not working');
   }
@@ -106,7 +125,13 @@ const demo: ConversationDoc = {
       pid: 'n_user',
       role: 'assistant',
       content: 'Start at the tile museum (Museu do Azulejo), take a tram 28 ride while it pours, and end with pasteis de nata in Belem.',
-      meta: { provider: 'mock', model: 'mock', usage: { prompt_tokens: 21, completion_tokens: 30, total_tokens: 51 }, finish_reason: 'stop', response_time: 1.42 },
+      meta: {
+        provider: 'mock',
+        model: 'mock',
+        usage: { prompt_tokens: 21, completion_tokens: 30, total_tokens: 51 },
+        finish_reason: 'stop',
+        response_time: 1.42,
+      },
     },
     n_follow: { pid: 'n_second', role: 'user', content: 'And if it clears up in the evening?' },
     n_partial: {
@@ -126,7 +151,8 @@ playground('a screenshot of the page is saved as a test artifact', async () => {
   await page.setViewportSize({ width: 1100, height: 1200 });
   await page.getByLabel('Message', { exact: true }).fill('Which of the two plans is cheaper?');
   // The README's picture is refreshed only when asked, so a test run leaves the checkout unchanged.
-  const alsoTo = process.env['BRANCHFLOW_UPDATE_DOCS_SCREENSHOT'] === '1' ? [join(import.meta.dirname, '..', '..', 'docs', 'playground.png')] : [];
+  const alsoTo =
+    process.env['BRANCHFLOW_UPDATE_DOCS_SCREENSHOT'] === '1' ? [join(import.meta.dirname, '..', '..', 'docs', 'playground.png')] : [];
   const path = await saveScreenshot(page, 'playground.png', alsoTo);
   assert.match(path, /tests[/\\]artifacts[/\\]playground\.png$/);
   await page.close();
@@ -147,7 +173,10 @@ playground('loads: the list, the active path with roles, model and usage, j/n wh
   assert.is(await page.locator('.conversation-choice[aria-current="true"] .conversation-name').textContent(), 'Branching');
   const options = await page.locator('#composer-config option').allTextContents();
   assert.ok(options.includes('Quick mock — mock-quick'), options.join(' | '));
-  assert.ok(options.some((option) => option.startsWith('Needs a key — gpt-test (unusable:')), 'a config without its key says so');
+  assert.ok(
+    options.some((option) => option.startsWith('Needs a key — gpt-test (unusable:')),
+    'a config without its key says so',
+  );
   await page.close();
 });
 
@@ -202,7 +231,9 @@ playground('Stop mid-stream: the partial reply is saved and shown as partial', a
   await page.getByLabel('Reply with').selectOption(configs.slow);
   await page.getByLabel('Message', { exact: true }).fill('Tell me the long story.');
   await page.getByRole('button', { name: 'Send', exact: true }).click();
-  await page.waitForFunction(() => (document.querySelector('li.message .badge-streaming')?.closest('li')?.querySelector('.content')?.textContent ?? '').length > 10);
+  await page.waitForFunction(
+    () => (document.querySelector('li.message .badge-streaming')?.closest('li')?.querySelector('.content')?.textContent ?? '').length > 10,
+  );
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await waitUntilIdle(page);
 
@@ -244,13 +275,18 @@ playground('switches branches with ‹ ›, by mouse and by keyboard, and marks 
 
 playground('Regenerate streams a new reply as a new branch; the old one stays one switch away', async () => {
   const { page, file } = await openConversation('regenerating', { ...oneReply, name: 'Regenerating' });
-  await message(page, 3).getByRole('button', { name: /^Regenerate/ }).click();
+  await message(page, 3)
+    .getByRole('button', { name: /^Regenerate/ })
+    .click();
   await waitForText(page, 'li.message[data-depth="3"] .branch-position', '2/2');
   await waitUntilIdle(page);
   await waitForText(page, 'li.message[data-depth="3"] .content', 'Mock reply to: Say hello.');
   const stored = world.readDoc(file);
   const replies = Object.entries(stored.nodes).filter(([, node]) => node.pid === 'n_user');
-  assert.equal(replies.map(([, node]) => node.content), ['Old reply.', 'Mock reply to: Say hello.']);
+  assert.equal(
+    replies.map(([, node]) => node.content),
+    ['Old reply.', 'Mock reply to: Say hello.'],
+  );
   assert.is(stored.active_path[2], replies[1]![0]);
   await page.getByRole('button', { name: 'Previous branch (1 of 2)' }).click();
   await waitForText(page, 'li.message[data-depth="3"] .content', 'Old reply.');
@@ -304,33 +340,44 @@ playground('an invalid hand edit shows the error instead of the old content; fix
   await page.close();
 });
 
-playground('errors are shown in words (a config without its key, on send and on regenerate); Get a reply answers the message left', async () => {
-  const { page, file } = await openConversation('failing', { ...oneReply, name: 'Failing' });
-  await page.getByLabel('Reply with').selectOption(configs.needsKey);
-  await page.getByLabel('Message', { exact: true }).fill('Hello?');
-  await page.keyboard.press('Enter');
-  await page.locator('#error-banner').waitFor({ state: 'visible' });
-  const sendError = (await page.locator('#error-text').textContent()) ?? '';
-  assert.match(sendError, /^Could not stream the reply\. BAD_INPUT: config data\/llm_configs\/needs_key\.json needs the environment variable BRANCHFLOW_PLAYGROUND_TEST_KEY/);
-  await waitUntilIdle(page);
+playground(
+  'errors are shown in words (a config without its key, on send and on regenerate); Get a reply answers the message left',
+  async () => {
+    const { page, file } = await openConversation('failing', { ...oneReply, name: 'Failing' });
+    await page.getByLabel('Reply with').selectOption(configs.needsKey);
+    await page.getByLabel('Message', { exact: true }).fill('Hello?');
+    await page.keyboard.press('Enter');
+    await page.locator('#error-banner').waitFor({ state: 'visible' });
+    const sendError = (await page.locator('#error-text').textContent()) ?? '';
+    assert.match(
+      sendError,
+      /^Could not stream the reply\. BAD_INPUT: config data\/llm_configs\/needs_key\.json needs the environment variable BRANCHFLOW_PLAYGROUND_TEST_KEY/,
+    );
+    await waitUntilIdle(page);
 
-  // The message stays, unanswered; with a working config it gets its reply without being sent again.
-  await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
-  await page.getByLabel('Reply with').selectOption(configs.quick);
-  await message(page, 4).getByRole('button', { name: 'Get a reply to user message 4' }).click();
-  await waitForText(page, 'li.message[data-depth="5"] .content', 'Mock reply to: Hello?');
-  await waitUntilIdle(page);
-  assert.is(Object.values(world.readDoc(file).nodes).filter((node) => node.content === 'Hello?').length, 1);
+    // The message stays, unanswered; with a working config it gets its reply without being sent again.
+    await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
+    await page.getByLabel('Reply with').selectOption(configs.quick);
+    await message(page, 4).getByRole('button', { name: 'Get a reply to user message 4' }).click();
+    await waitForText(page, 'li.message[data-depth="5"] .content', 'Mock reply to: Hello?');
+    await waitUntilIdle(page);
+    assert.is(Object.values(world.readDoc(file).nodes).filter((node) => node.content === 'Hello?').length, 1);
 
-  await page.getByLabel('Reply with').selectOption(configs.needsKey);
-  const before = Object.keys(world.readDoc(file).nodes);
-  await message(page, 5).getByRole('button', { name: /^Regenerate/ }).click();
-  await page.locator('#error-banner').waitFor({ state: 'visible' });
-  assert.match((await page.locator('#error-text').textContent()) ?? '', /^Could not regenerate the reply\. BAD_INPUT: .*BRANCHFLOW_PLAYGROUND_TEST_KEY/);
-  await waitUntilIdle(page);
-  assert.equal(Object.keys(world.readDoc(file).nodes), before, 'a refused regenerate leaves no empty branch');
-  await page.close();
-});
+    await page.getByLabel('Reply with').selectOption(configs.needsKey);
+    const before = Object.keys(world.readDoc(file).nodes);
+    await message(page, 5)
+      .getByRole('button', { name: /^Regenerate/ })
+      .click();
+    await page.locator('#error-banner').waitFor({ state: 'visible' });
+    assert.match(
+      (await page.locator('#error-text').textContent()) ?? '',
+      /^Could not regenerate the reply\. BAD_INPUT: .*BRANCHFLOW_PLAYGROUND_TEST_KEY/,
+    );
+    await waitUntilIdle(page);
+    assert.equal(Object.keys(world.readDoc(file).nodes), before, 'a refused regenerate leaves no empty branch');
+    await page.close();
+  },
+);
 
 playground('readable at phone width: one column, nothing wider than the screen', async () => {
   const { page } = await openConversation('phone', branching);

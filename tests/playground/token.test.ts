@@ -52,7 +52,9 @@ tokenMode('asks for the token, says when it is wrong, then works: lists, streams
 
   await page.getByLabel('Message', { exact: true }).fill('Are you there?');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => document.querySelector('li.message[data-depth="3"] .content')?.textContent === 'Mock reply to: Are you there?');
+  await page.waitForFunction(
+    () => document.querySelector('li.message[data-depth="3"] .content')?.textContent === 'Mock reply to: Are you there?',
+  );
   await page.waitForFunction(() => !document.querySelector('.badge-streaming'));
 
   // A hand edit reaches the page, so the watch stream got through with the token too.
@@ -62,7 +64,10 @@ tokenMode('asks for the token, says when it is wrong, then works: lists, streams
   await page.waitForFunction(() => document.querySelector('li.message[data-depth="1"] .content')?.textContent === 'Edited while guarded.');
 
   const streams = apiRequests.filter((request) => /complete_stream|watch/.test(request.url));
-  assert.ok(streams.some((request) => request.url.includes('complete_stream')), 'the reply came over EventSource');
+  assert.ok(
+    streams.some((request) => request.url.includes('complete_stream')),
+    'the reply came over EventSource',
+  );
   for (const stream of streams) assert.ok(new URL(stream.url).searchParams.get('access_token') === token, `token on ${stream.url}`);
   const plain = apiRequests.filter((request) => !/complete_stream|watch/.test(request.url));
   assert.ok(plain.length > 0);
@@ -82,7 +87,11 @@ tokenMode('the page itself and its files are served without the token; the API i
   assert.is(home?.status(), 200);
   const script = await page.goto(`${world.server.url}/playground/app.js`);
   assert.is(script?.status(), 200);
-  const api = await fetch(`${world.server.url}/api/modules/chat_branches/list_conversations`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+  const api = await fetch(`${world.server.url}/api/modules/chat_branches/list_conversations`, {
+    method: 'POST',
+    body: '{}',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.is(api.status, 401);
   await page.close();
 });

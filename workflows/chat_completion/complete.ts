@@ -66,7 +66,9 @@ export const complete = defineStep<CompletionInput, CompleteOutput>({
     const result = generation.result!;
     const nodeId = generation.savedNodeId;
     if (result.error) {
-      const code = (callErrorCodes as readonly string[]).includes(result.error.code) ? (result.error.code as CallErrorCode) : 'UPSTREAM_FAILED';
+      const code = (callErrorCodes as readonly string[]).includes(result.error.code)
+        ? (result.error.code as CallErrorCode)
+        : 'UPSTREAM_FAILED';
       const saved = nodeId === undefined ? '' : `; the partial reply was saved as node ${nodeId}`;
       throw new CallError(code, result.error.message + saved, {
         details: {

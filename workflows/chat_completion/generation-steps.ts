@@ -61,13 +61,16 @@ export const listGenerations = defineStep<{ running_only: boolean }, { success: 
   },
   async run(input, context) {
     const generations = context.services.generations.list();
-    return { success: true, generations: input.running_only ? generations.filter((generation) => generation.status === 'running') : generations };
+    return {
+      success: true,
+      generations: input.running_only ? generations.filter((generation) => generation.status === 'running') : generations,
+    };
   },
 });
 
 export const attachGeneration = defineStep<{ generation_id: string; after_seq: number }, GenerationEvent>({
   path: 'workflow/chat_completion/attach',
-  summary: "Watch a generation someone else started: its log from after_seq, then the live tail. Leaving never stops it.",
+  summary: 'Watch a generation someone else started: its log from after_seq, then the live tail. Leaving never stops it.',
   input: {
     type: 'object',
     properties: { ...generationIdInput.properties, after_seq: { type: 'integer', minimum: 0, default: 0 } },

@@ -51,7 +51,12 @@ export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
       return_mode: 'path',
     });
     const undo = () =>
-      removeEmptyBranch(file, retried.new_node_id, levels.find((level) => level.node_id === input.node_id), context);
+      removeEmptyBranch(
+        file,
+        retried.new_node_id,
+        levels.find((level) => level.node_id === input.node_id),
+        context,
+      );
     let started = false;
     let saved = false;
     try {

@@ -39,8 +39,7 @@ export const send = defineStep<SendInput, GenerationEvent>({
       return;
     }
     const parentId =
-      input.parent_node_id ??
-      (await context.call<{ node_id: string }>('modules/chat_branches/get_latest_message', { file })).node_id;
+      input.parent_node_id ?? (await context.call<{ node_id: string }>('modules/chat_branches/get_latest_message', { file })).node_id;
     const appended = await context.call<{ node: { node_id: string } }>('modules/chat_branches/append_message', {
       file,
       pid: parentId,

@@ -1,7 +1,17 @@
 /** @module modules/chat_branches/append_message: a new node under a parent (or a new root). */
 import { defineStep } from '../../registry/define-step.js';
 import { appendMessage, createNodeId, hasNode, nodeOf, type NodeMeta, type Role } from '../../store/index.js';
-import { activePathSchema, docReplySchema, fileProperty, latestSchema, metaProperty, nodeIdProperty, nodeSchema, roleProperty, updatedAtSchema } from './schemas.js';
+import {
+  activePathSchema,
+  docReplySchema,
+  fileProperty,
+  latestSchema,
+  metaProperty,
+  nodeIdProperty,
+  nodeSchema,
+  roleProperty,
+  updatedAtSchema,
+} from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
 
 interface AppendStepInput {
@@ -25,9 +35,9 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
   path: 'modules/chat_branches/append_message',
   summary: 'Append a node under a parent; the active path follows when the parent was its last element.',
   description:
-    'SmartTavern\'s rule: the active path moves to the new node only when `pid` is the last element of the stored active_path; ' +
+    "SmartTavern's rule: the active path moves to the new node only when `pid` is the last element of the stored active_path; " +
     'otherwise the node is a side branch. `pid: null` adds a root. `node_id` is generated when omitted. An empty assistant ' +
-    'child (SmartTavern\'s placeholder) is made only with `placeholder: true`; in the path and none modes `node_id` is then ' +
+    "child (SmartTavern's placeholder) is made only with `placeholder: true`; in the path and none modes `node_id` is then " +
     'the placeholder, as in SmartTavern. Errors: CONFLICT when node_id exists, NOT_FOUND when the parent does not (it may have been deleted).',
   input: {
     type: 'object',
@@ -51,7 +61,14 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
       {
         type: 'object',
         description: 'return_mode "node"',
-        properties: { success: { const: true }, node: nodeSchema, active_path: activePathSchema, latest: latestSchema, updated_at: updatedAtSchema, ...idFields },
+        properties: {
+          success: { const: true },
+          node: nodeSchema,
+          active_path: activePathSchema,
+          latest: latestSchema,
+          updated_at: updatedAtSchema,
+          ...idFields,
+        },
         required: ['success', 'node', 'active_path', 'latest', 'updated_at'],
         additionalProperties: false,
       },
@@ -80,7 +97,9 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
       input.file,
       (doc, tree) => {
         const nodeId = input.node_id ?? createNodeId(input.role, (id) => hasNode(doc, id));
-        const placeholderId = wantsPlaceholder ? (input.placeholder_id ?? createNodeId('placeholder', (id) => hasNode(doc, id) || id === nodeId)) : undefined;
+        const placeholderId = wantsPlaceholder
+          ? (input.placeholder_id ?? createNodeId('placeholder', (id) => hasNode(doc, id) || id === nodeId))
+          : undefined;
         return appendMessage(
           doc,
           {

@@ -31,7 +31,7 @@ export const createConversationStep = defineStep<CreateInput, CreateOutput>({
   path: 'modules/chat_branches/create_conversation',
   summary: 'Create data/conversations/<slug>/ with conversation.json and settings.json.',
   description:
-    'The slug is the name made safe for a folder (SmartTavern\'s rule, plus no control characters or leading dots); `-2`, `-3`... ' +
+    "The slug is the name made safe for a folder (SmartTavern's rule, plus no control characters or leading dots); `-2`, `-3`... " +
     'are added when it is taken. With a `system_prompt` the tree has one system root and each greeting is one of its children; ' +
     'without one, each greeting is a root (SmartTavern makes one root per character greeting). No prompt and no greeting: an ' +
     'empty tree, ready for append_message with pid null. `llm_config` must be an existing file under data/llm_configs/; it is ' +
@@ -42,7 +42,10 @@ export const createConversationStep = defineStep<CreateInput, CreateOutput>({
       name: { type: 'string', minLength: 1, maxLength: 200 },
       description: { type: 'string' },
       system_prompt: { type: 'string' },
-      greeting: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'The opening assistant message, or several alternatives.' },
+      greeting: {
+        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+        description: 'The opening assistant message, or several alternatives.',
+      },
       llm_config: { type: 'string', minLength: 1, description: 'e.g. data/llm_configs/mock.json' },
     },
     required: ['name'],

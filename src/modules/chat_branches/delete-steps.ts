@@ -42,7 +42,7 @@ function output(extra: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-const switchedTo = { switched_to: { type: ['string', 'null'], description: 'The new active leaf (SmartTavern\'s meaning).' } } as const;
+const switchedTo = { switched_to: { type: ['string', 'null'], description: "The new active leaf (SmartTavern's meaning)." } } as const;
 
 export const deleteBranchStep = defineStep<DeleteStepInput, Record<string, unknown>>({
   path: 'modules/chat_branches/delete_branch',
@@ -68,11 +68,21 @@ export const truncateAfterStep = defineStep<DeleteStepInput, Record<string, unkn
   input,
   output: output({}),
   async run(input, context) {
-    return commitMutation(context, input.file, (doc, tree) => truncateAfter(doc, input.node_id, tree), (doc, info) => reply(doc, info, input, {}));
+    return commitMutation(
+      context,
+      input.file,
+      (doc, tree) => truncateAfter(doc, input.node_id, tree),
+      (doc, info) => reply(doc, info, input, {}),
+    );
   },
 });
 
-function reply(doc: Parameters<typeof docReply>[0], info: DeleteInfo, input: DeleteStepInput, extra: Record<string, unknown>): Record<string, unknown> {
+function reply(
+  doc: Parameters<typeof docReply>[0],
+  info: DeleteInfo,
+  input: DeleteStepInput,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
   if (input.return_mode === 'doc') return docReply(doc, { deleted: info.deleted, ...extra });
   return {
     success: true,

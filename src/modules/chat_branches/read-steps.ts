@@ -1,6 +1,14 @@
 /** @module The read-only steps: messages for a provider, the branch table, the latest message, the whole tree. */
 import { defineStep } from '../../registry/define-step.js';
-import { branchTable, latestMessage, openaiMessages, type ConversationDoc, type Latest, type Position, type ProviderMessage } from '../../store/index.js';
+import {
+  branchTable,
+  latestMessage,
+  openaiMessages,
+  type ConversationDoc,
+  type Latest,
+  type Position,
+  type ProviderMessage,
+} from '../../store/index.js';
 import { activePathSchema, docProperty, fileProperty, latestSchema, nodeIdProperty, roleProperty } from './schemas.js';
 import { viewedTree } from './step-support.js';
 
@@ -12,7 +20,10 @@ interface ViewInput {
 const viewProperties = { file: fileProperty, doc: docProperty } as const;
 const viewDescription = 'Give `file` (a conversation path) or `doc` (a tree), not both.';
 
-export const openaiMessagesStep = defineStep<ViewInput & { node_id?: string }, { success: true; messages: ProviderMessage[]; path: readonly string[] }>({
+export const openaiMessagesStep = defineStep<
+  ViewInput & { node_id?: string },
+  { success: true; messages: ProviderMessage[]; path: readonly string[] }
+>({
   path: 'modules/chat_branches/openai_messages',
   summary: 'The messages along the active path (or root to node_id), ready for a provider.',
   description: `${viewDescription} Assistant nodes with blank content are left out wherever they are: providers reject empty assistant turns. \`path\` lists every node walked.`,
@@ -103,14 +114,18 @@ export const getLatestMessageStep = defineStep<ViewInput, LatestOutput>({
 export const getStep = defineStep<{ file: string }, { success: true; file: string; doc: ConversationDoc }>({
   path: 'modules/chat_branches/get',
   summary: 'The whole conversation tree, as stored (validated).',
-  description: 'The tree is the store\'s current copy: read it, do not change it (use the other steps to change a conversation).',
+  description: "The tree is the store's current copy: read it, do not change it (use the other steps to change a conversation).",
   input: { type: 'object', properties: { file: fileProperty }, required: ['file'], additionalProperties: false },
   output: {
     type: 'object',
     properties: {
       success: { const: true },
       file: { type: 'string', description: 'The canonical root-relative path.' },
-      doc: { type: 'object', properties: { roots: activePathSchema, nodes: { type: 'object' }, active_path: activePathSchema }, required: ['roots', 'nodes', 'active_path'] },
+      doc: {
+        type: 'object',
+        properties: { roots: activePathSchema, nodes: { type: 'object' }, active_path: activePathSchema },
+        required: ['roots', 'nodes', 'active_path'],
+      },
     },
     required: ['success', 'file', 'doc'],
     additionalProperties: false,

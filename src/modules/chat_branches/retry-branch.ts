@@ -1,7 +1,16 @@
 /** @module modules/chat_branches/retry_branch: a new sibling of a node (a regeneration), last in its family. */
 import { defineStep } from '../../registry/define-step.js';
 import { createNodeId, hasNode, nodeOf, retryBranch, type NodeMeta, type Role } from '../../store/index.js';
-import { activePathSchema, docReplySchema, fileProperty, latestSchema, metaProperty, nodeIdProperty, roleProperty, updatedAtSchema } from './schemas.js';
+import {
+  activePathSchema,
+  docReplySchema,
+  fileProperty,
+  latestSchema,
+  metaProperty,
+  nodeIdProperty,
+  roleProperty,
+  updatedAtSchema,
+} from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
 
 interface RetryStepInput {
@@ -19,7 +28,7 @@ export const retryBranchStep = defineStep<RetryStepInput, Record<string, unknown
   summary: 'Add a sibling of retry_node_id (a regeneration); on the active path it replaces the retried node.',
   description:
     'The new node goes last among the siblings. If the retried node is on the active path, the path becomes the path up to it ' +
-    'plus the new node; if the path ends at the parent, the new node is appended. `role` defaults to the retried node\'s, ' +
+    "plus the new node; if the path ends at the parent, the new node is appended. `role` defaults to the retried node's, " +
     '`content` to "" (an empty node to complete into), `new_node_id` is generated when omitted. Retrying a root adds a root.',
   input: {
     type: 'object',

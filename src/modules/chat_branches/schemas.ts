@@ -4,12 +4,13 @@ import { nodeIdPattern, type Latest } from '../../store/index.js';
 export const fileProperty = {
   type: 'string',
   minLength: 1,
-  description: 'Conversation file, relative to the root, inside data/conversations/ (e.g. data/conversations/branch_demo/conversation.json).',
+  description:
+    'Conversation file, relative to the root, inside data/conversations/ (e.g. data/conversations/branch_demo/conversation.json).',
 } as const;
 
 export const docProperty = {
   type: 'object',
-  description: 'A conversation tree given inline instead of `file` (SmartTavern\'s `doc`); read only, never written.',
+  description: "A conversation tree given inline instead of `file` (SmartTavern's `doc`); read only, never written.",
 } as const;
 
 export const nodeIdProperty = {

@@ -1,12 +1,23 @@
 /** @module What the chat_branches steps share: reading a tree from `file` or `doc`, and committing a tree mutation. */
 import { CallError } from '../../lib/call-error.js';
 import type { StepContext } from '../../registry/define-step.js';
-import { latestOf, normaliseActivePath, timestamp, validateDoc, type ConversationDoc, type TreeContext, type TreeMutation } from '../../store/index.js';
+import {
+  latestOf,
+  normaliseActivePath,
+  timestamp,
+  validateDoc,
+  type ConversationDoc,
+  type TreeContext,
+  type TreeMutation,
+} from '../../store/index.js';
 import { copyObject, isPlainObject, setOwn } from '../../lib/plain-object.js';
 import type { DocReply } from './schemas.js';
 
 /** The tree of a view step: the file (through the store), or the inline `doc`, validated like a file would be. */
-export async function viewedTree(input: { file?: string; doc?: object }, context: StepContext): Promise<{ doc: ConversationDoc; where: string }> {
+export async function viewedTree(
+  input: { file?: string; doc?: object },
+  context: StepContext,
+): Promise<{ doc: ConversationDoc; where: string }> {
   if (input.file !== undefined && input.doc !== undefined) throw new CallError('BAD_INPUT', 'give either `file` or `doc`, not both');
   if (input.file !== undefined) {
     const file = await context.services.store.resolve(input.file);
@@ -15,7 +26,9 @@ export async function viewedTree(input: { file?: string; doc?: object }, context
   if (input.doc === undefined) throw new CallError('BAD_INPUT', 'give `file` (a conversation path) or `doc` (a conversation tree)');
   const problem = validateDoc(input.doc);
   if (problem) {
-    throw new CallError('BAD_INPUT', `doc is invalid at ${problem.pointer || '/'}: ${problem.message}`, { details: { pointer: problem.pointer } });
+    throw new CallError('BAD_INPUT', `doc is invalid at ${problem.pointer || '/'}: ${problem.message}`, {
+      details: { pointer: problem.pointer },
+    });
   }
   return { doc: input.doc as ConversationDoc, where: 'the given doc' };
 }

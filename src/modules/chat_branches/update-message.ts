@@ -18,7 +18,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
   path: 'modules/chat_branches/update_message',
   summary: "Replace a node's content and/or its meta; stamps node_updated_at and updated_at.",
   description:
-    'Give `content`, `meta` or both. `meta` replaces the node\'s meta (null removes it). With `expected_content` the update ' +
+    "Give `content`, `meta` or both. `meta` replaces the node's meta (null removes it). With `expected_content` the update " +
     'happens only if the node still holds exactly that text (e.g. "" to fill an empty node), else CONFLICT and nothing is written.',
   input: {
     type: 'object',
@@ -46,7 +46,12 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
       {
         type: 'object',
         description: 'return_mode "none"',
-        properties: { success: { const: true }, node_id: { type: 'string' }, node_updated_at: updatedAtSchema, updated_at: updatedAtSchema },
+        properties: {
+          success: { const: true },
+          node_id: { type: 'string' },
+          node_updated_at: updatedAtSchema,
+          updated_at: updatedAtSchema,
+        },
         required: ['success', 'node_id', 'node_updated_at', 'updated_at'],
         additionalProperties: false,
       },

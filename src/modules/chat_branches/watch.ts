@@ -6,7 +6,7 @@ export const watchStep = defineStep<{ file?: string }, WatchEvent>({
   path: 'modules/chat_branches/watch',
   summary: 'Stream {type: changed|removed|invalid, file, origin: engine|external, error?} for every watched file.',
   description:
-    'Covers data/conversations/ and data/llm_configs/. `origin` tells the engine\'s own writes from hand edits; `invalid` carries ' +
+    "Covers data/conversations/ and data/llm_configs/. `origin` tells the engine's own writes from hand edits; `invalid` carries " +
     'the problem (INVALID_FILE with the JSON pointer). Give `file` to follow one conversation. Runs until the client leaves.',
   input: {
     type: 'object',

@@ -8,7 +8,15 @@ import { defineStep } from '../../registry/define-step.js';
 import { toCallError } from '../../lib/call-error.js';
 import { estimateCost } from '../../llm/cost.js';
 import type { FinishReason, ProviderEvent, Usage } from '../../llm/provider.js';
-import { chatInputSchema, finishReasonSchema, openProvider, secondsSince, toChatMessages, usageSchema, type ChatInput } from './chat-input.js';
+import {
+  chatInputSchema,
+  finishReasonSchema,
+  openProvider,
+  secondsSince,
+  toChatMessages,
+  usageSchema,
+  type ChatInput,
+} from './chat-input.js';
 
 export type ChatStreamEvent =
   | { type: 'start'; provider: string; model: string }

@@ -2,7 +2,15 @@
 import { defineStep } from '../../registry/define-step.js';
 import { estimateCost } from '../../llm/cost.js';
 import type { FinishReason, Usage } from '../../llm/provider.js';
-import { chatInputSchema, finishReasonSchema, openProvider, secondsSince, toChatMessages, usageSchema, type ChatInput } from './chat-input.js';
+import {
+  chatInputSchema,
+  finishReasonSchema,
+  openProvider,
+  secondsSince,
+  toChatMessages,
+  usageSchema,
+  type ChatInput,
+} from './chat-input.js';
 
 export interface ChatOutput {
   success: true;

@@ -35,7 +35,11 @@ export async function writeDurably(absolute: string, data: string | Buffer): Pro
  * fsyncing the temp file), at the moment of the swap: an edit that lands while the temp file is written is seen.
  * `expectedKey` undefined: replace unconditionally.
  */
-export async function replaceIfUnchanged(absolute: string, data: string | Buffer, expectedKey: string | undefined): Promise<WrittenFile | 'stale'> {
+export async function replaceIfUnchanged(
+  absolute: string,
+  data: string | Buffer,
+  expectedKey: string | undefined,
+): Promise<WrittenFile | 'stale'> {
   const { temp, written } = await writeTemp(absolute, data);
   let outcome: 'replaced' | 'stale';
   try {

@@ -32,7 +32,9 @@ export async function lockFile(file: SandboxedPath, staleMs: number, logger: Log
         onCompromised: (error) => logger.warn('a conversation lock was lost', { file: file.relative, error }),
       });
       // Best effort: without it the lock still holds, and a crash is only noticed after the stale delay.
-      await writeFile(join(folder, ownerFileName), `${hostname()} ${process.pid} ${randomBytes(6).toString('hex')}\n`).catch(() => undefined);
+      await writeFile(join(folder, ownerFileName), `${hostname()} ${process.pid} ${randomBytes(6).toString('hex')}\n`).catch(
+        () => undefined,
+      );
       return () => release().catch((error) => logger.warn('could not release a conversation lock', { file: file.relative, error }));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -43,7 +45,9 @@ export async function lockFile(file: SandboxedPath, staleMs: number, logger: Log
         continue;
       }
       if (Date.now() > giveUp) {
-        throw new CallError('CONFLICT', `${file.relative} stayed locked by another process (${file.relative}.lock); try again`, { cause: error });
+        throw new CallError('CONFLICT', `${file.relative} stayed locked by another process (${file.relative}.lock); try again`, {
+          cause: error,
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
     }
@@ -62,7 +66,9 @@ const lockFs = {
   ...fs,
   rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) =>
     fs.unlink(join(path, ownerFileName), () =>
-      fs.rmdir(path, (error) => (error?.code === 'ENOTEMPTY' || error?.code === 'EEXIST' ? fs.rm(path, { recursive: true }, callback) : callback(error))),
+      fs.rmdir(path, (error) =>
+        error?.code === 'ENOTEMPTY' || error?.code === 'EEXIST' ? fs.rm(path, { recursive: true }, callback) : callback(error),
+      ),
     ),
   rmdirSync: (path: string) => {
     try {

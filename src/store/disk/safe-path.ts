@@ -98,7 +98,11 @@ export class Sandbox {
   /** Only a folder whose own name is not a link: its real path is then the sandbox folder's plus that name. */
   #remember(lexicalFolder: string, resolved: SandboxedPath): void {
     const real = dirname(resolved.absolute);
-    if (basename(real) !== basename(lexicalFolder) || resolved.relative !== `${this.#folder}/${basename(lexicalFolder)}/${basename(resolved.absolute)}`) return;
+    if (
+      basename(real) !== basename(lexicalFolder) ||
+      resolved.relative !== `${this.#folder}/${basename(lexicalFolder)}/${basename(resolved.absolute)}`
+    )
+      return;
     const stats = lstatOf(real);
     if (typeof stats !== 'object' || !stats.isDirectory()) return;
     if (this.#folders.size >= rememberedFolders) this.#folders.delete(this.#folders.keys().next().value!);
@@ -121,11 +125,20 @@ function checkedCandidate(root: string, file: string, folder: string, options: S
     throw new CallError('BAD_INPUT', `a ${options.what} path must be a non-empty root-relative path such as ${folder}/<name>/...`);
   }
   const shapeProblem = pathShapeProblem(file);
-  if (shapeProblem) throw new CallError('BAD_INPUT', `the ${options.what} path ${shortenedPath(file)} ${shapeProblem}`, { details: { file: file.slice(0, 200) } });
+  if (shapeProblem)
+    throw new CallError('BAD_INPUT', `the ${options.what} path ${shortenedPath(file)} ${shapeProblem}`, {
+      details: { file: file.slice(0, 200) },
+    });
   return isAbsolute(file) ? resolve(file) : resolve(root, file);
 }
 
-async function resolveCandidate(root: string, file: string, candidate: string, folder: string, options: SandboxOptions): Promise<SandboxedPath> {
+async function resolveCandidate(
+  root: string,
+  file: string,
+  candidate: string,
+  folder: string,
+  options: SandboxOptions,
+): Promise<SandboxedPath> {
   const folderPath = resolve(root, folder);
   const folderReal = await realpath(folderPath).catch(() => undefined);
   if (!isStrictlyInside(candidate, folderPath) && !(folderReal && isStrictlyInside(candidate, folderReal))) {

@@ -32,6 +32,7 @@ export async function readSettingsFile(absolute: string, label: string): Promise
 
 export function settingsProblem(settings: Record<string, unknown>): Problem | undefined {
   const config = settings['llm_config'];
-  if (config !== undefined && typeof config !== 'string') return { pointer: '/llm_config', message: 'must be a path under data/llm_configs/' };
+  if (config !== undefined && typeof config !== 'string')
+    return { pointer: '/llm_config', message: 'must be a path under data/llm_configs/' };
   return undefined;
 }

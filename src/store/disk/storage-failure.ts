@@ -33,5 +33,9 @@ export function storageFailure(action: string, file: string, error: unknown, out
   if (reason === undefined) {
     return new CallError('INTERNAL', `could not ${action} ${file}: ${(error as Error).message}; ${outcome}`, { cause: error });
   }
-  return new CallError('INTERNAL', `could not ${action} ${file}: ${reason}; ${outcome}`, { cause: error, exposed: true, details: { file } });
+  return new CallError('INTERNAL', `could not ${action} ${file}: ${reason}; ${outcome}`, {
+    cause: error,
+    exposed: true,
+    details: { file },
+  });
 }

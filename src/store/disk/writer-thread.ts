@@ -126,6 +126,7 @@ if (process.platform === 'linux') {
 parentPort?.on('message', (message: { id: number; request: WriterRequest }) => {
   handle(message.request).then(
     (result) => parentPort!.postMessage({ id: message.id, result }),
-    (error: Error) => parentPort!.postMessage({ id: message.id, error: { message: error.message, code: (error as NodeJS.ErrnoException).code } }),
+    (error: Error) =>
+      parentPort!.postMessage({ id: message.id, error: { message: error.message, code: (error as NodeJS.ErrnoException).code } }),
   );
 });

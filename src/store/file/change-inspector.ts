@@ -60,14 +60,18 @@ export function createInspector(options: InspectorOptions): (absolute: string) =
       cache.delete(file.relative);
       return { event: { type: 'removed', file: file.relative, origin: 'external' }, key: 'removed' };
     }
-    if (ownWrites.get(file.relative) === current.key) return { event: { type: 'changed', file: file.relative, origin: 'engine' }, key: current.key };
+    if (ownWrites.get(file.relative) === current.key)
+      return { event: { type: 'changed', file: file.relative, origin: 'engine' }, key: current.key };
     try {
       if (kind === 'conversation') treeOf(file, await loader.load(file));
       else await readSettingsFile(absolute, file.relative);
       return { event: { type: 'changed', file: file.relative, origin: 'external' }, key: current.key };
     } catch (error) {
       if (!(error instanceof CallError) || error.code !== 'INVALID_FILE') throw error;
-      return { event: { type: 'invalid', file: file.relative, origin: 'external', error: { code: error.code, message: error.message } }, key: current.key };
+      return {
+        event: { type: 'invalid', file: file.relative, origin: 'external', error: { code: error.code, message: error.message } },
+        key: current.key,
+      };
     }
   };
 }

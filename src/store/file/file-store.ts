@@ -112,7 +112,10 @@ class ConversationFiles implements FileStore, BatchHost {
     return this.#loader.committedTree(sandboxed);
   }
 
-  update<Result>(file: string, change: (doc: ConversationDoc) => Result | Promise<Result>): Promise<{ doc: ConversationDoc; result: Result }> {
+  update<Result>(
+    file: string,
+    change: (doc: ConversationDoc) => Result | Promise<Result>,
+  ): Promise<{ doc: ConversationDoc; result: Result }> {
     return this.commit(file, async (doc) => {
       const draft = createDraft(doc);
       const result = await change(draft.doc);
@@ -132,7 +135,11 @@ class ConversationFiles implements FileStore, BatchHost {
   async create(file: string, doc: ConversationDoc, settings: ConversationSettings): Promise<void> {
     const sandboxed = await this.#sandbox(file);
     const problem = validateDoc(doc) ?? settingsProblem(settings);
-    if (problem) throw new CallError('BAD_INPUT', `the new conversation ${sandboxed.relative} would be invalid at ${problem.pointer || '/'}: ${problem.message}`);
+    if (problem)
+      throw new CallError(
+        'BAD_INPUT',
+        `the new conversation ${sandboxed.relative} would be invalid at ${problem.pointer || '/'}: ${problem.message}`,
+      );
     const stored = { ...settings };
     if (typeof settings.llm_config === 'string') stored.llm_config = await this.#existingConfig(settings.llm_config);
     const folder = dirname(sandboxed.absolute);
@@ -186,7 +193,9 @@ class ConversationFiles implements FileStore, BatchHost {
     for (const folder of folders) {
       const names = await readdir(join(this.#root, conversationsFolder, folder)).catch(() => [] as string[]);
       for (const name of names.filter((entry) => entry.endsWith('.json.displaced'))) {
-        const sandboxed = await this.#sandbox(`${conversationsFolder}/${folder}/${name.slice(0, -'.displaced'.length)}`).catch(() => undefined);
+        const sandboxed = await this.#sandbox(`${conversationsFolder}/${folder}/${name.slice(0, -'.displaced'.length)}`).catch(
+          () => undefined,
+        );
         if (!sandboxed) continue;
         const release = await this.lock(sandboxed);
         await release();
@@ -208,7 +217,9 @@ class ConversationFiles implements FileStore, BatchHost {
   async watcherReady(): Promise<void> {
     if (this.#closed) throw new CallError('INTERNAL', 'the conversation store is closed');
     this.#watcherStart ??= this.#startWatcher();
-    await (await this.#watcherStart).ready;
+    await (
+      await this.#watcherStart
+    ).ready;
   }
 
   async #startWatcher(): Promise<FileWatcher> {

@@ -6,7 +6,9 @@
 import type { ConversationDoc } from '../tree/document.js';
 import type { FileProblem } from '../tree/parse-tree.js';
 
-export type CachedTree = { key: string; size: number } & ({ doc: ConversationDoc; problem?: never } | { problem: FileProblem; doc?: never });
+export type CachedTree = { key: string; size: number } & (
+  { doc: ConversationDoc; problem?: never } | { problem: FileProblem; doc?: never }
+);
 
 export class TreeCache {
   readonly #entries = new Map<string, CachedTree>();

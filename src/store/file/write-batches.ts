@@ -135,13 +135,11 @@ export class WriteBatches {
     }
     // Callers hear the outcome only once the lock is released: when a call returns, nothing of it is left on disk.
     const outcomes: (() => void)[] = [];
-    const deferred = batch.map(
-      (item): Item => ({
-        plan: item.plan,
-        resolve: (value) => outcomes.push(() => item.resolve(value)),
-        reject: (error) => outcomes.push(() => item.reject(error)),
-      }),
-    );
+    const deferred = batch.map((item): Item => ({
+      plan: item.plan,
+      resolve: (value) => outcomes.push(() => item.resolve(value)),
+      reject: (error) => outcomes.push(() => item.reject(error)),
+    }));
     try {
       let pending = deferred;
       for (let attempt = 1; pending.length > 0; attempt++) {
@@ -223,9 +221,13 @@ export class WriteBatches {
         if (mutation.changes.length > 0) {
           const problem = validateChanges(doc, mutation.changes);
           if (problem) {
-            throw new CallError('BAD_INPUT', `the change would make ${file.relative} invalid at ${problem.pointer || '/'}: ${problem.message}; nothing was written`, {
-              details: { file: file.relative, ...problem },
-            });
+            throw new CallError(
+              'BAD_INPUT',
+              `the change would make ${file.relative} invalid at ${problem.pointer || '/'}: ${problem.message}; nothing was written`,
+              {
+                details: { file: file.relative, ...problem },
+              },
+            );
           }
           freezeChanges(mutation.changes);
           // Decided right before the change, synchronously: a reader that took this tree a moment ago keeps it.

@@ -39,7 +39,9 @@ export function appendMessage(doc: ConversationDoc, input: AppendInput, context:
   }
   if (placeholderId === nodeId) throw new CallError('BAD_INPUT', `the placeholder id must differ from node_id ${nodeId}`);
   if (pid !== null && !hasNode(doc, pid)) {
-    throw new CallError('NOT_FOUND', `parent node ${pid} is not in ${context.where} (it may have been deleted)`, { details: { node_id: pid } });
+    throw new CallError('NOT_FOUND', `parent node ${pid} is not in ${context.where} (it may have been deleted)`, {
+      details: { node_id: pid },
+    });
   }
   const builder = new ChangeBuilder(doc);
   builder.setEntry('nodes', nodeId, newNode(pid, input.role, input.content, context.now, input.meta));
@@ -53,7 +55,11 @@ export function appendMessage(doc: ConversationDoc, input: AppendInput, context:
 
   const moved = pid === null ? normaliseActivePath(doc).length === 0 : doc.active_path[doc.active_path.length - 1] === pid;
   if (moved) {
-    const path = [...(pid === null ? [] : pathTo(doc, pid, context.where)), nodeId, ...(placeholderId === undefined ? [] : [placeholderId])];
+    const path = [
+      ...(pid === null ? [] : pathTo(doc, pid, context.where)),
+      nodeId,
+      ...(placeholderId === undefined ? [] : [placeholderId]),
+    ];
     moveActivePath(builder, doc, path, (parentId) => (parentId === pid ? siblings.length + 1 : siblingCount(doc, parentId)));
   } else if (pid !== null) {
     rememberBeforeAdding(builder, doc, pid, siblings);
@@ -80,9 +86,13 @@ export function updateMessage(doc: ConversationDoc, input: UpdateInput, context:
   const node = nodeOf(doc, nodeId);
   if (!node) throw new CallError('NOT_FOUND', `no node ${nodeId} in ${context.where}`, { details: { node_id: nodeId } });
   if (input.expectedContent !== undefined && node.content !== input.expectedContent) {
-    throw new CallError('CONFLICT', `node ${nodeId} in ${context.where} no longer has the expected content (it was changed meanwhile); nothing was written`, {
-      details: { node_id: nodeId },
-    });
+    throw new CallError(
+      'CONFLICT',
+      `node ${nodeId} in ${context.where} no longer has the expected content (it was changed meanwhile); nothing was written`,
+      {
+        details: { node_id: nodeId },
+      },
+    );
   }
   // Spreading keeps the node's key order; fields another tool added stay where they were.
   const next: ConversationNode = { ...node, node_updated_at: context.now };

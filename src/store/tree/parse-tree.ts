@@ -46,9 +46,13 @@ export function invalidFileError(file: string, problem: FileProblem): CallError 
       : problem.line !== undefined
         ? ` (line ${problem.line}, column ${problem.column})`
         : '';
-  return new CallError('INVALID_FILE', `${file}${where} ${problem.message}; fix the file by hand, the engine will not write it until then`, {
-    details: { file, ...problem },
-  });
+  return new CallError(
+    'INVALID_FILE',
+    `${file}${where} ${problem.message}; fix the file by hand, the engine will not write it until then`,
+    {
+      details: { file, ...problem },
+    },
+  );
 }
 
 export function serialiseTree(doc: ConversationDoc): string {

@@ -24,7 +24,11 @@ export interface RetryInput {
  * A new sibling of `retryNodeId`, last in its family. On the active path it replaces the retried node (and
  * what followed it); when the path ends at the parent it is appended. Retrying a root adds a root.
  */
-export function retryBranch(doc: ConversationDoc, input: RetryInput, context: TreeContext): TreeMutation<{ newNodeId: string; moved: boolean }> {
+export function retryBranch(
+  doc: ConversationDoc,
+  input: RetryInput,
+  context: TreeContext,
+): TreeMutation<{ newNodeId: string; moved: boolean }> {
   const { retryNodeId, newNodeId } = input;
   const retried = nodeOf(doc, retryNodeId);
   if (!retried) throw new CallError('NOT_FOUND', `no node ${retryNodeId} in ${context.where}`, { details: { node_id: retryNodeId } });
@@ -40,7 +44,12 @@ export function retryBranch(doc: ConversationDoc, input: RetryInput, context: Tr
 
   const path = normaliseActivePath(doc);
   const at = path.indexOf(retryNodeId);
-  const next = at >= 0 ? [...path.slice(0, at), newNodeId] : parentId !== null && path[path.length - 1] === parentId ? [...path, newNodeId] : undefined;
+  const next =
+    at >= 0
+      ? [...path.slice(0, at), newNodeId]
+      : parentId !== null && path[path.length - 1] === parentId
+        ? [...path, newNodeId]
+        : undefined;
   if (next) moveActivePath(builder, doc, next, (id) => (id === parentId ? siblings.length + 1 : siblingCount(doc, id)));
   else if (parentId !== null) rememberBeforeAdding(builder, doc, parentId, siblings);
   builder.set('updated_at', context.now);
@@ -68,9 +77,13 @@ export function switchBranch(doc: ConversationDoc, input: SwitchInput, context: 
   const siblings = siblingsOf(doc, parentId);
   const target = siblings[input.targetJ - 1];
   if (target === undefined) {
-    throw new CallError('BAD_INPUT', `target_j ${input.targetJ} is out of range: node ${anchor} in ${context.where} has ${siblings.length} sibling(s), numbered 1 to ${siblings.length}`, {
-      details: { node_id: anchor, n: siblings.length },
-    });
+    throw new CallError(
+      'BAD_INPUT',
+      `target_j ${input.targetJ} is out of range: node ${anchor} in ${context.where} has ${siblings.length} sibling(s), numbered 1 to ${siblings.length}`,
+      {
+        details: { node_id: anchor, n: siblings.length },
+      },
+    );
   }
   const activePath = [...(parentId === null ? [] : pathTo(doc, parentId, context.where)), target, ...descend(doc, target)];
   const info = { nodeId: target, j: input.targetJ, n: siblings.length, activePath };
@@ -83,13 +96,15 @@ export function switchBranch(doc: ConversationDoc, input: SwitchInput, context: 
 
 function anchorOf(doc: ConversationDoc, input: SwitchInput, where: string): string {
   if (input.nodeId !== undefined) {
-    if (!hasNode(doc, input.nodeId)) throw new CallError('NOT_FOUND', `no node ${input.nodeId} in ${where}`, { details: { node_id: input.nodeId } });
+    if (!hasNode(doc, input.nodeId))
+      throw new CallError('NOT_FOUND', `no node ${input.nodeId} in ${where}`, { details: { node_id: input.nodeId } });
     return input.nodeId;
   }
   const path = normaliseActivePath(doc);
   if (path.length === 0) throw new CallError('NOT_FOUND', `${where} has no messages to switch between`);
   const depth = input.depth ?? path.length;
   const anchor = path[depth - 1];
-  if (anchor === undefined) throw new CallError('BAD_INPUT', `depth ${depth} is beyond the active path of ${where}, which is ${path.length} deep`);
+  if (anchor === undefined)
+    throw new CallError('BAD_INPUT', `depth ${depth} is beyond the active path of ${where}, which is ${path.length} deep`);
   return anchor;
 }

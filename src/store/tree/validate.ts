@@ -94,7 +94,8 @@ function cycleProblem(nodes: Record<string, unknown>): Problem | undefined {
     trail.length = 0;
     let current: string | null = start;
     while (current !== null && state.get(current) !== rooted) {
-      if (state.get(current) === onTrail) return { pointer: jsonPointer('nodes', current, 'pid'), message: 'is part of a parent loop that never reaches a root' };
+      if (state.get(current) === onTrail)
+        return { pointer: jsonPointer('nodes', current, 'pid'), message: 'is part of a parent loop that never reaches a root' };
       state.set(current, onTrail);
       trail.push(current);
       current = (nodes[current] as { pid: string | null }).pid;
@@ -109,7 +110,10 @@ function jsonProblem(value: unknown, at: string): Problem | undefined {
   const trail = nonJsonTrail(value);
   if (!trail) return undefined;
   const found = trail.value;
-  return { pointer: at + jsonPointer(...trail.segments), message: typeof found === 'number' ? 'must be a finite number' : `must be JSON (got ${typeof found})` };
+  return {
+    pointer: at + jsonPointer(...trail.segments),
+    message: typeof found === 'number' ? 'must be a finite number' : `must be JSON (got ${typeof found})`,
+  };
 }
 
 /** Where the first non-JSON value is, as path segments; the pointer is only built for an actual problem. */
@@ -176,7 +180,8 @@ export function validateChanges(doc: ConversationDoc, changes: readonly DocChang
   for (const [id, value] of touched) {
     if (value === deleted) {
       const orphan = [...childrenInNodesOrder(doc, id), ...touched.keys()].find((childId) => nodeAfter(childId)?.pid === id);
-      if (orphan !== undefined) return { pointer: jsonPointer('nodes', orphan, 'pid'), message: `names node ${id}, which is being deleted` };
+      if (orphan !== undefined)
+        return { pointer: jsonPointer('nodes', orphan, 'pid'), message: `names node ${id}, which is being deleted` };
       continue;
     }
     const problem = nodeProblem(id, value, (parentId) => nodeAfter(parentId) !== undefined);
@@ -188,7 +193,8 @@ export function validateChanges(doc: ConversationDoc, changes: readonly DocChang
     // that walk stops at the first existing node, and an append costs a step or two, not the tree's depth.
     const seen = new Set<string>();
     for (let current: string | null = id; current !== null; current = nodeAfter(current)?.pid ?? null) {
-      if (seen.has(current)) return { pointer: jsonPointer('nodes', id, 'pid'), message: 'would make a parent loop that never reaches a root' };
+      if (seen.has(current))
+        return { pointer: jsonPointer('nodes', id, 'pid'), message: 'would make a parent loop that never reaches a root' };
       seen.add(current);
       if (!before && current !== id && nodeOf(doc, current)) break;
     }

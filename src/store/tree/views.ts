@@ -20,7 +20,10 @@ export interface Position {
 /** SmartTavern's `latest`: nulls for an empty conversation. */
 export type Latest = Position | { depth: 0; node_id: null; j: null; n: null };
 
-const normalisedPaths = new WeakMap<ConversationDoc, { raw: readonly string[]; length: number; version: number; path: readonly string[] }>();
+const normalisedPaths = new WeakMap<
+  ConversationDoc,
+  { raw: readonly string[]; length: number; version: number; path: readonly string[] }
+>();
 
 /** A fork keeps the remembered path: its `active_path` array is the same until a change replaces it. */
 export function moveNormalisedPath(from: ConversationDoc, to: ConversationDoc): void {
@@ -107,7 +110,11 @@ export interface ProviderMessage {
  * Messages along the active path (or root -> `nodeId`). An assistant node with blank content is left out
  * wherever it is: providers reject empty assistant turns. `path` still lists every node walked.
  */
-export function openaiMessages(doc: ConversationDoc, where: string, nodeId?: string): { messages: ProviderMessage[]; path: readonly string[] } {
+export function openaiMessages(
+  doc: ConversationDoc,
+  where: string,
+  nodeId?: string,
+): { messages: ProviderMessage[]; path: readonly string[] } {
   const path = nodeId === undefined ? normaliseActivePath(doc) : pathTo(doc, nodeId, where);
   const messages: ProviderMessage[] = [];
   for (const id of path) {
@@ -141,7 +148,7 @@ export function rememberedChild(doc: ConversationDoc, parentId: string): string 
 export function descend(doc: ConversationDoc, nodeId: string): string[] {
   const path: string[] = [];
   const seen = new Set<string>([nodeId]);
-  for (let current = nodeId; ; ) {
+  for (let current = nodeId; ;) {
     const family = childrenInNodesOrder(doc, current);
     if (family.length === 0) return path;
     const next = family.length === 1 ? family[0]! : (rememberedChild(doc, current) ?? siblingsOf(doc, current).at(-1)!);

@@ -51,23 +51,58 @@ async function expectError(step: string, input: object, code: string, message: R
 }
 
 unchanged('../ is FORBIDDEN', async () => {
-  await expectError('get', { file: '../outside.json' }, 'FORBIDDEN', '../outside.json is outside data/conversations/: conversation files must be inside it');
-  await expectError('append_message', { file: 'data/conversations/../../x.json', pid: 'a4', role: 'user', content: 'x' }, 'FORBIDDEN', /outside data\/conversations/);
+  await expectError(
+    'get',
+    { file: '../outside.json' },
+    'FORBIDDEN',
+    '../outside.json is outside data/conversations/: conversation files must be inside it',
+  );
+  await expectError(
+    'append_message',
+    { file: 'data/conversations/../../x.json', pid: 'a4', role: 'user', content: 'x' },
+    'FORBIDDEN',
+    /outside data\/conversations/,
+  );
 });
 
 unchanged('an absolute path elsewhere is FORBIDDEN', async () => {
-  await expectError('openai_messages', { file: outside.path('elsewhere/conversation.json') }, 'FORBIDDEN', /is outside data\/conversations\//);
+  await expectError(
+    'openai_messages',
+    { file: outside.path('elsewhere/conversation.json') },
+    'FORBIDDEN',
+    /is outside data\/conversations\//,
+  );
   await expectError('delete_branch', { file: outside.path('elsewhere/conversation.json'), node_id: 'a1' }, 'FORBIDDEN', /is outside/);
 });
 
 unchanged('a link leading outside is FORBIDDEN', async () => {
-  await expectError('get', { file: 'data/conversations/demo/linked.json' }, 'FORBIDDEN', 'data/conversations/demo/linked.json leads outside data/conversations/ through a link');
-  await expectError('update_message', { file: 'data/conversations/demo/linked.json', node_id: 'a1', content: 'x' }, 'FORBIDDEN', /through a link/);
+  await expectError(
+    'get',
+    { file: 'data/conversations/demo/linked.json' },
+    'FORBIDDEN',
+    'data/conversations/demo/linked.json leads outside data/conversations/ through a link',
+  );
+  await expectError(
+    'update_message',
+    { file: 'data/conversations/demo/linked.json', node_id: 'a1', content: 'x' },
+    'FORBIDDEN',
+    /through a link/,
+  );
 });
 
 unchanged('a missing file is NOT_FOUND', async () => {
-  await expectError('get', { file: 'data/conversations/none/conversation.json' }, 'NOT_FOUND', 'no conversation at data/conversations/none/conversation.json');
-  await expectError('append_message', { file: 'data/conversations/none/conversation.json', pid: 'a', role: 'user', content: 'x' }, 'NOT_FOUND', /no conversation at/);
+  await expectError(
+    'get',
+    { file: 'data/conversations/none/conversation.json' },
+    'NOT_FOUND',
+    'no conversation at data/conversations/none/conversation.json',
+  );
+  await expectError(
+    'append_message',
+    { file: 'data/conversations/none/conversation.json', pid: 'a', role: 'user', content: 'x' },
+    'NOT_FOUND',
+    /no conversation at/,
+  );
 });
 
 unchanged('an unknown node is NOT_FOUND naming it, for every step that takes one', async () => {
@@ -78,25 +113,58 @@ unchanged('an unknown node is NOT_FOUND naming it, for every step that takes one
   await expectError('retry_branch', { file, retry_node_id: 'zz' }, 'NOT_FOUND', named);
   await expectError('switch_branch', { file, node_id: 'zz', target_j: 1 }, 'NOT_FOUND', named);
   await expectError('openai_messages', { file, node_id: 'zz' }, 'NOT_FOUND', named);
-  await expectError('append_message', { file, pid: 'zz', role: 'user', content: 'x' }, 'NOT_FOUND', `parent node zz is not in ${file} (it may have been deleted)`);
+  await expectError(
+    'append_message',
+    { file, pid: 'zz', role: 'user', content: 'x' },
+    'NOT_FOUND',
+    `parent node zz is not in ${file} (it may have been deleted)`,
+  );
 });
 
 unchanged('a duplicate node id is CONFLICT', async () => {
-  await expectError('append_message', { file, node_id: 'a1', pid: 'a4', role: 'user', content: 'x' }, 'CONFLICT', `node a1 already exists in ${file}`);
+  await expectError(
+    'append_message',
+    { file, node_id: 'a1', pid: 'a4', role: 'user', content: 'x' },
+    'CONFLICT',
+    `node a1 already exists in ${file}`,
+  );
   await expectError('retry_branch', { file, retry_node_id: 'a1', new_node_id: 'u2' }, 'CONFLICT', `node u2 already exists in ${file}`);
 });
 
 unchanged('a missing parent, a bad role, a bad node id or an unknown field are BAD_INPUT naming the field', async () => {
   await expectError('append_message', { file, role: 'user', content: 'x' }, 'BAD_INPUT', /\/pid must have required property 'pid'/);
-  await expectError('append_message', { file, pid: 'a4', role: 'tool', content: 'x' }, 'BAD_INPUT', /\/role must be equal to one of the allowed values/);
-  await expectError('append_message', { file, node_id: 'has space', pid: 'a4', role: 'user', content: 'x' }, 'BAD_INPUT', /\/node_id must match pattern/);
-  await expectError('update_message', { file, node_id: 'a1', content: 'x', colour: 'red' }, 'BAD_INPUT', /\/colour is not an accepted field/);
+  await expectError(
+    'append_message',
+    { file, pid: 'a4', role: 'tool', content: 'x' },
+    'BAD_INPUT',
+    /\/role must be equal to one of the allowed values/,
+  );
+  await expectError(
+    'append_message',
+    { file, node_id: 'has space', pid: 'a4', role: 'user', content: 'x' },
+    'BAD_INPUT',
+    /\/node_id must match pattern/,
+  );
+  await expectError(
+    'update_message',
+    { file, node_id: 'a1', content: 'x', colour: 'red' },
+    'BAD_INPUT',
+    /\/colour is not an accepted field/,
+  );
   await expectError('switch_branch', { file, target_j: 0 }, 'BAD_INPUT', /\/target_j must be >= 1/);
-  await expectError('switch_branch', { file, depth: 3, target_j: 9 }, 'BAD_INPUT', `target_j 9 is out of range: node a1 in ${file} has 3 sibling(s), numbered 1 to 3`);
+  await expectError(
+    'switch_branch',
+    { file, depth: 3, target_j: 9 },
+    'BAD_INPUT',
+    `target_j 9 is out of range: node a1 in ${file} has 3 sibling(s), numbered 1 to 3`,
+  );
 });
 
 unchanged('an invalid file is INVALID_FILE with the pointer, for reads and writes alike', async () => {
-  const broken = harness.temp.writeConversation('broken', '{"roots": [], "nodes": {"a": {"pid": null, "role": "user"}}, "active_path": []}');
+  const broken = harness.temp.writeConversation(
+    'broken',
+    '{"roots": [], "nodes": {"a": {"pid": null, "role": "user"}}, "active_path": []}',
+  );
   const brokenBefore = harness.temp.readBytes(broken);
   const expected = `${broken} at /nodes/a/content must be a string; fix the file by hand, the engine will not write it until then`;
   listingBefore = listing();
@@ -110,8 +178,18 @@ unchanged('an invalid file is INVALID_FILE with the pointer, for reads and write
 });
 
 unchanged('a create with an LLM config outside data/llm_configs/ is FORBIDDEN and creates nothing', async () => {
-  await expectError('create_conversation', { name: 'New', llm_config: '../../etc/passwd.json' }, 'FORBIDDEN', /is outside data\/llm_configs\//);
-  await expectError('create_conversation', { name: 'New', llm_config: 'data/llm_configs/none.json' }, 'NOT_FOUND', 'no LLM config at data/llm_configs/none.json');
+  await expectError(
+    'create_conversation',
+    { name: 'New', llm_config: '../../etc/passwd.json' },
+    'FORBIDDEN',
+    /is outside data\/llm_configs\//,
+  );
+  await expectError(
+    'create_conversation',
+    { name: 'New', llm_config: 'data/llm_configs/none.json' },
+    'NOT_FOUND',
+    'no LLM config at data/llm_configs/none.json',
+  );
 });
 
 test.run();

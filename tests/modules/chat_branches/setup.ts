@@ -34,7 +34,9 @@ const timestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 
 /** Replaces every timestamp the engine wrote with "TIME", so whole outputs can be compared. */
 export function stamped<Value>(value: Value): Value {
-  return JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === 'string' && timestampPattern.test(item) ? 'TIME' : item)) as Value;
+  return JSON.parse(JSON.stringify(value), (_key, item: unknown) =>
+    typeof item === 'string' && timestampPattern.test(item) ? 'TIME' : item,
+  ) as Value;
 }
 
 export async function callError(promise: Promise<unknown>): Promise<CallError> {

@@ -17,7 +17,8 @@ function setUp(test: ReturnType<typeof suite>): void {
   test.after.each(() => harness.close());
 }
 
-const call = <Output = Record<string, unknown>>(step: string, input: object): Promise<Output> => harness.api.call<Output>(`modules/chat_branches/${step}`, input);
+const call = <Output = Record<string, unknown>>(step: string, input: object): Promise<Output> =>
+  harness.api.call<Output>(`modules/chat_branches/${step}`, input);
 const onDisk = (): ConversationDoc => harness.temp.readJson<ConversationDoc>(file);
 
 const views = suite('chat_branches: views');
@@ -62,7 +63,11 @@ views('branch_table, get_latest_message and get', async () => {
     ],
   });
   assert.equal(await call('get_latest_message', { file }), { success: true, node_id: 'a4', role: 'assistant', content: 'More.', depth: 5 });
-  assert.equal(await call('get', { file: './data/conversations/demo/../demo/conversation.json' }), { success: true, file, doc: branchyTree() });
+  assert.equal(await call('get', { file: './data/conversations/demo/../demo/conversation.json' }), {
+    success: true,
+    file,
+    doc: branchyTree(),
+  });
 });
 
 views.run();
@@ -85,18 +90,44 @@ append('path mode: SmartTavern shape; the path follows a leaf append', async () 
 });
 
 append('with placeholder: true the empty assistant child is the leaf and, as in SmartTavern, the node_id', async () => {
-  const output = await call<Record<string, string>>('append_message', { file, pid: 'a4', role: 'user', content: 'Q', placeholder: true, return_mode: 'none' });
+  const output = await call<Record<string, string>>('append_message', {
+    file,
+    pid: 'a4',
+    role: 'user',
+    content: 'Q',
+    placeholder: true,
+    return_mode: 'none',
+  });
   assert.match(output['appended_node_id']!, /^n_user\d+_[0-9a-f]{6}$/);
   assert.match(output['placeholder_id']!, /^n_append_ass\d+_[0-9a-f]{6}$/);
   assert.is(output['node_id'], output['placeholder_id']);
   const doc = onDisk();
-  assert.equal(stamped(doc.nodes[output['placeholder_id']!]), { pid: output['appended_node_id'], role: 'assistant', content: '', node_updated_at: 'TIME' });
+  assert.equal(stamped(doc.nodes[output['placeholder_id']!]), {
+    pid: output['appended_node_id'],
+    role: 'assistant',
+    content: '',
+    node_updated_at: 'TIME',
+  });
   assert.equal(doc.active_path, [...activePath, output['appended_node_id'], output['placeholder_id']]);
 });
 
 append('node mode with meta; a side branch leaves the active path', async () => {
-  const meta = { generation_id: 'g1', provider: 'mock', model: 'm', usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }, finish_reason: 'stop' };
-  const output = await call('append_message', { file, node_id: 'n1', pid: 'u1', role: 'assistant', content: 'Alt', meta, return_mode: 'node' });
+  const meta = {
+    generation_id: 'g1',
+    provider: 'mock',
+    model: 'm',
+    usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+    finish_reason: 'stop',
+  };
+  const output = await call('append_message', {
+    file,
+    node_id: 'n1',
+    pid: 'u1',
+    role: 'assistant',
+    content: 'Alt',
+    meta,
+    return_mode: 'node',
+  });
   assert.equal(stamped(output), {
     success: true,
     node: { node_id: 'n1', pid: 'u1', role: 'assistant', content: 'Alt', node_updated_at: 'TIME', meta },
@@ -109,7 +140,10 @@ append('node mode with meta; a side branch leaves the active path', async () => 
 
 append('doc mode (the default): the whole tree with success, active_path and latest', async () => {
   const output = await call('append_message', { file, node_id: 'n1', pid: 'a4', role: 'user', content: 'Next' });
-  assert.equal(stamped(output), stamped({ ...onDisk(), success: true, latest: { depth: 6, node_id: 'n1', j: 1, n: 1 }, node_id: 'n1', appended_node_id: 'n1' }));
+  assert.equal(
+    stamped(output),
+    stamped({ ...onDisk(), success: true, latest: { depth: 6, node_id: 'n1', j: 1, n: 1 }, node_id: 'n1', appended_node_id: 'n1' }),
+  );
 });
 
 append.run();
@@ -129,10 +163,16 @@ edit('update_message: each return mode; meta replaced; compare-and-set', async (
     node: { node_id: 'a4', pid: 'u2', role: 'assistant', content: 'More.', meta: { partial: true }, node_updated_at: 'TIME' },
     updated_at: 'TIME',
   });
-  assert.equal(stamped(await call('update_message', { file, node_id: 'a3', content: 'Filled', expected_content: '' })), stamped({ ...onDisk(), success: true, latest: { depth: 5, node_id: 'a4', j: 1, n: 1 } }));
+  assert.equal(
+    stamped(await call('update_message', { file, node_id: 'a3', content: 'Filled', expected_content: '' })),
+    stamped({ ...onDisk(), success: true, latest: { depth: 5, node_id: 'a4', j: 1, n: 1 } }),
+  );
   assert.is(onDisk().nodes['a3']!.content, 'Filled');
   assert.is((await callError(call('update_message', { file, node_id: 'a3', content: 'again', expected_content: '' }))).code, 'CONFLICT');
-  assert.is((await callError(call('update_message', { file, node_id: 'a3' }))).message, 'update_message of node a3 needs `content`, `meta` or both');
+  assert.is(
+    (await callError(call('update_message', { file, node_id: 'a3' }))).message,
+    'update_message of node a3 needs `content`, `meta` or both',
+  );
 });
 
 edit('delete_branch: path and none modes name what was deleted and where the path went', async () => {
@@ -197,13 +237,16 @@ edit('switch_branch: by depth and back, in node, path and doc modes', async () =
     updated_at: 'TIME',
   });
   const output = await call<Record<string, unknown>>('switch_branch', { file, depth: 1, target_j: 2 });
-  assert.equal(stamped(output), stamped({
-    doc: onDisk(),
-    node: { node_id: 'r2', j: 2, n: 2 },
-    active_path: ['r2', 'u3'],
-    latest: { depth: 2, node_id: 'u3', j: 1, n: 1 },
-    success: true,
-  }));
+  assert.equal(
+    stamped(output),
+    stamped({
+      doc: onDisk(),
+      node: { node_id: 'r2', j: 2, n: 2 },
+      active_path: ['r2', 'u3'],
+      latest: { depth: 2, node_id: 'u3', j: 1, n: 1 },
+      success: true,
+    }),
+  );
   assert.is((await callError(call('switch_branch', { file, depth: 1, node_id: 'r1', target_j: 1 }))).code, 'BAD_INPUT');
 });
 
@@ -214,7 +257,13 @@ setUp(conversations);
 
 conversations('create_conversation: slug, files, settings with the LLM config; a taken slug gets -2', async () => {
   harness.temp.writeLlmConfig('mock', { provider: 'mock' });
-  const input = { name: 'Sea stories', description: 'Tales', system_prompt: 'Tell sea stories.', greeting: 'Ahoy!', llm_config: 'data/llm_configs/mock.json' };
+  const input = {
+    name: 'Sea stories',
+    description: 'Tales',
+    system_prompt: 'Tell sea stories.',
+    greeting: 'Ahoy!',
+    llm_config: 'data/llm_configs/mock.json',
+  };
   assert.equal(stamped(await call('create_conversation', input)), {
     success: true,
     file: 'data/conversations/Sea stories/conversation.json',
@@ -238,7 +287,10 @@ conversations('create_conversation: slug, files, settings with the LLM config; a
     active_path: ['n_root1', 'n_greeting1'],
     updated_at: 'TIME',
   });
-  assert.equal(harness.temp.readJson('data/conversations/Sea stories/settings.json'), { type: 'threaded', llm_config: 'data/llm_configs/mock.json' });
+  assert.equal(harness.temp.readJson('data/conversations/Sea stories/settings.json'), {
+    type: 'threaded',
+    llm_config: 'data/llm_configs/mock.json',
+  });
   const second = await call('create_conversation', { name: 'Sea stories' });
   assert.equal([second['slug'], second['root_node_id'], second['nodes_count']], ['Sea stories-2', null, 0]);
 });

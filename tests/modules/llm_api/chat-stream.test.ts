@@ -18,8 +18,17 @@ const test = suite('modules/llm_api/chat_stream');
 test.before(async () => {
   [openai, gemini] = await Promise.all([startFakeOpenAi(), startFakeGemini()]);
   fixture = await tempRoot({
-    'data/llm_configs/mock.json': { provider: 'mock', mock: { text: 'Streamed reply', chunk_size: 6 }, pricing: { input_per_million: 1, output_per_million: 1 } },
-    'data/llm_configs/keyed.json': { provider: 'openai_compatible', base_url: 'http://127.0.0.1:9/v1', model: 'x', api_key: '${STREAM_TEST_KEY}' },
+    'data/llm_configs/mock.json': {
+      provider: 'mock',
+      mock: { text: 'Streamed reply', chunk_size: 6 },
+      pricing: { input_per_million: 1, output_per_million: 1 },
+    },
+    'data/llm_configs/keyed.json': {
+      provider: 'openai_compatible',
+      base_url: 'http://127.0.0.1:9/v1',
+      model: 'x',
+      api_key: '${STREAM_TEST_KEY}',
+    },
     'data/llm_configs/openai_fake.json': { provider: 'openai_compatible', base_url: openai.baseUrl, model: 'gpt-test', api_key: key },
     'data/outside.json': { provider: 'mock' },
   });
@@ -32,7 +41,8 @@ test.after(async () => {
   await Promise.all([openai.close(), gemini.close(), fixture.remove()]);
 });
 
-const stream = (input: unknown, registry = llmApiRegistry(fixture.root)) => registry.stream<ChatStreamEvent>('modules/llm_api/chat_stream', input);
+const stream = (input: unknown, registry = llmApiRegistry(fixture.root)) =>
+  registry.stream<ChatStreamEvent>('modules/llm_api/chat_stream', input);
 
 /** The events with their timings replaced by 0, so whole lists can be compared. */
 function untimed(events: ChatStreamEvent[]): ChatStreamEvent[] {
@@ -97,14 +107,17 @@ test('a failure mid-stream comes after the chunks already sent, then end; nothin
 test('an upstream rejection after start is an error event, and the key is in no event and no log line', async () => {
   openai.defaultReply = { status: 401 };
   const logger = capturingLogger();
-  const events = untimed(await collect(stream({ messages: hi, config_file: 'data/llm_configs/openai_fake.json' }, llmApiRegistry(fixture.root, {}, logger))));
+  const events = untimed(
+    await collect(stream({ messages: hi, config_file: 'data/llm_configs/openai_fake.json' }, llmApiRegistry(fixture.root, {}, logger))),
+  );
   assert.equal(events, [
     { type: 'start', provider: 'openai_compatible', model: 'gpt-test' },
     { type: 'finish', finish_reason: 'error' },
     {
       type: 'error',
       code: 'UPSTREAM_FAILED',
-      message: 'the API key was rejected by openai_compatible (config data/llm_configs/openai_fake.json): 401 Incorrect API key provided: ***.',
+      message:
+        'the API key was rejected by openai_compatible (config data/llm_configs/openai_fake.json): 401 Incorrect API key provided: ***.',
     },
     { type: 'end', model_used: 'gpt-test', response_time: 0 },
   ]);

@@ -13,7 +13,11 @@ const test = suite('modules/llm_api/chat');
 test.before(async () => {
   server = await startFakeOpenAi();
   fixture = await tempRoot({
-    'data/llm_configs/priced_mock.json': { provider: 'mock', mock: { text: 'Priced.' }, pricing: { input_per_million: 1000, output_per_million: 2000 } },
+    'data/llm_configs/priced_mock.json': {
+      provider: 'mock',
+      mock: { text: 'Priced.' },
+      pricing: { input_per_million: 1000, output_per_million: 2000 },
+    },
     'data/llm_configs/keyed.json': { provider: 'openai', api_key: '${CHAT_TEST_KEY}' },
     'data/llm_configs/broken.json': '{ "provider": ',
     'data/elsewhere.json': { provider: 'mock' },
@@ -30,16 +34,19 @@ const call = (input: unknown, env: Record<string, string> = {}) => llmApiRegistr
 test('answers from a config file, with usage, cost and timing', async () => {
   const output = (await call({ messages: hi, config_file: 'data/llm_configs/priced_mock.json' })) as Record<string, unknown>;
   assert.type(output['response_time'], 'number');
-  assert.equal({ ...output, response_time: 0 }, {
-    success: true,
-    content: 'Priced.',
-    usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
-    finish_reason: 'stop',
-    model_used: 'mock',
-    provider: 'mock',
-    response_time: 0,
-    cost: 0.005,
-  });
+  assert.equal(
+    { ...output, response_time: 0 },
+    {
+      success: true,
+      content: 'Priced.',
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+      finish_reason: 'stop',
+      model_used: 'mock',
+      provider: 'mock',
+      response_time: 0,
+      cost: 0.005,
+    },
+  );
 });
 
 test('answers through an inline config; only role and content go upstream', async () => {
@@ -79,7 +86,10 @@ test('config problems keep their codes: 400 unknown provider, 400 missing variab
     'BAD_INPUT',
     'inline config: provider "custom" is not supported; use one of openai, openai_compatible, gemini, mock',
   ]);
-  assert.match((await codeOf({ config_file: 'data/llm_configs/keyed.json' })).join(' '), 'BAD_INPUT config data/llm_configs/keyed.json needs the environment variable CHAT_TEST_KEY');
+  assert.match(
+    (await codeOf({ config_file: 'data/llm_configs/keyed.json' })).join(' '),
+    'BAD_INPUT config data/llm_configs/keyed.json needs the environment variable CHAT_TEST_KEY',
+  );
   assert.equal((await codeOf({ config_file: 'data/elsewhere.json' }))[0], 'FORBIDDEN');
   assert.equal((await codeOf({ config_file: 'data/llm_configs/none.json' }))[0], 'NOT_FOUND');
   assert.equal((await codeOf({ config_file: 'data/llm_configs/broken.json' }))[0], 'INVALID_FILE');

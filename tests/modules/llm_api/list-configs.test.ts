@@ -26,7 +26,10 @@ test.before(async () => {
 test.after(() => fixture.remove());
 
 const list = async (env: Record<string, string> = {}) =>
-  ((await llmApiRegistry(fixture.root, env).call('modules/llm_api/list_configs', {})) as { success: boolean; configs: Record<string, unknown>[] });
+  (await llmApiRegistry(fixture.root, env).call('modules/llm_api/list_configs', {})) as {
+    success: boolean;
+    configs: Record<string, unknown>[];
+  };
 
 test('lists every config with provider, model, whether its key resolves, and what is wrong', async () => {
   const output = await list();
@@ -38,7 +41,14 @@ test('lists every config with provider, model, whether its key resolves, and wha
     { file: 'data/llm_configs/c_ollama.json', name: 'c_ollama', provider: 'openai_compatible', model: 'llama3.2', key_resolves: true },
     { file: 'data/llm_configs/d_broken.json', name: 'd_broken', provider: null, model: null, key_resolves: false, error: 'INVALID_FILE' },
     { file: 'data/llm_configs/e_custom.json', name: 'e_custom', provider: 'custom', model: 'm', key_resolves: true, error: 'BAD_INPUT' },
-    { file: 'data/llm_configs/f_gemini/llm_config.json', name: 'f_gemini', provider: 'gemini', model: 'gemini-pro', key_resolves: false, error: 'BAD_INPUT' },
+    {
+      file: 'data/llm_configs/f_gemini/llm_config.json',
+      name: 'f_gemini',
+      provider: 'gemini',
+      model: 'gemini-pro',
+      key_resolves: false,
+      error: 'BAD_INPUT',
+    },
     { file: 'data/llm_configs/g_link.json', name: 'g_link', provider: null, model: null, key_resolves: false, error: 'FORBIDDEN' },
   ]);
   assert.match(JSON.stringify(output.configs[1]?.['error']), 'needs the environment variable LIST_TEST_KEY');

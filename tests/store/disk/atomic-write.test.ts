@@ -116,7 +116,7 @@ race('the key returned is the key of the file written', async () => {
   assert.is(readFileSync(file, 'utf8'), 'two\n');
 });
 
-race('a rewrite keeps the mode, one the umask would narrow too, and its key is still the file\'s', async () => {
+race("a rewrite keeps the mode, one the umask would narrow too, and its key is still the file's", async () => {
   const file = join(raceFolder, 'conversation.json');
   for (const mode of [0o666, 0o600, 0o644]) {
     const first = await writeDurably(file, `${mode}\n`);
@@ -135,7 +135,9 @@ race('an editor saving by temp file and rename at full speed beside a writer nev
   const wantedSaves = 200;
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const editor = new Worker(editorSource, { eval: true, workerData: { file, stop } });
-  const editorDone = new Promise<{ edits: number; lost: number[] }>((resolve, reject) => editor.once('message', resolve).once('error', reject));
+  const editorDone = new Promise<{ edits: number; lost: number[] }>((resolve, reject) =>
+    editor.once('message', resolve).once('error', reject),
+  );
   let saves = 0;
   let stale = 0;
   const giveUp = Date.now() + 60_000;
@@ -153,7 +155,10 @@ race('an editor saving by temp file and rename at full speed beside a writer nev
   const missing = Array.from({ length: edits }, (_, index) => index + 1).filter((edit) => !final.edits.includes(edit));
   assert.equal({ lost, missing }, { lost: [], missing: [] });
   assert.is(saves, wantedSaves, `only ${saves} saves (${stale} stale) in a minute`);
-  assert.equal(readdirSync(raceFolder).filter((name) => !name.endsWith('.swp')), ['conversation.json']);
+  assert.equal(
+    readdirSync(raceFolder).filter((name) => !name.endsWith('.swp')),
+    ['conversation.json'],
+  );
 });
 
 /**

@@ -36,7 +36,10 @@ async function code(file: string): Promise<string> {
 }
 
 test('root-relative and absolute paths inside resolve to one canonical form', async () => {
-  const expected = { absolute: temp.path('data/conversations/demo/conversation.json'), relative: 'data/conversations/demo/conversation.json' };
+  const expected = {
+    absolute: temp.path('data/conversations/demo/conversation.json'),
+    relative: 'data/conversations/demo/conversation.json',
+  };
   assert.equal(await resolve('data/conversations/demo/conversation.json'), expected);
   assert.equal(await resolve('./data/conversations/x/../demo/conversation.json'), expected);
   assert.equal(await resolve(temp.path('data/conversations/demo/conversation.json')), expected);
@@ -89,7 +92,10 @@ async function outcome(file: string): Promise<SandboxedPath | string> {
   }
 }
 
-const demo = (): SandboxedPath => ({ absolute: root.path('data/conversations/demo/conversation.json'), relative: 'data/conversations/demo/conversation.json' });
+const demo = (): SandboxedPath => ({
+  absolute: root.path('data/conversations/demo/conversation.json'),
+  relative: 'data/conversations/demo/conversation.json',
+});
 
 /** Resolves once, so the folder is remembered, then changes the disk under it. */
 async function resolvedThen(change: () => void): Promise<void> {
@@ -102,7 +108,10 @@ remembered('a second resolution gives what the first gave, for every spelling', 
     assert.equal(await outcome('data/conversations/demo/conversation.json'), demo());
     assert.equal(await outcome('./data/conversations/x/../demo/conversation.json'), demo());
     assert.equal(await outcome(root.path('data/conversations/demo/conversation.json')), demo());
-    assert.equal(await outcome('data/conversations/demo/new.json'), { absolute: root.path('data/conversations/demo/new.json'), relative: 'data/conversations/demo/new.json' });
+    assert.equal(await outcome('data/conversations/demo/new.json'), {
+      absolute: root.path('data/conversations/demo/new.json'),
+      relative: 'data/conversations/demo/new.json',
+    });
     assert.is(await outcome('data/conversations/demo/notes.txt'), 'BAD_INPUT');
     assert.is(await outcome('data/conversations/../../x.json'), 'FORBIDDEN');
   }

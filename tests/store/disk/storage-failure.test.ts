@@ -27,8 +27,16 @@ test('a full disk says so, names the file, hides the absolute path, and is shown
 });
 
 test('a read-only mount says so', () => {
-  const error = storageFailure('lock', 'data/conversations/demo/conversation.json', nodeError('EROFS', 'EROFS: read-only file system, mkdir'), 'nothing was changed');
-  assert.is(toWireError(error, 'request-2').message, 'could not lock data/conversations/demo/conversation.json: the file system is read-only (EROFS); nothing was changed');
+  const error = storageFailure(
+    'lock',
+    'data/conversations/demo/conversation.json',
+    nodeError('EROFS', 'EROFS: read-only file system, mkdir'),
+    'nothing was changed',
+  );
+  assert.is(
+    toWireError(error, 'request-2').message,
+    'could not lock data/conversations/demo/conversation.json: the file system is read-only (EROFS); nothing was changed',
+  );
 });
 
 test('a failure that is not about the storage stays masked on the wire, with its cause kept for the log', () => {

@@ -67,7 +67,10 @@ test('leaves the old file or the new one, never a torn one (24 kills, both write
     assert.is(validateDoc(doc), undefined, `round ${round}: the file does not validate`);
     const count = Object.keys(doc.nodes).length;
     // Every acknowledged append is there; at most one more (written, not yet acknowledged) may be.
-    assert.ok(count === expected + acknowledged || count === expected + acknowledged + 1, `round ${round}: ${count} nodes, expected ${expected + acknowledged} (+1)`);
+    assert.ok(
+      count === expected + acknowledged || count === expected + acknowledged + 1,
+      `round ${round}: ${count} nodes, expected ${expected + acknowledged} (+1)`,
+    );
     expected = count;
     // The killed writer's lock would go stale after two seconds; clearing it keeps 24 rounds fast.
     rmSync(temp.path(`${file}.lock`), { recursive: true, force: true });

@@ -20,7 +20,9 @@ test('reads see the tree; nothing changed gives no changes', () => {
   const { changes } = edit((doc) => {
     assert.is(doc.nodes['a1']!.content, 'Hello.');
     assert.equal(Object.keys(doc), ['name', 'description', 'roots', 'nodes', 'children', 'active_path', 'updated_at', 'x_top']);
-    assert.ok('u1' in doc.nodes && Object.hasOwn(doc.nodes, 'u1') && !('constructor' in doc.nodes && Object.hasOwn(doc.nodes, 'constructor')));
+    assert.ok(
+      'u1' in doc.nodes && Object.hasOwn(doc.nodes, 'u1') && !('constructor' in doc.nodes && Object.hasOwn(doc.nodes, 'constructor')),
+    );
   });
   assert.equal(changes, []);
 });

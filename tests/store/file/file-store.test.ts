@@ -73,8 +73,14 @@ for (const [label, workerThreshold] of [
       store.commit(file, appendPlan('bad', 'no_such_parent')),
       store.commit(file, appendPlan('ok2', 'a4')),
     ]);
-    assert.equal(outcomes.map((outcome) => outcome.status), ['fulfilled', 'rejected', 'fulfilled']);
-    assert.equal(Object.keys(temp.readJson<ConversationDoc>(file).nodes).filter((id) => id.startsWith('ok')), ['ok1', 'ok2']);
+    assert.equal(
+      outcomes.map((outcome) => outcome.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.equal(
+      Object.keys(temp.readJson<ConversationDoc>(file).nodes).filter((id) => id.startsWith('ok')),
+      ['ok1', 'ok2'],
+    );
   });
 
   test('update() edits a private copy; a throwing change writes nothing', async () => {

@@ -71,10 +71,25 @@ append('under a parent that is not the leaf: a side branch, the active child is 
 });
 
 append('pid null adds a root; it becomes active only in a conversation without one', () => {
-  const result = after(branchyTree(), (doc) => appendMessage(doc, { nodeId: 'n1', pid: null, role: 'system', content: 'New start' }, context));
-  assert.equal(result, branchy({ roots: ['r1', 'r2', 'n1'], updated_at: 'NOW' }, { n1: { pid: null, role: 'system', content: 'New start', node_updated_at: 'NOW' } }));
-  const empty = after({ roots: [], nodes: {}, active_path: [] }, (doc) => appendMessage(doc, { nodeId: 'n1', pid: null, role: 'system', content: 'S' }, context));
-  assert.equal(empty, { roots: ['n1'], nodes: { n1: { pid: null, role: 'system', content: 'S', node_updated_at: 'NOW' } }, active_path: ['n1'], updated_at: 'NOW' });
+  const result = after(branchyTree(), (doc) =>
+    appendMessage(doc, { nodeId: 'n1', pid: null, role: 'system', content: 'New start' }, context),
+  );
+  assert.equal(
+    result,
+    branchy(
+      { roots: ['r1', 'r2', 'n1'], updated_at: 'NOW' },
+      { n1: { pid: null, role: 'system', content: 'New start', node_updated_at: 'NOW' } },
+    ),
+  );
+  const empty = after({ roots: [], nodes: {}, active_path: [] }, (doc) =>
+    appendMessage(doc, { nodeId: 'n1', pid: null, role: 'system', content: 'S' }, context),
+  );
+  assert.equal(empty, {
+    roots: ['n1'],
+    nodes: { n1: { pid: null, role: 'system', content: 'S', node_updated_at: 'NOW' } },
+    active_path: ['n1'],
+    updated_at: 'NOW',
+  });
 });
 
 append('a placeholder is made only when asked, and becomes the leaf', () => {
@@ -84,7 +99,11 @@ append('a placeholder is made only when asked, and becomes the leaf', () => {
   assert.equal(
     result,
     branchy(
-      { children: { u1: ['a2', 'a1'], a4: ['n1'], n1: ['p1'] }, active_path: ['r1', 'u1', 'a1', 'u2', 'a4', 'n1', 'p1'], updated_at: 'NOW' },
+      {
+        children: { u1: ['a2', 'a1'], a4: ['n1'], n1: ['p1'] },
+        active_path: ['r1', 'u1', 'a1', 'u2', 'a4', 'n1', 'p1'],
+        updated_at: 'NOW',
+      },
       {
         n1: { pid: 'a4', role: 'user', content: 'Q', node_updated_at: 'NOW', meta: { source: 'test' } },
         p1: { pid: 'n1', role: 'assistant', content: '', node_updated_at: 'NOW' },
@@ -115,12 +134,24 @@ const update = suite('update');
 
 update('content and meta; unknown fields of the node stay', () => {
   const result = after(branchyTree(), (doc) => updateMessage(doc, { nodeId: 'r1', content: 'Be brief.', meta: { by: 'hand' } }, context));
-  assert.equal(result, branchy({ updated_at: 'NOW' }, { r1: { pid: null, role: 'system', content: 'Be brief.', x_note: { keep: true }, node_updated_at: 'NOW', meta: { by: 'hand' } } }));
+  assert.equal(
+    result,
+    branchy(
+      { updated_at: 'NOW' },
+      { r1: { pid: null, role: 'system', content: 'Be brief.', x_note: { keep: true }, node_updated_at: 'NOW', meta: { by: 'hand' } } },
+    ),
+  );
 });
 
 update('meta is replaced when given, removed with null', () => {
   const replaced = after(branchyTree(), (doc) => updateMessage(doc, { nodeId: 'a4', meta: { model: 'other', usage: null } }, context));
-  assert.equal(replaced.nodes['a4'], { pid: 'u2', role: 'assistant', content: 'More.', meta: { model: 'other', usage: null }, node_updated_at: 'NOW' });
+  assert.equal(replaced.nodes['a4'], {
+    pid: 'u2',
+    role: 'assistant',
+    content: 'More.',
+    meta: { model: 'other', usage: null },
+    node_updated_at: 'NOW',
+  });
   const removed = after(branchyTree(), (doc) => updateMessage(doc, { nodeId: 'a4', meta: null }, context));
   assert.equal(removed.nodes['a4'], { pid: 'u2', role: 'assistant', content: 'More.', node_updated_at: 'NOW' });
 });
@@ -200,7 +231,10 @@ remove('deleting off the active path leaves the path alone', () => {
 remove('truncate after keeps the node and makes it the leaf', () => {
   const result = after(branchyTree(), (doc) => truncateAfter(doc, 'u1', context));
   assert.equal(result, {
-    ...branchy({ active_path: ['r1', 'u1'], updated_at: 'NOW' }, { a1: undefined, a2: undefined, a3: undefined, u2: undefined, a4: undefined }),
+    ...branchy(
+      { active_path: ['r1', 'u1'], updated_at: 'NOW' },
+      { a1: undefined, a2: undefined, a3: undefined, u2: undefined, a4: undefined },
+    ),
     children: {},
   });
 });
@@ -230,7 +264,9 @@ retry('on the active path: the new sibling replaces the retried node and what fo
 });
 
 retry('off the active path: a side branch, the active child remembered', () => {
-  const result = after(branchyTree(), (doc) => retryBranch(doc, { retryNodeId: 'u3', newNodeId: 'n1', role: 'user', content: 'Again' }, context));
+  const result = after(branchyTree(), (doc) =>
+    retryBranch(doc, { retryNodeId: 'u3', newNodeId: 'n1', role: 'user', content: 'Again' }, context),
+  );
   assert.equal(
     result,
     branchy(
@@ -290,7 +326,10 @@ switching('switching to where the path already is changes nothing', () => {
 
 switching('out of range, unknown node and a depth past the path are refused', () => {
   const range = failure(() => switchBranch(branchyTree(), { depth: 3, targetJ: 4 }, context));
-  assert.equal([range.code, range.message], ['BAD_INPUT', 'target_j 4 is out of range: node a1 in f.json has 3 sibling(s), numbered 1 to 3']);
+  assert.equal(
+    [range.code, range.message],
+    ['BAD_INPUT', 'target_j 4 is out of range: node a1 in f.json has 3 sibling(s), numbered 1 to 3'],
+  );
   assert.is(failure(() => switchBranch(branchyTree(), { nodeId: 'zz', targetJ: 1 }, context)).code, 'NOT_FOUND');
   assert.is(failure(() => switchBranch(branchyTree(), { depth: 9, targetJ: 1 }, context)).code, 'BAD_INPUT');
 });
@@ -315,23 +354,26 @@ create('greetings become roots without a system prompt', () => {
 });
 
 create('a system prompt is the root and greetings its children', () => {
-  assert.equal(createConversationDoc({ name: 'Chat', description: 'd', systemPrompt: 'Be kind.', greetings: ['Hi', 'Hello'], now: 'NOW' }), {
-    name: 'Chat',
-    description: 'd',
-    roots: ['n_root1'],
-    nodes: {
-      n_root1: { pid: null, role: 'system', content: 'Be kind.', node_updated_at: 'NOW' },
-      n_greeting1: { pid: 'n_root1', role: 'assistant', content: 'Hi', node_updated_at: 'NOW' },
-      n_greeting2: { pid: 'n_root1', role: 'assistant', content: 'Hello', node_updated_at: 'NOW' },
+  assert.equal(
+    createConversationDoc({ name: 'Chat', description: 'd', systemPrompt: 'Be kind.', greetings: ['Hi', 'Hello'], now: 'NOW' }),
+    {
+      name: 'Chat',
+      description: 'd',
+      roots: ['n_root1'],
+      nodes: {
+        n_root1: { pid: null, role: 'system', content: 'Be kind.', node_updated_at: 'NOW' },
+        n_greeting1: { pid: 'n_root1', role: 'assistant', content: 'Hi', node_updated_at: 'NOW' },
+        n_greeting2: { pid: 'n_root1', role: 'assistant', content: 'Hello', node_updated_at: 'NOW' },
+      },
+      children: { n_root1: ['n_greeting1', 'n_greeting2'] },
+      active_path: ['n_root1', 'n_greeting1'],
+      updated_at: 'NOW',
+      last_active_child: { n_root1: 'n_greeting1' },
     },
-    children: { n_root1: ['n_greeting1', 'n_greeting2'] },
-    active_path: ['n_root1', 'n_greeting1'],
-    updated_at: 'NOW',
-    last_active_child: { n_root1: 'n_greeting1' },
-  });
+  );
 });
 
-create('slugs: SmartTavern\'s rule, made safe', () => {
+create("slugs: SmartTavern's rule, made safe", () => {
   assert.is(slugOf('  My: chat?  '), 'My- chat-');
   assert.is(slugOf('../../etc/passwd'), '-..-etc-passwd');
   assert.is(slugOf('..'), 'conversation');

@@ -19,19 +19,49 @@ test('a good tree, and an empty one, validate', () => {
 
 test('each problem is named by the JSON pointer of the first offending field', () => {
   assert.equal(validateDoc([]), { pointer: '', message: 'must be a JSON object with roots, nodes and active_path' });
-  assert.equal(broken((doc) => delete doc['nodes']), { pointer: '', message: 'must have "nodes"' });
-  assert.equal(broken((doc) => (doc['roots'] = 'r1')), { pointer: '/roots', message: 'must be an array of node ids' });
-  assert.equal(broken((doc) => (doc['active_path'] = ['r1', 3])), { pointer: '/active_path/1', message: 'must be a node id (a string)' });
-  assert.equal(broken((doc) => (doc['children'] = { u1: 'a1' })), { pointer: '/children/u1', message: 'must be an array of node ids' });
-  assert.equal(broken((doc) => (doc['name'] = 5)), { pointer: '/name', message: 'must be a string' });
-  assert.equal(broken((doc) => (doc['nodes']['a1'].role = 'tool')), { pointer: '/nodes/a1/role', message: 'must be "system", "user" or "assistant"' });
-  assert.equal(broken((doc) => (doc['nodes']['a1'].content = null)), { pointer: '/nodes/a1/content', message: 'must be a string' });
-  assert.equal(broken((doc) => (doc['nodes']['a1'].pid = 'ghost')), { pointer: '/nodes/a1/pid', message: 'names node ghost, which is not in /nodes' });
-  assert.equal(broken((doc) => (doc['nodes']['a1'].meta = [])), { pointer: '/nodes/a1/meta', message: 'must be an object' });
-  assert.equal(broken((doc) => (doc['nodes']['a b/c'] = { pid: null, role: 'user', content: '' })), {
-    pointer: '/nodes/a b~1c',
-    message: 'node ids may hold only letters, digits, "_" and "-" (1 to 128)',
-  });
+  assert.equal(
+    broken((doc) => delete doc['nodes']),
+    { pointer: '', message: 'must have "nodes"' },
+  );
+  assert.equal(
+    broken((doc) => (doc['roots'] = 'r1')),
+    { pointer: '/roots', message: 'must be an array of node ids' },
+  );
+  assert.equal(
+    broken((doc) => (doc['active_path'] = ['r1', 3])),
+    { pointer: '/active_path/1', message: 'must be a node id (a string)' },
+  );
+  assert.equal(
+    broken((doc) => (doc['children'] = { u1: 'a1' })),
+    { pointer: '/children/u1', message: 'must be an array of node ids' },
+  );
+  assert.equal(
+    broken((doc) => (doc['name'] = 5)),
+    { pointer: '/name', message: 'must be a string' },
+  );
+  assert.equal(
+    broken((doc) => (doc['nodes']['a1'].role = 'tool')),
+    { pointer: '/nodes/a1/role', message: 'must be "system", "user" or "assistant"' },
+  );
+  assert.equal(
+    broken((doc) => (doc['nodes']['a1'].content = null)),
+    { pointer: '/nodes/a1/content', message: 'must be a string' },
+  );
+  assert.equal(
+    broken((doc) => (doc['nodes']['a1'].pid = 'ghost')),
+    { pointer: '/nodes/a1/pid', message: 'names node ghost, which is not in /nodes' },
+  );
+  assert.equal(
+    broken((doc) => (doc['nodes']['a1'].meta = [])),
+    { pointer: '/nodes/a1/meta', message: 'must be an object' },
+  );
+  assert.equal(
+    broken((doc) => (doc['nodes']['a b/c'] = { pid: null, role: 'user', content: '' })),
+    {
+      pointer: '/nodes/a b~1c',
+      message: 'node ids may hold only letters, digits, "_" and "-" (1 to 128)',
+    },
+  );
 });
 
 test('a parent loop is found', () => {
@@ -42,11 +72,14 @@ test('a parent loop is found', () => {
 });
 
 test('dangling ids in roots, children and active_path are tolerated (the views skip them)', () => {
-  assert.is(broken((doc) => {
-    doc['roots'].push('gone');
-    doc['children']['u1'].push('gone');
-    doc['active_path'].push('gone');
-  }), undefined);
+  assert.is(
+    broken((doc) => {
+      doc['roots'].push('gone');
+      doc['children']['u1'].push('gone');
+      doc['active_path'].push('gone');
+    }),
+    undefined,
+  );
 });
 
 test('changes: a new node needs an existing parent; a delete must not orphan children', () => {
@@ -56,8 +89,17 @@ test('changes: a new node needs an existing parent; a delete must not orphan chi
     pointer: '/nodes/n1/pid',
     message: 'names node gone, which is not in /nodes',
   });
-  assert.equal(validateChanges(doc, [{ path: ['nodes', 'u2'], delete: true }]), { pointer: '/nodes/a4/pid', message: 'names node u2, which is being deleted' });
-  assert.is(validateChanges(doc, [{ path: ['nodes', 'a4'], delete: true }, { path: ['nodes', 'u2'], delete: true }]), undefined);
+  assert.equal(validateChanges(doc, [{ path: ['nodes', 'u2'], delete: true }]), {
+    pointer: '/nodes/a4/pid',
+    message: 'names node u2, which is being deleted',
+  });
+  assert.is(
+    validateChanges(doc, [
+      { path: ['nodes', 'a4'], delete: true },
+      { path: ['nodes', 'u2'], delete: true },
+    ]),
+    undefined,
+  );
 });
 
 test('changes: loops through moved or new nodes are found', () => {
@@ -77,10 +119,13 @@ test('changes: loops through moved or new nodes are found', () => {
 
 test('changes: values must be JSON, required fields stay, entries go into objects', () => {
   const doc = branchyTree();
-  assert.equal(validateChanges(doc, [{ path: ['nodes', 'n1'], value: { pid: 'a4', role: 'user', content: 'x', meta: { at: new Date(0) } } }]), {
-    pointer: '/nodes/n1/meta/at',
-    message: 'must be JSON (got object)',
-  });
+  assert.equal(
+    validateChanges(doc, [{ path: ['nodes', 'n1'], value: { pid: 'a4', role: 'user', content: 'x', meta: { at: new Date(0) } } }]),
+    {
+      pointer: '/nodes/n1/meta/at',
+      message: 'must be JSON (got object)',
+    },
+  );
   assert.equal(validateChanges(doc, [{ path: ['x_top'], value: Number.NaN }]), { pointer: '/x_top', message: 'must be a finite number' });
   assert.equal(validateChanges(doc, [{ path: ['roots'], delete: true }]), { pointer: '/roots', message: 'is required' });
   assert.equal(validateChanges(doc, [{ path: ['name', 'x'], value: 1 }]), { pointer: '/name', message: 'must be an object to hold "x"' });

@@ -117,7 +117,10 @@ test('openai messages leave out empty assistant nodes at the leaf and in the mid
   doc.nodes['x'] = { pid: 'a4', role: 'assistant', content: '' };
   doc.active_path = ['r1', 'u1', 'a1', 'u2', 'a4', 'x'];
   const { messages, path } = openaiMessages(doc, 'f.json');
-  assert.equal(messages.map((message) => message.content), ['You are terse.', 'Hi', 'Tell me more', 'More.']);
+  assert.equal(
+    messages.map((message) => message.content),
+    ['You are terse.', 'Hi', 'Tell me more', 'More.'],
+  );
   assert.equal(path, ['r1', 'u1', 'a1', 'u2', 'a4', 'x']);
 });
 

@@ -42,10 +42,22 @@ async function reported(): Promise<string[]> {
 const conversationFile = (slug: string): string => temp.path(`data/conversations/${slug}/conversation.json`);
 
 test("the engine's transient entries are ignored by name", () => {
-  const transient = ['conversation.json.lock', 'conversation.json.lock-gone-1a2b3c4d', 'conversation.json.4821733091', 'conversation.json.displaced', '.journal'];
+  const transient = [
+    'conversation.json.lock',
+    'conversation.json.lock-gone-1a2b3c4d',
+    'conversation.json.4821733091',
+    'conversation.json.displaced',
+    '.journal',
+  ];
   const kept = ['conversation.json', 'settings.json', 'conversation.json~', '.conversation.json.swp', 'recovered-n1.json', 'locks'];
-  assert.equal(transient.map(isTransientEntry), transient.map(() => true));
-  assert.equal(kept.map(isTransientEntry), kept.map(() => false));
+  assert.equal(
+    transient.map(isTransientEntry),
+    transient.map(() => true),
+  );
+  assert.equal(
+    kept.map(isTransientEntry),
+    kept.map(() => false),
+  );
 });
 
 test("a save's lock, temp file, moved-aside file and journal report only the conversation file", async () => {

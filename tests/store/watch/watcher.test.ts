@@ -139,7 +139,7 @@ test('a deleted file is reported as removed', async () => {
   assert.equal(await events.next((event) => event.file === file, from), { type: 'removed', file, origin: 'external' });
 });
 
-test('a conversation created after the watcher started: its creation is the engine\'s, a hand edit external', async () => {
+test("a conversation created after the watcher started: its creation is the engine's, a hand edit external", async () => {
   const file = conversation('created-later');
   const from = events.seen.length;
   await store.create(file, branchyTree(), { type: 'threaded' });

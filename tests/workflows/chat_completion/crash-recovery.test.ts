@@ -58,12 +58,18 @@ test('the partial text is in the file after a restart, marked interrupted, and t
   openAi.defaultReply = { chunks, chunkDelayMs: 50 };
   const first = await startServerProcess();
   const file = 'data/conversations/crash/conversation.json';
-  const reply = await readSse(`${first.url}/api/workflow/chat_completion/complete_stream?conversation_file=${file}&llm_config_file=data/llm_configs/fake.json&include_doc=false`, {
-    until: (sofar) => sofar.frames.length >= 8,
-  });
+  const reply = await readSse(
+    `${first.url}/api/workflow/chat_completion/complete_stream?conversation_file=${file}&llm_config_file=data/llm_configs/fake.json&include_doc=false`,
+    {
+      until: (sofar) => sofar.frames.length >= 8,
+    },
+  );
   const received = frameData(reply) as { type: string; content?: string; node_id?: string }[];
   const nodeId = received[0]!.node_id!;
-  const streamed = received.filter((event) => event.type === 'chunk').map((event) => event.content).join('');
+  const streamed = received
+    .filter((event) => event.type === 'chunk')
+    .map((event) => event.content)
+    .join('');
   // Let at least two checkpoints pass (every 100 ms here), then kill without warning.
   await new Promise((resolve) => setTimeout(resolve, 350));
   first.child.kill('SIGKILL');
@@ -78,13 +84,22 @@ test('the partial text is in the file after a restart, marked interrupted, and t
   const node = doc.nodes[nodeId]!;
   assert.ok(node.content.startsWith(streamed), 'everything the client saw is there');
   assert.ok(chunks.join('').startsWith(node.content), 'and nothing that was not generated');
-  assert.equal({ pid: node.pid, role: node.role, partial: node.meta?.partial, interrupted: node.meta?.interrupted, finish_reason: node.meta?.finish_reason }, {
-    pid: 'n_user',
-    role: 'assistant',
-    partial: true,
-    interrupted: true,
-    finish_reason: 'interrupted',
-  });
+  assert.equal(
+    {
+      pid: node.pid,
+      role: node.role,
+      partial: node.meta?.partial,
+      interrupted: node.meta?.interrupted,
+      finish_reason: node.meta?.finish_reason,
+    },
+    {
+      pid: 'n_user',
+      role: 'assistant',
+      partial: true,
+      interrupted: true,
+      finish_reason: 'interrupted',
+    },
+  );
   assert.equal(readdirSync(root.path('data/conversations/crash/.journal')), [], 'the journal is removed once folded in');
 });
 

@@ -39,7 +39,10 @@ test('abort answers after the partial reply is saved, and the stream ends with a
   assert.is(answer.body.generation.outcome, 'aborted');
   const nodeId = answer.body.generation.saved_node_id;
   const received = events(reply);
-  const chunks = received.filter((event) => event.type === 'chunk').map((event) => event.content).join('');
+  const chunks = received
+    .filter((event) => event.type === 'chunk')
+    .map((event) => event.content)
+    .join('');
   assert.equal(typesOf(received).slice(-3), ['finish', 'saved', 'end']);
   assert.equal(received.at(-3), { type: 'finish', finish_reason: 'aborted' });
   assert.equal(received.at(-2), { type: 'saved', node_id: nodeId, usage: null, partial: true });
@@ -53,7 +56,9 @@ test('abort answers after the partial reply is saved, and the stream ends with a
 
 test('a provider failure mid-stream saves the partial text, then error, then end', async () => {
   world.openAi.defaultReply = { chunks: ['one ', 'two ', 'three '], dropAfterChunks: 2 };
-  const received = events(await world.stream('workflow/chat_completion/complete_stream', { conversation_file: world.file, include_doc: 'false' }));
+  const received = events(
+    await world.stream('workflow/chat_completion/complete_stream', { conversation_file: world.file, include_doc: 'false' }),
+  );
   assert.equal(typesOf(received), ['start', 'chunk', 'chunk', 'finish', 'saved', 'error', 'end']);
   assert.equal(received[3], { type: 'finish', finish_reason: 'error' });
   const nodeId = received[0]!['node_id'] as string;
@@ -95,7 +100,9 @@ test('a client that goes away does not lose the reply (on_disconnect "continue")
   );
   const generationId = events(reply)[0]!['generation_id'] as string;
   await waitFor(async () => {
-    const { body } = await world.post<{ generation: { status: string } }>('workflow/chat_completion/status', { generation_id: generationId });
+    const { body } = await world.post<{ generation: { status: string } }>('workflow/chat_completion/status', {
+      generation_id: generationId,
+    });
     return body.generation.status === 'done';
   }, 'the generation to finish');
   const nodeId = events(reply)[0]!['node_id'] as string;
@@ -113,7 +120,9 @@ test('with on_disconnect "abort" a client going away stops the generation and sa
   const generationId = events(reply)[0]!['generation_id'] as string;
   let outcome = '';
   await waitFor(async () => {
-    const { body } = await world.post<{ generation: { status: string; outcome: string } }>('workflow/chat_completion/status', { generation_id: generationId });
+    const { body } = await world.post<{ generation: { status: string; outcome: string } }>('workflow/chat_completion/status', {
+      generation_id: generationId,
+    });
     outcome = body.generation.outcome;
     return body.generation.status === 'done';
   }, 'the generation to stop');
@@ -135,7 +144,13 @@ test('Last-Event-ID resumes the same generation after that event; a finished one
   const resumed = await world.stream('workflow/chat_completion/complete_stream', query, { lastEventId: lastId });
   assert.is(resumed.frames[0]!.id, `${generationId}:5`);
   const all = [...events(first), ...events(resumed)];
-  assert.is(all.filter((event) => event.type === 'chunk').map((event) => event.content).join(''), tenChunks.join(''));
+  assert.is(
+    all
+      .filter((event) => event.type === 'chunk')
+      .map((event) => event.content)
+      .join(''),
+    tenChunks.join(''),
+  );
   assert.equal(typesOf(all).slice(-4), ['finish', 'usage', 'saved', 'end']);
   assert.is(world.openAi.requests.length, 1, 'no second generation');
 
@@ -162,14 +177,20 @@ test('a retried request with the same request_id attaches instead of paying twic
 test('attach gives a second viewer the whole log; generations lists it', async () => {
   world.openAi.defaultReply = { chunks: ['a', 'b', 'c'], chunkDelayMs: 50 };
   let generationId = '';
-  const first = world.stream('workflow/chat_completion/complete_stream', { conversation_file: world.file, include_doc: 'false' }, {
-    until(sofar) {
-      generationId ||= (events(sofar)[0]?.['generation_id'] as string | undefined) ?? '';
-      return false;
+  const first = world.stream(
+    'workflow/chat_completion/complete_stream',
+    { conversation_file: world.file, include_doc: 'false' },
+    {
+      until(sofar) {
+        generationId ||= (events(sofar)[0]?.['generation_id'] as string | undefined) ?? '';
+        return false;
+      },
     },
-  });
+  );
   await waitFor(() => generationId !== '', 'the start event');
-  const { body } = await world.post<{ generations: { generation_id: string; status: string }[] }>('workflow/chat_completion/generations', { running_only: true });
+  const { body } = await world.post<{ generations: { generation_id: string; status: string }[] }>('workflow/chat_completion/generations', {
+    running_only: true,
+  });
   assert.ok(body.generations.some((generation) => generation.generation_id === generationId));
   const second = await world.stream('workflow/chat_completion/attach', { generation_id: generationId });
   assert.equal(events(second), events(await first));
@@ -179,9 +200,13 @@ test('shutdown saves running replies as partial', async () => {
   const local = await startWorld();
   try {
     local.openAi.defaultReply = { chunks: tenChunks, chunkDelayMs: 100 };
-    const reply = local.stream('workflow/chat_completion/complete_stream', { conversation_file: local.file, include_doc: 'false' }, {
-      until: (sofar) => sofar.frames.length === 3,
-    });
+    const reply = local.stream(
+      'workflow/chat_completion/complete_stream',
+      { conversation_file: local.file, include_doc: 'false' },
+      {
+        until: (sofar) => sofar.frames.length === 3,
+      },
+    );
     const nodeId = events(await reply)[0]!['node_id'] as string;
     await local.engine.close();
     const node = local.doc().nodes[nodeId]!;

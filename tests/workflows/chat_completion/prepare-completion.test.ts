@@ -45,14 +45,22 @@ test('an LLM config edited by hand between two requests: the second sends what i
   await stream();
   world.root.writeLlmConfig('fake_openai', config('gpt-two'));
   const reply = await stream();
-  assert.equal(events(reply).map((event) => event.type), ['start', 'chunk', 'finish', 'usage', 'saved', 'end']);
-  assert.equal(world.openAi.requests.map((request) => (request.body as { model: string }).model), ['gpt-one', 'gpt-two']);
+  assert.equal(
+    events(reply).map((event) => event.type),
+    ['start', 'chunk', 'finish', 'usage', 'saved', 'end'],
+  );
+  assert.equal(
+    world.openAi.requests.map((request) => (request.body as { model: string }).model),
+    ['gpt-one', 'gpt-two'],
+  );
   world.root.writeLlmConfig('fake_openai', config('gpt-test'));
 });
 
 test('a missing conversation is a 404 even when a broken settings.json sits where it would be', async () => {
   world.root.write('data/conversations/ghost/settings.json', '{ not json');
-  const reply = await world.stream('workflow/chat_completion/complete_stream', { conversation_file: 'data/conversations/ghost/conversation.json' });
+  const reply = await world.stream('workflow/chat_completion/complete_stream', {
+    conversation_file: 'data/conversations/ghost/conversation.json',
+  });
   assert.is(reply.status, 404);
   assert.equal((JSON.parse(reply.text) as { error: { code: string } }).error.code, 'NOT_FOUND');
 });

@@ -33,7 +33,11 @@ const reconnect = suite('a reconnect to send or regenerate resumes the same gene
 reconnect.before.each(async () => {
   root = createTempRoot('branchflow-reconnect-');
   // Slow enough that the first connection can leave in the middle of the reply.
-  const config = root.writeLlmConfig('slow_mock', { provider: 'mock', model: 'mock', mock: { text: 'one two three four five six', chunk_size: 4, delay_ms: 40 } });
+  const config = root.writeLlmConfig('slow_mock', {
+    provider: 'mock',
+    model: 'mock',
+    mock: { text: 'one two three four five six', chunk_size: 4, delay_ms: 40 },
+  });
   file = root.writeConversation('test', doc, { llm_config: config });
   engine = await createEngine({ root: root.root, logger: silentLogger });
   server = await startServer({ registry: engine.api, logger: silentLogger, port: 0 });
@@ -60,19 +64,28 @@ async function leaveAndReconnect(target: string): Promise<{ first: WireEvent[]; 
 reconnect('regenerate: the reconnect gets the rest of the reply and no second branch is made', async () => {
   const { first, second } = await leaveAndReconnect(url('regenerate', { conversation_file: file, node_id: 'n_reply' }));
   assert.is(first[0]?.type, 'start');
-  assert.not.ok(second.some((event) => event.type === 'start'), 'no second start');
+  assert.not.ok(
+    second.some((event) => event.type === 'start'),
+    'no second start',
+  );
   assert.equal(second.slice(-1), [{ type: 'end' }]);
   const saved = second.find((event) => event.type === 'saved');
   assert.is(saved?.['node_id'], first[0]?.['node_id']);
   const stored = root.readJson<ConversationDoc>(file);
   const replies = Object.values(stored.nodes).filter((node) => node.pid === 'n_user');
-  assert.equal(replies.map((node) => node.content), ['Hello.', 'one two three four five six']);
+  assert.equal(
+    replies.map((node) => node.content),
+    ['Hello.', 'one two three four five six'],
+  );
 });
 
 reconnect('send: the reconnect gets the rest of the reply and the message is not sent twice', async () => {
   const { first, second } = await leaveAndReconnect(url('send', { conversation_file: file, content: 'Again, please.' }));
   assert.is(first[0]?.type, 'start');
-  assert.not.ok(second.some((event) => event.type === 'start'), 'no second start');
+  assert.not.ok(
+    second.some((event) => event.type === 'start'),
+    'no second start',
+  );
   assert.equal(second.slice(-1), [{ type: 'end' }]);
   const stored = root.readJson<ConversationDoc>(file);
   const sent = Object.values(stored.nodes).filter((node) => node.content === 'Again, please.');

@@ -56,14 +56,21 @@ function shape(stored: ConversationDoc): { nodes: string[]; siblings: unknown; a
   return { nodes: Object.keys(stored.nodes), siblings: stored.children?.['n_user'], active_path: stored.active_path };
 }
 
-const before = { nodes: Object.keys(doc.nodes), siblings: ['n_first', 'n_middle', 'n_last'], active_path: ['n_root', 'n_user', 'n_middle'] };
+const before = {
+  nodes: Object.keys(doc.nodes),
+  siblings: ['n_first', 'n_middle', 'n_last'],
+  active_path: ['n_root', 'n_user', 'n_middle'],
+};
 
-regenerate('refused before it starts (a config whose key is missing): no empty branch, the path back on the regenerated reply', async () => {
-  const reply = await readSse(regenerateUrl('needs_a_key'));
-  assert.is(reply.status, 400);
-  assert.match(reply.text, /BRANCHFLOW_TEST_MISSING_KEY/);
-  assert.equal(shape(root.readJson<ConversationDoc>(file)), before);
-});
+regenerate(
+  'refused before it starts (a config whose key is missing): no empty branch, the path back on the regenerated reply',
+  async () => {
+    const reply = await readSse(regenerateUrl('needs_a_key'));
+    assert.is(reply.status, 400);
+    assert.match(reply.text, /BRANCHFLOW_TEST_MISSING_KEY/);
+    assert.equal(shape(root.readJson<ConversationDoc>(file)), before);
+  },
+);
 
 regenerate('failed before its first token: the stream reports the error, and no empty branch is left', async () => {
   const reply = await readSse(regenerateUrl('fails_at_once'));

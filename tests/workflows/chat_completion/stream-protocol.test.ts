@@ -44,19 +44,25 @@ test('the seed EventSource request streams the exact sequence and saves the node
     { type: 'saved', node_id: nodeId, usage, doc: saved['doc'] },
     { type: 'end' },
   ]);
-  assert.equal(reply.frames.map((frame) => frame.id), received.map((_, index) => `${generationId}:${index + 1}`));
+  assert.equal(
+    reply.frames.map((frame) => frame.id),
+    received.map((_, index) => `${generationId}:${index + 1}`),
+  );
 
   const doc = world.doc();
   assert.equal(doc.active_path, ['n_root', 'n_user', nodeId]);
   assert.equal(saved['doc'], JSON.parse(JSON.stringify(doc)));
   const node = doc.nodes[nodeId]!;
-  assert.equal({ ...node, node_updated_at: undefined, meta: withoutTimings(node.meta!) }, {
-    pid: 'n_user',
-    role: 'assistant',
-    content: 'Hello!',
-    node_updated_at: undefined,
-    meta: { generation_id: generationId, provider: 'openai_compatible', model: 'gpt-test', usage, finish_reason: 'stop' },
-  });
+  assert.equal(
+    { ...node, node_updated_at: undefined, meta: withoutTimings(node.meta!) },
+    {
+      pid: 'n_user',
+      role: 'assistant',
+      content: 'Hello!',
+      node_updated_at: undefined,
+      meta: { generation_id: generationId, provider: 'openai_compatible', model: 'gpt-test', usage, finish_reason: 'stop' },
+    },
+  );
   // What the provider received: the path's messages, and the resolved key (never the placeholder).
   const request = world.openAi.requests[0]!;
   assert.equal((request.body as { messages: unknown }).messages, [
@@ -74,7 +80,10 @@ test('Gemini streams the same sequence through its own wire format', async () =>
     include_doc: 'false',
   });
   const received = events(reply);
-  assert.equal(received.map((event) => event.type), ['start', 'chunk', 'chunk', 'finish', 'usage', 'saved', 'end']);
+  assert.equal(
+    received.map((event) => event.type),
+    ['start', 'chunk', 'chunk', 'finish', 'usage', 'saved', 'end'],
+  );
   const nodeId = received[0]!['node_id'] as string;
   assert.equal(received[5], { type: 'saved', node_id: nodeId, usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } });
   assert.is(world.doc().nodes[nodeId]?.content, 'Hi there');
@@ -84,7 +93,10 @@ test('Gemini streams the same sequence through its own wire format', async () =>
 test("without llm_config_file the conversation's settings.json names the config", async () => {
   world.openAi.defaultReply = { chunks: ['From settings'] };
   const reply = await world.stream('workflow/chat_completion/complete_stream', { conversation_file: world.file, include_doc: 'false' });
-  assert.equal(events(reply).map((event) => event.type), ['start', 'chunk', 'finish', 'usage', 'saved', 'end']);
+  assert.equal(
+    events(reply).map((event) => event.type),
+    ['start', 'chunk', 'finish', 'usage', 'saved', 'end'],
+  );
   assert.is(world.openAi.requests.length, 1);
 });
 
@@ -141,7 +153,10 @@ test('an empty reply saves no node and still ends', async () => {
   world.openAi.defaultReply = { chunks: [], usage: null };
   const before = world.root.readText(world.file);
   const reply = await world.stream('workflow/chat_completion/complete_stream', { conversation_file: world.file });
-  assert.equal(events(reply).map((event) => event.type), ['start', 'finish', 'end']);
+  assert.equal(
+    events(reply).map((event) => event.type),
+    ['start', 'finish', 'end'],
+  );
   assert.is(world.root.readText(world.file), before);
 });
 

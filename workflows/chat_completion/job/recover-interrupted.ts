@@ -7,7 +7,13 @@ import type { Logger } from '../../../src/lib/logger.js';
 import { toCallError } from '../../../src/lib/call-error.js';
 import type { Registry } from '../../../src/registry/registry.js';
 import type { ConversationDoc } from '../../../src/store/index.js';
-import { findJournals, removeJournal, removeUnreadableJournals, writeRecoveryFile, type RecoveredJournal } from '../../../src/generation/journal.js';
+import {
+  findJournals,
+  removeJournal,
+  removeUnreadableJournals,
+  writeRecoveryFile,
+  type RecoveredJournal,
+} from '../../../src/generation/journal.js';
 
 export interface RecoveryReport {
   generation_id: string;
@@ -59,7 +65,14 @@ async function recoverOne(api: Registry, root: string, journal: RecoveredJournal
   const base = { generation_id: header.generation_id, conversation_file: file, characters: content.length };
   try {
     if (header.fill_target && existing) {
-      await api.call('modules/chat_branches/update_message', { file, node_id: header.node_id, content, meta, expected_content: '', return_mode: 'none' });
+      await api.call('modules/chat_branches/update_message', {
+        file,
+        node_id: header.node_id,
+        content,
+        meta,
+        expected_content: '',
+        return_mode: 'none',
+      });
     } else {
       await api.call('modules/chat_branches/append_message', {
         file,

@@ -33,7 +33,11 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
       started_at: generation.startedAt.toISOString(),
     },
     services.generations.checkpointIntervalMs,
-    (error) => context.logger.warn('could not checkpoint the reply to its journal; a crash now would lose more of it', { generation_id: generation.id, error }),
+    (error) =>
+      context.logger.warn('could not checkpoint the reply to its journal; a crash now would lose more of it', {
+        generation_id: generation.id,
+        error,
+      }),
   );
   generation.push({
     type: 'start',
@@ -107,6 +111,7 @@ async function finishAndSave(
     if (saved.error) result.error = saved.error;
   }
   generation.result = result;
-  if (result.error) generation.push({ type: 'error', ...result.error, ...(result.recoveryFile ? { recovery_file: result.recoveryFile } : {}) });
+  if (result.error)
+    generation.push({ type: 'error', ...result.error, ...(result.recoveryFile ? { recovery_file: result.recoveryFile } : {}) });
   generation.push({ type: 'end' });
 }

@@ -71,14 +71,22 @@ export async function saveReply(
 async function writeToTree(plan: GenerationPlan, content: string, meta: NodeMeta, context: StepContext): Promise<string> {
   const common = { file: plan.conversationFile, content, meta, return_mode: 'none' };
   const append = (nodeId: string) =>
-    context.call('modules/chat_branches/append_message', { ...common, node_id: nodeId, pid: plan.parentId, role: 'assistant' }, { signal: unaborted });
+    context.call(
+      'modules/chat_branches/append_message',
+      { ...common, node_id: nodeId, pid: plan.parentId, role: 'assistant' },
+      { signal: unaborted },
+    );
   if (!plan.fillTarget) {
     await append(plan.nodeId);
     return plan.nodeId;
   }
   try {
     // Compare-and-set: the node must still be empty, or a hand edit made meanwhile would be overwritten.
-    await context.call('modules/chat_branches/update_message', { ...common, node_id: plan.nodeId, expected_content: '' }, { signal: unaborted });
+    await context.call(
+      'modules/chat_branches/update_message',
+      { ...common, node_id: plan.nodeId, expected_content: '' },
+      { signal: unaborted },
+    );
     return plan.nodeId;
   } catch (error) {
     // Someone wrote into the empty node meanwhile: keep their text and save the reply as its sibling.
@@ -118,11 +126,18 @@ async function recover(
       saved_at: new Date().toISOString(),
     });
     result.recoveryFile = recoveryFile;
-    context.logger.warn('reply written to a recovery file', { generation_id: generation.id, recovery_file: recoveryFile, reason: cause.message });
+    context.logger.warn('reply written to a recovery file', {
+      generation_id: generation.id,
+      recovery_file: recoveryFile,
+      reason: cause.message,
+    });
     return { kept: true, error: { code: cause.code, message: `${why}; it was written to ${recoveryFile}` } };
   } catch (error) {
     context.logger.error('recovery file failed; the journal is kept for start-up recovery', { generation_id: generation.id, error });
-    return { kept: false, error: { code: cause.code, message: `${why}; it stays in the generation journal and is recovered at the next start` } };
+    return {
+      kept: false,
+      error: { code: cause.code, message: `${why}; it stays in the generation journal and is recovered at the next start` },
+    };
   }
 }
 

@@ -36,7 +36,8 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
           model: connection.model,
           ...convertMessages(request.messages),
         };
-        if (config.enable_logging) logger.info('llm request', { provider: 'gemini', config: connection.label, body: { ...parameters, generation } });
+        if (config.enable_logging)
+          logger.info('llm request', { provider: 'gemini', config: connection.label, body: { ...parameters, generation } });
         const { systemInstruction, contents } = parameters;
         const requestConfig = {
           ...generation,
@@ -92,7 +93,10 @@ export function responseEvents(response: GenerateContentResponse): ProviderEvent
     const prompt = usage.promptTokenCount ?? 0;
     // Thinking tokens are billed as output, so they count as completion tokens.
     const completion = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
-    events.push({ type: 'usage', usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokenCount ?? prompt + completion } });
+    events.push({
+      type: 'usage',
+      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokenCount ?? prompt + completion },
+    });
   }
   return events;
 }

@@ -66,7 +66,8 @@ function estimateUsage(messages: ChatMessage[], reply: string): { prompt_tokens:
 }
 
 function failure(options: MockOptions, connection: Connection): CallError {
-  const message = options.fail_message ?? `the mock provider failed after ${options.fail_after_chunks} chunks, as configured (${connection.label})`;
+  const message =
+    options.fail_message ?? `the mock provider failed after ${options.fail_after_chunks} chunks, as configured (${connection.label})`;
   return new CallError(options.fail_code ?? 'UPSTREAM_FAILED', message, { details: { provider: 'mock' } });
 }
 

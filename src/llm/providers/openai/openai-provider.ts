@@ -3,7 +3,12 @@
  * DeepSeek, Ollama, LM Studio, vLLM, a proxy), its own retries off so the shared policy decides.
  */
 import OpenAI from 'openai';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
 import type { Logger } from '../../../lib/logger.js';
 import { collectCompletion } from '../../collect-completion.js';
 import type { LlmConfig } from '../../config-schema.js';
