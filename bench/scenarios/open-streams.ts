@@ -11,7 +11,6 @@
  */
 import { createBenchRoot, shortChat } from '../bench-root.js';
 import { measure, startEngine, type BenchContext } from '../harness.js';
-import type { ProcessStats } from '../process-monitor.js';
 import type { BenchProcess } from '../processes.js';
 import { holdTailMs, type ReplyProfile } from '../reply-profile.js';
 import { checkAtMost, collectNotes, type GoalCheck, type ScenarioResult } from '../scenario.js';

@@ -102,7 +102,7 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
     }
     const { value, problems } = resolvePlaceholders(raw, env);
     const fields = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-    const text = (field: string): string | null => (typeof fields[field] === 'string' ? (fields[field] as string) : null);
+    const text = (field: string): string | null => (typeof fields[field] === 'string' ? fields[field] : null);
     const summary: ConfigSummary = {
       file,
       name: text('name') ?? nameFromFile(file),

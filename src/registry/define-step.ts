@@ -47,5 +47,5 @@ export type Step = ({ kind: 'plain' } & PlainStepSpec<unknown, unknown>) | ({ ki
 export function defineStep<Input, Output>(spec: PlainStepSpec<Input, Output>): Step;
 export function defineStep<Input, Event>(spec: StreamStepSpec<Input, Event>): Step;
 export function defineStep(spec: PlainStepSpec<never, unknown> | StreamStepSpec<never, unknown>): Step {
-  return ('stream' in spec ? { kind: 'stream', ...spec } : { kind: 'plain', ...spec }) as Step;
+  return 'stream' in spec ? { kind: 'stream', ...spec } : { kind: 'plain', ...spec };
 }

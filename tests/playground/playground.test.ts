@@ -82,7 +82,7 @@ async function openConversation(slug: string, doc: ConversationDoc): Promise<{ p
 const message = (page: Page, depth: number) => page.locator(`#message-list li.message[data-depth="${depth}"]`);
 
 async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-  await page.waitForFunction(([where, expected]) => document.querySelector(where!)?.textContent === expected, [selector, text] as const);
+  await page.waitForFunction(([where, expected]) => document.querySelector(where)?.textContent === expected, [selector, text] as const);
 }
 
 /** Waits until no reply is streaming and the composer can send again. */

@@ -1,7 +1,6 @@
 /** @module settings.json beside a conversation (and any other small JSON object file the watcher checks). */
 import { readFile } from 'node:fs/promises';
 import { fileDepthLimit, tooDeepAt } from '../../lib/json-depth.js';
-import { CallError } from '../../lib/call-error.js';
 import type { ConversationSettings } from '../tree/document.js';
 import { invalidFileError } from '../tree/parse-tree.js';
 import { storageFailure } from './storage-failure.js';

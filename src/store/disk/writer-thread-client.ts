@@ -22,7 +22,7 @@ export class WriterThreadClient {
     const id = this.#nextId++;
     if (this.#pending.size === 0) worker.ref();
     return new Promise<Reply>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#pending.set(id, { resolve: resolve, reject });
       worker.postMessage({ id, request });
     });
   }

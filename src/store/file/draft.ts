@@ -23,7 +23,7 @@ class Overlay {
     readonly base: Record<string, unknown>,
     readonly topLevel: boolean,
   ) {
-    this.proxy = new Proxy({}, handler(this)) as Record<string, unknown>;
+    this.proxy = new Proxy({}, handler(this));
   }
 
   has(key: string): boolean {
@@ -150,6 +150,6 @@ export interface Draft {
 }
 
 export function createDraft(base: ConversationDoc): Draft {
-  const overlay = new Overlay(base as Record<string, unknown>, true);
+  const overlay = new Overlay(base, true);
   return { doc: overlay.proxy as ConversationDoc, finish: () => overlay.changes([]) };
 }

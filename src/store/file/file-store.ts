@@ -24,7 +24,7 @@ import { TreeCache, type CachedTree } from './tree-cache.js';
 import { TreeLoader, treeOf } from './tree-loader.js';
 import { validateDoc } from '../tree/validate.js';
 import { WatchHub } from '../watch/watch-hub.js';
-import { WriteBatches, type BatchHost, type Plan } from './write-batches.js';
+import { WriteBatches, type BatchHost } from './write-batches.js';
 import { WriterThreadClient } from '../disk/writer-thread-client.js';
 import type { WriteReply } from '../disk/writer-thread.js';
 
@@ -129,7 +129,7 @@ class ConversationFiles implements FileStore, BatchHost {
   ): Promise<{ doc: ConversationDoc; result: Result }> {
     if (this.#closed) throw new CallError('INTERNAL', 'the conversation store is closed');
     const sandboxed = await this.#sandboxInOrder(file);
-    return (await this.#batches.enqueue(sandboxed, plan as Plan)) as { doc: ConversationDoc; result: Result };
+    return (await this.#batches.enqueue(sandboxed, plan)) as { doc: ConversationDoc; result: Result };
   }
 
   async create(file: string, doc: ConversationDoc, settings: ConversationSettings): Promise<void> {

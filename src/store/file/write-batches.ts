@@ -186,10 +186,10 @@ export class WriteBatches {
    * `nodes`).
    */
   #reply(doc: ConversationDoc, result: unknown): { doc: ConversationDoc; result: unknown } {
-    const batches = this;
+    const publish = () => this.publish(doc);
     return {
       get doc() {
-        return batches.publish(doc);
+        return publish();
       },
       result,
     };

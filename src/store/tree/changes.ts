@@ -60,7 +60,7 @@ export function withChanges(doc: ConversationDoc, changes: readonly DocChange[])
     const [key, entry] = change.path;
     if (entry === undefined) copied.add(key);
     else if (!copied.has(key) && isPlainObject(copy[key])) {
-      copy[key] = copyObject(copy[key] as Record<string, unknown>);
+      copy[key] = copyObject(copy[key]);
       copied.add(key);
     }
   }
@@ -124,7 +124,7 @@ export class ChangeBuilder {
 
   #remember(key: string, entry: string, value: unknown): void {
     let entries = this.#entries.get(key);
-    if (!entries) this.#entries.set(key, (entries = new Map()));
+    if (!entries) this.#entries.set(key, (entries = new Map<string, { value: unknown }>()));
     entries.set(entry, { value });
   }
 }

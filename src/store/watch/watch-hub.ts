@@ -3,8 +3,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { WatchEvent } from './watch-event.js';
 
 interface Subscriber {
-  push(event: WatchEvent): void;
-  end(): void;
+  push: (event: WatchEvent) => void;
+  end: () => void;
 }
 
 /** A subscriber that stops reading must not grow memory without bound; the oldest events go first. */

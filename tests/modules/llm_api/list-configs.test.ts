@@ -26,10 +26,7 @@ test.before(async () => {
 test.after(() => fixture.remove());
 
 const list = async (env: Record<string, string> = {}) =>
-  (await llmApiRegistry(fixture.root, env).call('modules/llm_api/list_configs', {})) as {
-    success: boolean;
-    configs: Record<string, unknown>[];
-  };
+  llmApiRegistry(fixture.root, env).call<{ success: boolean; configs: Record<string, unknown>[] }>('modules/llm_api/list_configs', {});
 
 test('lists every config with provider, model, whether its key resolves, and what is wrong', async () => {
   const output = await list();

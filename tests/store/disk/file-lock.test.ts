@@ -29,7 +29,7 @@ test.after.each(() => temp.cleanup());
 async function holder(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', holderScript, file.absolute], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
     child.once('exit', (code) => reject(new Error(`the lock holder exited (${code}) before locking`)));
   });
   return child;

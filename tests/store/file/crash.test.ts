@@ -20,7 +20,7 @@ function startWriter(temp: TempRoot, file: string, prefix: string, count: number
   let output = '';
   let firstAck: () => void;
   const started = new Promise<void>((resolve) => (firstAck = resolve));
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     output += chunk;
     if (output.includes('\n')) firstAck();
   });

@@ -13,7 +13,7 @@ function edit(change: (doc: ConversationDoc) => void): { changes: unknown; resul
   const draft = createDraft(base);
   change(draft.doc);
   const changes = draft.finish();
-  return { changes, result: withChanges(base, changes as never), base };
+  return { changes, result: withChanges(base, changes), base };
 }
 
 test('reads see the tree; nothing changed gives no changes', () => {

@@ -39,12 +39,12 @@ function startServerProcess(): Promise<{ child: ChildProcess; url: string }> {
   });
   return new Promise((resolve, reject) => {
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk;
       const url = /ready at (http:\/\/[^\s]+)/.exec(output)?.[1];
       if (url) resolve({ child, url });
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
     child.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
   });
 }

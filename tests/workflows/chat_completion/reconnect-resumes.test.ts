@@ -57,7 +57,7 @@ function url(path: string, query: Record<string, string>): string {
 async function leaveAndReconnect(target: string): Promise<{ first: WireEvent[]; second: WireEvent[]; secondStatus: number }> {
   const first = await readSse(target, { until: (reply) => reply.frames.length >= 2 });
   assert.ok(first.lastEventId, 'the first connection saw ids');
-  const second = await readSse(target, { lastEventId: first.lastEventId! });
+  const second = await readSse(target, { lastEventId: first.lastEventId });
   return { first: frameData(first) as WireEvent[], second: frameData(second) as WireEvent[], secondStatus: second.status };
 }
 

@@ -40,7 +40,7 @@ export async function prepareCompletion(input: CompletionInput, context: StepCon
     nodeId: targetId ?? newNodeId(),
     fillTarget: targetId !== undefined,
     messages,
-    configFile: input.llm_config_file || (await configFromSettings(await settings!, conversationFile)),
+    configFile: input.llm_config_file || configFromSettings(await settings!, conversationFile),
   };
 }
 

@@ -27,13 +27,12 @@ export async function startGeneration(input: CompletionInput, context: StepConte
     nodeId: prepared.nodeId,
     ...(input.request_id === undefined ? {} : { requestId: input.request_id }),
   });
-  const upstream = context
-    .stream<UpstreamEvent>(
-      'modules/llm_api/chat_stream',
-      { messages: prepared.messages, config_file: prepared.configFile },
-      { signal: generation.signal },
-    )
-    [Symbol.asyncIterator]();
+  const events = context.stream<UpstreamEvent>(
+    'modules/llm_api/chat_stream',
+    { messages: prepared.messages, config_file: prepared.configFile },
+    { signal: generation.signal },
+  );
+  const upstream = events[Symbol.asyncIterator]();
   const first = await upstream.next();
   if (first.done || first.value.type !== 'start') {
     throw new CallError('INTERNAL', 'modules/llm_api/chat_stream did not begin with a start event');

@@ -3,7 +3,7 @@
  * turns the `model` role, sampling fields the generation config, `safety_settings` the safety settings;
  * `custom_params` go into the body as written (generation-config keys under `generationConfig`).
  */
-import type { Content, GenerateContentConfig, SafetySetting } from '@google/genai';
+import type { Content, GenerateContentConfig } from '@google/genai';
 import type { LlmConfig } from '../../config-schema.js';
 import type { ChatMessage } from '../../provider.js';
 
@@ -61,7 +61,7 @@ export function buildGeminiConfig(config: LlmConfig): GenerateContentConfig {
   if (config.max_tokens != null) generation.maxOutputTokens = config.max_tokens;
   if (config.presence_penalty != null) generation.presencePenalty = config.presence_penalty;
   if (config.frequency_penalty != null) generation.frequencyPenalty = config.frequency_penalty;
-  if (config.safety_settings) generation.safetySettings = config.safety_settings as SafetySetting[];
+  if (config.safety_settings) generation.safetySettings = config.safety_settings;
   const extraBody = customBody(config.custom_params ?? {});
   if (Object.keys(extraBody).length > 0) generation.httpOptions = { extraBody };
   return generation;

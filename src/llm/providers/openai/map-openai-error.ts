@@ -6,18 +6,23 @@ export function mapOpenAiError(error: unknown): UpstreamFailure {
   if (error instanceof MalformedResponse || error instanceof SyntaxError) return { kind: 'malformed', message: error.message };
   if (error instanceof APIConnectionTimeoutError) return { kind: 'connection', message: error.message };
   if (error instanceof APIConnectionError) return transportFailure(error.cause ?? error);
-  if (error instanceof APIError) {
-    const said = providerMessage(error);
-    // An `{"error": ...}` frame inside a stream has no HTTP status.
-    if (error.status === undefined) return { kind: 'other', message: said };
-    const retryAfterMs = retryAfter(error.headers);
-    return { kind: 'status', status: error.status, message: said, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-  }
+  if (error instanceof APIError) return statusFailure(error as SdkError);
   if (error instanceof TypeError) return transportFailure(error);
   return { kind: 'other', message: error instanceof Error ? error.message : String(error) };
 }
 
-function providerMessage(error: APIError): string {
+/** The SDK declares APIError's parameters as `any`; these are what it actually holds. */
+type SdkError = APIError<number | undefined, Headers | undefined, object | undefined>;
+
+function statusFailure(error: SdkError): UpstreamFailure {
+  const said = providerMessage(error);
+  // An `{"error": ...}` frame inside a stream has no HTTP status.
+  if (error.status === undefined) return { kind: 'other', message: said };
+  const retryAfterMs = retryAfter(error.headers);
+  return { kind: 'status', status: error.status, message: said, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+}
+
+function providerMessage(error: SdkError): string {
   const body = error.error as { message?: unknown } | undefined;
   if (typeof body?.message === 'string') return body.message;
   return error.message.replace(/^\d{3} /, '');
