@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { GenerationManager } from './generation/generation-manager.js';
 import { recoverInterrupted, type RecoveryReport } from '../workflows/chat_completion/job/recover-interrupted.js';
 import { silentLogger, type Logger } from './lib/logger.js';
-import { loadDotEnv } from './llm/dot-env.js';
+import { loadDotEnv } from './llm/config/dot-env.js';
 import { createLlmService } from './llm/llm-service.js';
 import { chatBranchesSteps } from './modules/chat_branches/index.js';
 import { llmApiSteps } from './modules/llm_api/index.js';

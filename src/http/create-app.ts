@@ -6,16 +6,16 @@ import type { Logger } from '../lib/logger.js';
 import { CallError } from '../lib/call-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { AppEnv } from './app-env.js';
-import { requireToken } from './bearer-token.js';
-import { requestBodyLimit } from './body-limit.js';
+import { requireToken } from './middleware/bearer-token.js';
+import { requestBodyLimit } from './middleware/body-limit.js';
 import { createCallHandler } from './call-handler.js';
-import { describeCalls } from './calls-listing.js';
-import { crossSiteGuard } from './cross-site-guard.js';
-import { docsRoutes } from './docs-page.js';
+import { describeCalls } from './openapi/calls-listing.js';
+import { crossSiteGuard } from './middleware/cross-site-guard.js';
+import { docsRoutes } from './openapi/docs-page.js';
 import { errorResponse } from './error-response.js';
-import { buildOpenApiDocument } from './openapi-document.js';
+import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { playgroundRoutes } from './playground-routes.js';
-import { requestLog } from './request-log.js';
+import { requestLog } from './middleware/request-log.js';
 
 export interface ReadyReport {
   ok: boolean;

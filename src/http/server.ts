@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type AppOptions } from './create-app.js';
-import { isLoopbackHost } from './loopback.js';
+import { isLoopbackHost } from './middleware/loopback.js';
 
 /**
  * Connections the kernel may queue before they are accepted (Node's default is 511; the kernel caps it at

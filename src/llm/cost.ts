@@ -1,5 +1,5 @@
 /** @module Cost of a reply from its usage and the config's `pricing` (prices per million tokens). */
-import type { Pricing } from './config-schema.js';
+import type { Pricing } from './config/config-schema.js';
 import type { Usage } from './provider.js';
 
 /** In the pricing's currency; undefined when either is unknown. Rounded to 1e-8 so sums stay readable. */

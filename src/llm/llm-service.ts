@@ -5,17 +5,17 @@
  */
 import type { Logger } from '../lib/logger.js';
 import { CallError, toCallError } from '../lib/call-error.js';
-import { ClientCache } from './client-cache.js';
-import { ConfigCache } from './config-cache.js';
-import { checkConfigFile, checkInlineConfig, type LoadedConfig } from './config-check.js';
-import { configsFolder, findConfigFiles, locateConfigFile, readConfigJson } from './config-file.js';
-import { resolvePlaceholders, type Environment } from './config-placeholders.js';
-import { connectionOf, keyNeededFor } from './connection.js';
-import type { ProviderName } from './config-schema.js';
+import { ClientCache } from './transport/client-cache.js';
+import { ConfigCache } from './config/config-cache.js';
+import { checkConfigFile, checkInlineConfig, type LoadedConfig } from './config/config-check.js';
+import { configsFolder, findConfigFiles, locateConfigFile, readConfigJson } from './config/config-file.js';
+import { resolvePlaceholders, type Environment } from './config/config-placeholders.js';
+import { connectionOf, keyNeededFor } from './transport/connection.js';
+import type { ProviderName } from './config/config-schema.js';
 import type { Provider } from './provider.js';
 import { createProvider } from './providers/create-provider.js';
 
-export type { LoadedConfig } from './config-check.js';
+export type { LoadedConfig } from './config/config-check.js';
 
 /** Used when a call names no config; when it does not exist either, the embedded mock answers. */
 export const defaultConfigFile = `${configsFolder}/mock.json`;

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { containsPlaceholder, resolvePlaceholders } from '../../src/llm/config-placeholders.js';
+import { containsPlaceholder, resolvePlaceholders } from '../../src/llm/config/config-placeholders.js';
 
 const test = suite('config placeholders');
 

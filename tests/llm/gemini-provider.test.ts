@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createLlmService } from '../../src/llm/llm-service.js';
 import type { ChatMessage } from '../../src/llm/provider.js';
 import { splitBaseUrl } from '../../src/llm/providers/gemini/gemini-provider.js';
-import { retryTiming } from '../../src/llm/upstream-failure.js';
+import { retryTiming } from '../../src/llm/transport/upstream-failure.js';
 import { startFakeGemini, type FakeServer } from '../helpers/fake-gemini.js';
 import { capturingLogger, collect, collectUntilFailure, failure, neverAborted, userSaysHi, type CapturingLogger } from './llm-test-kit.js';
 

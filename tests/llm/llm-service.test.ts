@@ -2,7 +2,7 @@ import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadDotEnv } from '../../src/llm/dot-env.js';
+import { loadDotEnv } from '../../src/llm/config/dot-env.js';
 import { createLlmService } from '../../src/llm/llm-service.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { capturingLogger, failure, tempRoot } from './llm-test-kit.js';

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlmService } from '../../src/llm/llm-service.js';
 import type { ProviderEvent } from '../../src/llm/provider.js';
-import { retryTiming } from '../../src/llm/upstream-failure.js';
+import { retryTiming } from '../../src/llm/transport/upstream-failure.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { capturingLogger, collect, collectUntilFailure, failure, neverAborted, userSaysHi, type CapturingLogger } from './llm-test-kit.js';
 

@@ -4,8 +4,8 @@ import { estimateCost } from '../../src/llm/cost.js';
 import type { ProviderEvent } from '../../src/llm/provider.js';
 import { mapGeminiFinishReason } from '../../src/llm/providers/gemini/map-gemini-finish-reason.js';
 import { mapOpenAiFinishReason } from '../../src/llm/providers/openai/map-openai-finish-reason.js';
-import { ReplyState } from '../../src/llm/reply-state.js';
-import { clean, isRetryable, parseRetryAfter, retryDelayMs, retryTiming } from '../../src/llm/upstream-failure.js';
+import { ReplyState } from '../../src/llm/transport/reply-state.js';
+import { clean, isRetryable, parseRetryAfter, retryDelayMs, retryTiming } from '../../src/llm/transport/upstream-failure.js';
 
 const test = suite('policy and mapping');
 

@@ -1,8 +1,8 @@
 /** @module The provider factory: a checked config to the adapter for its `provider`. */
 import type { Logger } from '../../lib/logger.js';
-import type { ClientCache } from '../client-cache.js';
-import type { LoadedConfig } from '../config-check.js';
-import { connectionOf } from '../connection.js';
+import type { ClientCache } from '../transport/client-cache.js';
+import type { LoadedConfig } from '../config/config-check.js';
+import { connectionOf } from '../transport/connection.js';
 import type { Provider } from '../provider.js';
 import { createGeminiProvider } from './gemini/gemini-provider.js';
 import { createMockProvider } from './mock/mock-provider.js';

@@ -4,8 +4,8 @@
  */
 import { CallError } from '../../lib/call-error.js';
 import type { StepContext } from '../../registry/define-step.js';
-import type { LoadedConfig } from '../../llm/config-check.js';
-import { llmConfigSchema } from '../../llm/config-schema.js';
+import type { LoadedConfig } from '../../llm/config/config-check.js';
+import { llmConfigSchema } from '../../llm/config/config-schema.js';
 import { defaultConfigFile } from '../../llm/llm-service.js';
 import type { ChatMessage, Provider } from '../../llm/provider.js';
 

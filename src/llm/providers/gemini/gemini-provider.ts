@@ -4,12 +4,12 @@
  */
 import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import type { Logger } from '../../../lib/logger.js';
-import { collectCompletion } from '../../collect-completion.js';
-import type { LlmConfig } from '../../config-schema.js';
-import type { ClientCache } from '../../client-cache.js';
-import type { Connection } from '../../connection.js';
+import { collectCompletion } from '../../transport/collect-completion.js';
+import type { LlmConfig } from '../../config/config-schema.js';
+import type { ClientCache } from '../../transport/client-cache.js';
+import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
-import { once, runUpstream, type UpstreamCall } from '../../upstream-stream.js';
+import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { buildGeminiConfig, convertMessages } from './gemini-request.js';
 import { mapGeminiError } from './map-gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';

@@ -4,7 +4,7 @@
  * `custom_params` go into the body as written (generation-config keys under `generationConfig`).
  */
 import type { Content, GenerateContentConfig } from '@google/genai';
-import type { LlmConfig } from '../../config-schema.js';
+import type { LlmConfig } from '../../config/config-schema.js';
 import type { ChatMessage } from '../../provider.js';
 
 const generationConfigKeys = [

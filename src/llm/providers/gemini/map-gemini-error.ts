@@ -1,6 +1,6 @@
 /** @module Whatever `@google/genai` throws, as a provider-neutral UpstreamFailure. */
 import { ApiError } from '@google/genai';
-import { MalformedResponse, parseRetryAfter, transportFailure, type UpstreamFailure } from '../../upstream-failure.js';
+import { MalformedResponse, parseRetryAfter, transportFailure, type UpstreamFailure } from '../../transport/upstream-failure.js';
 
 /** `headers`: those of the failed response, when known (the SDK's ApiError does not keep them). */
 export function mapGeminiError(error: unknown, headers?: Headers): UpstreamFailure {

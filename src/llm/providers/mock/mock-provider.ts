@@ -4,9 +4,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CallError } from '../../../lib/call-error.js';
-import { collectCompletion } from '../../collect-completion.js';
-import type { MockOptions } from '../../config-schema.js';
-import type { Connection } from '../../connection.js';
+import { collectCompletion } from '../../transport/collect-completion.js';
+import type { MockOptions } from '../../config/config-schema.js';
+import type { Connection } from '../../transport/connection.js';
 import type { ChatMessage, ChatRequest, Provider, ProviderEvent } from '../../provider.js';
 
 export const mockDefaults = { chunk_size: 8, delay_ms: 0 } as const;

@@ -1,6 +1,6 @@
 /** @module Whatever the `openai` SDK throws, as a provider-neutral UpstreamFailure. */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { MalformedResponse, parseRetryAfter, transportFailure, type UpstreamFailure } from '../../upstream-failure.js';
+import { MalformedResponse, parseRetryAfter, transportFailure, type UpstreamFailure } from '../../transport/upstream-failure.js';
 
 export function mapOpenAiError(error: unknown): UpstreamFailure {
   if (error instanceof MalformedResponse || error instanceof SyntaxError) return { kind: 'malformed', message: error.message };

@@ -10,13 +10,13 @@ import type {
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
 import type { Logger } from '../../../lib/logger.js';
-import { collectCompletion } from '../../collect-completion.js';
-import type { LlmConfig } from '../../config-schema.js';
-import type { ClientCache } from '../../client-cache.js';
-import type { Connection } from '../../connection.js';
+import { collectCompletion } from '../../transport/collect-completion.js';
+import type { LlmConfig } from '../../config/config-schema.js';
+import type { ClientCache } from '../../transport/client-cache.js';
+import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, Provider, ProviderEvent, Usage } from '../../provider.js';
-import { MalformedResponse } from '../../upstream-failure.js';
-import { once, runUpstream, type UpstreamCall } from '../../upstream-stream.js';
+import { MalformedResponse } from '../../transport/upstream-failure.js';
+import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { mapOpenAiError } from './map-openai-error.js';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.js';
 import { buildOpenAiRequest } from './openai-request.js';

@@ -2,7 +2,7 @@
  * @module The chat-completions request body from a config and the messages: sampling fields, usage asked for
  * in streams, and `custom_params` merged on top (a null there removes a field, e.g. `"max_tokens": null`).
  */
-import type { LlmConfig } from '../../config-schema.js';
+import type { LlmConfig } from '../../config/config-schema.js';
 import type { ChatMessage } from '../../provider.js';
 
 /** Keys `custom_params` may not replace: they are what makes the request this request. */

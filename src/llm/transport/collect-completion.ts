@@ -1,5 +1,5 @@
 /** @module Folds a provider stream into one Completion: the non-streaming `complete()` of every adapter. */
-import type { Completion, FinishReason, ProviderEvent, Usage } from './provider.js';
+import type { Completion, FinishReason, ProviderEvent, Usage } from '../provider.js';
 
 export async function collectCompletion(events: AsyncIterable<ProviderEvent>, requestedModel: string): Promise<Completion> {
   let content = '';

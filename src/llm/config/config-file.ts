@@ -6,9 +6,9 @@
 import type { BigIntStats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileDepthLimit, tooDeepAt } from '../lib/json-depth.js';
-import { pathShapeProblem, shortenedPath } from '../lib/path-limits.js';
-import { CallError } from '../lib/call-error.js';
+import { fileDepthLimit, tooDeepAt } from '../../lib/json-depth.js';
+import { pathShapeProblem, shortenedPath } from '../../lib/path-limits.js';
+import { CallError } from '../../lib/call-error.js';
 
 export const configsFolder = 'data/llm_configs';
 const folderConfigName = 'llm_config.json';

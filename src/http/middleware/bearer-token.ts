@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { CallError } from '../lib/call-error.js';
+import { CallError } from '../../lib/call-error.js';
 
 export function requireToken(token: string): MiddlewareHandler {
   // Hashing first gives equal-length buffers, so neither the comparison nor its length check leaks anything.

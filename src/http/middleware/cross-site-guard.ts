@@ -3,7 +3,7 @@
  * happens to visit must not start a paid generation or write a file. Allowed origins pass (CORS answers them).
  */
 import type { MiddlewareHandler } from 'hono';
-import { CallError } from '../lib/call-error.js';
+import { CallError } from '../../lib/call-error.js';
 import { hostNameOf, isLoopbackHost } from './loopback.js';
 
 export interface CrossSiteOptions {

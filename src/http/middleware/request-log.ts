@@ -1,7 +1,7 @@
 /** @module One info line per request: method, path, status, duration. The query is left out: it may carry access_token. */
 import type { MiddlewareHandler } from 'hono';
-import type { Logger } from '../lib/logger.js';
-import type { AppEnv } from './app-env.js';
+import type { Logger } from '../../lib/logger.js';
+import type { AppEnv } from '../app-env.js';
 
 export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function logRequest(context, next) {

@@ -2,8 +2,8 @@
  * @module Checking a config's content: the schema (INVALID_FILE with the pointer for a file, BAD_INPUT for an
  * inline config), `${ENV}` placeholders (resolved only for files), the provider name, unknown fields.
  */
-import { CallError } from '../lib/call-error.js';
-import { compileSchema } from '../lib/json-schema.js';
+import { CallError } from '../../lib/call-error.js';
+import { compileSchema } from '../../lib/json-schema.js';
 import { resolvePlaceholders, type Environment, type PlaceholderProblem } from './config-placeholders.js';
 import { knownConfigFields, llmConfigSchema, supportedProviders, type LlmConfig, type ProviderName } from './config-schema.js';
 

@@ -1,5 +1,5 @@
 /** @module The OpenAPI operations of one step: POST with a JSON body, GET with query parameters, both answering alike. */
-import type { Step } from '../registry/define-step.js';
+import type { Step } from '../../registry/define-step.js';
 import { rebaseSchema } from './schema-refs.js';
 
 type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * failures are worth a retry, how long to wait, and messages that name the provider and the config and
  * never the key.
  */
-import { CallError } from '../lib/call-error.js';
+import { CallError } from '../../lib/call-error.js';
 
 export interface UpstreamFailure {
   /** `status`: the provider answered with an HTTP error; `reset`: the connection dropped; `connection`:

@@ -1,8 +1,8 @@
 /** @module `GET /openapi.json`: an OpenAPI 3.1 document built from the registry, so it cannot drift from the steps. */
-import packageJson from '../../package.json' with { type: 'json' };
-import { callErrorCodes } from '../lib/call-error.js';
-import type { Registry } from '../registry/registry.js';
-import { httpStatusByCode } from './http-status.js';
+import packageJson from '../../../package.json' with { type: 'json' };
+import { callErrorCodes } from '../../lib/call-error.js';
+import type { Registry } from '../../registry/registry.js';
+import { httpStatusByCode } from '../http-status.js';
 import { stepOperations } from './openapi-operations.js';
 
 type Json = Record<string, unknown>;

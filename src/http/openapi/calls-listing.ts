@@ -1,6 +1,6 @@
 /** @module `GET /api/calls`: every registered step with its kind and schemas, for clients and people exploring. */
-import type { JsonSchema } from '../lib/json-schema.js';
-import type { Registry } from '../registry/registry.js';
+import type { JsonSchema } from '../../lib/json-schema.js';
+import type { Registry } from '../../registry/registry.js';
 
 export interface CallDescription {
   path: string;

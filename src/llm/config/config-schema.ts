@@ -2,7 +2,7 @@
  * @module The LLM config format: SmartTavern's `llm_config.json` fields plus `safety_settings`, `mock`,
  * `pricing` and `max_retries`, as a JSON Schema literal and its hand-written type. Unknown fields are kept.
  */
-import type { FinishReason } from './provider.js';
+import type { FinishReason } from '../provider.js';
 
 export const supportedProviders = ['openai', 'openai_compatible', 'gemini', 'mock'] as const;
 export type ProviderName = (typeof supportedProviders)[number];

@@ -3,9 +3,9 @@
  * the defaults filled in and the requirements checked (a key for the vendors' own hosts, a base URL for
  * `openai_compatible`), so a call fails before anything is sent.
  */
-import { CallError } from '../lib/call-error.js';
-import type { LoadedConfig } from './config-check.js';
-import type { ProviderName } from './config-schema.js';
+import { CallError } from '../../lib/call-error.js';
+import type { LoadedConfig } from '../config/config-check.js';
+import type { ProviderName } from '../config/config-schema.js';
 
 export interface Connection {
   provider: ProviderName;

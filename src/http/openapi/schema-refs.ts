@@ -2,7 +2,7 @@
  * @module Moves a step's schema into an OpenAPI document: a deep copy whose local `$ref`s (`#/$defs/...`)
  * point at the schema's new place under `#/components/schemas/<name>`, where OpenAPI resolves them.
  */
-import type { JsonSchema } from '../lib/json-schema.js';
+import type { JsonSchema } from '../../lib/json-schema.js';
 
 export function rebaseSchema(schema: JsonSchema, componentName: string): Record<string, unknown> {
   return rebase(schema, `#/components/schemas/${componentName}`) as Record<string, unknown>;

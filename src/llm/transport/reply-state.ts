@@ -3,7 +3,7 @@
  * once, `usage` once at the end (the latest value: Gemini repeats running totals). Parts before the first
  * text are held back, so an attempt that fails before it can be retried without the consumer noticing.
  */
-import type { ProviderEvent, Usage } from './provider.js';
+import type { ProviderEvent, Usage } from '../provider.js';
 
 export class ReplyState {
   /** A text part has reached the consumer: from here on, no retry. */

@@ -7,7 +7,7 @@
  * lightweight request, which Node's Request refuses, so every chunked POST failed with 500.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './app-env.js';
+import type { AppEnv } from '../app-env.js';
 
 export function requestBodyLimit(maxSize: number, onError: () => never): MiddlewareHandler<AppEnv> {
   return async function limitBody(context, next) {

@@ -4,10 +4,10 @@
  * HTTP request on abort or early exit, and a well-formed stream (one finish, usage last).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../lib/logger.js';
-import { CallError } from '../lib/call-error.js';
+import type { Logger } from '../../lib/logger.js';
+import { CallError } from '../../lib/call-error.js';
 import type { Connection } from './connection.js';
-import type { ProviderEvent } from './provider.js';
+import type { ProviderEvent } from '../provider.js';
 import { ReplyState } from './reply-state.js';
 import { clean, failureToCallError, isRetryable, retryDelayMs, type FailureContext, type UpstreamFailure } from './upstream-failure.js';
 
