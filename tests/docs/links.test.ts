@@ -27,11 +27,16 @@ function markdownFiles(root: string): string[] {
   return found.sort();
 }
 
-/** The text outside fenced code blocks and inline code spans, where a `[x](y)` is a link and not an example. */
+/**
+ * The text outside fenced code blocks, inline code spans and HTML comments, where a `[x](y)` is a link and not an
+ * example or a row kept for later (GitHub renders none of those).
+ */
 function proseOf(markdown: string): string {
   const lines: string[] = [];
   let fence: string | undefined;
-  for (const line of markdown.split('\n')) {
+  // Comments are blanked, their line breaks kept, so line numbers stay those of the file.
+  const uncommented = markdown.replace(/<!--[\s\S]*?-->/g, (comment) => comment.replace(/[^\n]/g, ''));
+  for (const line of uncommented.split('\n')) {
     const opening = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
     if (fence === undefined && opening !== undefined) fence = opening;
     else if (fence !== undefined && line.trim().startsWith(fence)) fence = undefined;
@@ -115,7 +120,7 @@ function brokenLinks(root: string): string[] {
 
 const test = suite('documentation links');
 
-test('a broken file, a broken anchor and a path out of the repository are found; good links and code are not', () => {
+test('a broken file, a broken anchor and a path out of the repository are found; good links, code and comments are not', () => {
   const root = mkdtempSync(join(tmpdir(), 'branchflow-links-'));
   try {
     mkdirSync(join(root, 'docs/deeper'), { recursive: true });
@@ -131,6 +136,9 @@ test('a broken file, a broken anchor and a path out of the repository are found;
         '[not a link either](in-a-fence.md)',
         '```',
         '[out]: ../outside.md',
+        '<!-- a row kept for later: [soon](docs/soon.md)',
+        '[later](docs/later.md) -->',
+        '[after the comment](docs/after.md)',
       ].join('\n'),
     );
     writeFileSync(join(root, 'docs/page.md'), "# Page\n\n## The store isn't slow\n\n[back](../README.md#title) [twice](#page-1)\n");
@@ -138,6 +146,7 @@ test('a broken file, a broken anchor and a path out of the repository are found;
       'README.md:3 -> docs/missing.md (no such file)',
       'README.md:3 -> docs/page.md#nowhere (no heading with that anchor)',
       'README.md:8 -> ../outside.md (leads outside the repository)',
+      'README.md:11 -> docs/after.md (no such file)',
       'docs/page.md:5 -> #page-1 (no heading with that anchor)',
     ]);
   } finally {
