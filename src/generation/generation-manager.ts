@@ -2,6 +2,11 @@
  * @module The generations of this process: start (idempotent by request id), look up, abort, list, and
  * shut down (abort all, wait for their partial saves). Finished generations stay for a while so that a
  * reconnecting viewer gets the rest of the log instead of a second, paid generation.
+ *
+ * The folder src/generation/ owns server-side generations: one generation's event log and viewers
+ * (`generation.ts`), this manager, the event schema (`generation-events.ts`) and checkpoint journals
+ * (`journal.ts`). It may import src/lib/, src/store/index.ts and src/llm/. The job that runs a generation
+ * (prepare, start, run, save, recover) is the workflow's, in workflows/chat_completion/job/.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';

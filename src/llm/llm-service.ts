@@ -2,6 +2,10 @@
  * @module LlmService, what steps reach as `services.llm`: load a config (sandboxed, `${ENV}` resolved, kept
  * while neither its file nor its variables change), check an inline one, build its provider (SDK clients
  * shared), list the configs. Every resolved key is registered with the logger, so no log line can print it.
+ *
+ * The folder src/llm/ owns LLM configs (schema, files, `${ENV}`, `.env`, caches), the provider interface
+ * (`provider.ts`), the network policy every adapter shares (`upstream-stream.ts`: timeouts, retries, cancellation)
+ * and the adapters in `providers/`, the only files that import a provider SDK. It may import only src/lib/.
  */
 import type { Logger } from '../lib/logger.js';
 import { CallError, toCallError } from '../lib/call-error.js';

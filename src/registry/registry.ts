@@ -1,4 +1,10 @@
-/** @module The registry: an explicit list of steps compiled once, and the in-process api (`call`, `stream`). */
+/**
+ * @module The registry: an explicit list of steps compiled once, and the in-process api (`call`, `stream`).
+ *
+ * The folder src/registry/ owns defineStep, this registry, closest-path suggestions and resumable event ids;
+ * with src/services.ts it is what steps are written against. It may import src/lib/, src/store/index.ts,
+ * src/llm/ and src/generation/; never a step (they are handed to it as a list) nor src/http/.
+ */
 import { inputDepthLimit, tooDeepAt } from '../lib/json-depth.js';
 import type { Services } from '../services.js';
 import { CallError, toCallError } from '../lib/call-error.js';

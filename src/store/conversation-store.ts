@@ -47,7 +47,7 @@ export interface ConversationStore {
   ): Promise<{ doc: ConversationDoc; result: Result }>;
   /**
    * Like `update`, for planned changes: `plan` reads the current tree (it must not change it) and returns a change
-   * set; the store validates it, applies it and writes. The tree operations in `tree.ts` produce such plans.
+   * set; the store validates it, applies it and writes. The tree operations in `tree/` produce such plans.
    * A plan (or an `update` change) works on the tree it is given: it must not write the same file through the
    * store, nor read it after an `await` (that read would wait for the plan's own batch).
    */

@@ -5,6 +5,7 @@
  *   disk/   durable files: sandboxed paths, atomic writes, locks, the writer thread; imports tree/ and lib/
  *   watch/  folder watching and the fan-out of change events; imports lib/
  *   file/   the file store itself (cache, drafts, write batches, whose change it was); imports the three above
+ * The store as a whole imports nothing of the project but src/lib/.
  */
 export type { ConversationStore, ConversationSummary, StoreStatus } from './conversation-store.js';
 export { keptChanging } from './conversation-store.js';

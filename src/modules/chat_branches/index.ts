@@ -1,4 +1,11 @@
-/** @module The chat_branches steps (namespace `modules`), in registration order. */
+/**
+ * @module The chat_branches steps (namespace `modules`), in registration order.
+ *
+ * The folder owns the conversation API: SmartTavern's chat_branches inputs and outputs over the store's tree
+ * model. Each step is a thin shell: it validates, then reads with `services.store` or commits a pure mutation
+ * from src/store/index.ts. It may import src/lib/, src/store/index.ts, src/registry/ and src/services.ts (the
+ * steps' layer may also reach src/llm/ and src/generation/; these need neither).
+ */
 import type { Step } from '../../registry/define-step.js';
 import { appendMessageStep } from './append-message.js';
 import { createConversationStep } from './create-conversation.js';

@@ -1,5 +1,5 @@
 /**
- * @module The tree model, pure: views and mutations over SmartTavern's conversation.json (DESIGN §4), no I/O.
+ * @module The tree model, pure: views and mutations over SmartTavern's conversation.json (docs/conversation-files.md), no I/O.
  * A mutation reads a tree and returns a change set (`changes.ts`) that the store validates and applies.
  */
 export { applyChanges, ChangeBuilder, withChanges } from './changes.js';
