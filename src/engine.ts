@@ -15,6 +15,8 @@ import type { Services } from './services.js';
 import { createFileStore } from './store/index.js';
 import { GenerationJournal } from './generation/journal.js';
 import { chatCompletionSteps } from '../workflows/chat_completion/index.js';
+import { toolsSteps } from './modules/tools/index.js';
+import { ToolCatalog } from './tools/tool-catalog.js';
 
 export interface EngineOptions {
   /** The project root holding data/ (default: BRANCHFLOW_ROOT, else the working directory). */
@@ -50,8 +52,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
     ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
   });
-  const services: Services = { root, logger, store, generations, llm: createLlmService({ root, logger, env }) };
-  const api = new Registry([...chatBranchesSteps, ...llmApiSteps, ...chatCompletionSteps], services);
+  const tools = new ToolCatalog({ root, env, logger });
+  const services: Services = { root, logger, store, generations, llm: createLlmService({ root, logger, env }), tools };
+  const api = new Registry([...chatBranchesSteps, ...llmApiSteps, ...toolsSteps, ...chatCompletionSteps], services);
   if (options.recover !== false) await store.finishInterruptedSaves();
   const recovered = options.recover === false ? [] : await recoverInterrupted(api, root, logger);
   return {
@@ -65,6 +68,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       const unwritten = await GenerationJournal.settleAll();
       if (unwritten > 0)
         logger.error('replies could not be written to their journals before shutdown; their text is lost', { replies: unwritten });
+      await tools.close();
       await store.close();
     },
   };

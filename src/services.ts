@@ -3,6 +3,7 @@ import type { GenerationManager } from './generation/generation-manager.js';
 import type { Logger } from './lib/logger.js';
 import type { LlmService } from './llm/llm-service.js';
 import type { ConversationStore } from './store/index.js';
+import type { ToolCatalog } from './tools/tool-catalog.js';
 
 export interface Services {
   /** The project root (`BRANCHFLOW_ROOT`); every file parameter is relative to it. */
@@ -11,4 +12,6 @@ export interface Services {
   store: ConversationStore;
   generations: GenerationManager;
   llm: LlmService;
+  /** MCP servers and their tools (step tools are found through the registry). */
+  tools: ToolCatalog;
 }

@@ -23,6 +23,9 @@ function createAjv(coerceTypes: boolean): Ajv2020 {
 }
 
 const exact = createAjv(false);
+// Schemas written elsewhere (an MCP server's tool parameters) may use keywords or formats ajv does not know: those are
+// ignored rather than refused, and the value is checked, never changed (no defaults applied).
+const lenient = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 // GET query strings carry only text: `stream=false` must become the boolean false, `n=3` the number 3.
 const coercing = createAjv(true);
 
@@ -39,8 +42,8 @@ export interface CompiledSchema {
   check(value: unknown, code: CallErrorCode, what: string): unknown;
 }
 
-export function compileSchema(schema: JsonSchema, options: { coerce?: boolean } = {}): CompiledSchema {
-  const validate: ValidateFunction = (options.coerce ? coercing : exact).compile(schema);
+export function compileSchema(schema: JsonSchema, options: { coerce?: boolean; foreign?: boolean } = {}): CompiledSchema {
+  const validate: ValidateFunction = (options.foreign ? lenient : options.coerce ? coercing : exact).compile(schema);
   return {
     check(value, code, what) {
       if (validate(value)) return value;

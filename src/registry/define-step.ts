@@ -19,6 +19,8 @@ export interface StepContext {
   readonly services: Services;
   readonly logger: Logger;
   call<Output = unknown>(path: string, input: unknown, options?: { signal?: AbortSignal }): Promise<Output>;
+  /** Every registered step (for steps that list others, such as the tool list). */
+  listSteps(): readonly Step[];
   stream<Event = unknown>(path: string, input: unknown, options?: { signal?: AbortSignal }): AsyncIterable<Event>;
 }
 
@@ -28,6 +30,11 @@ interface StepHeader {
   summary: string;
   description?: string;
   input: JsonSchema;
+  /**
+   * Offer this step to models as a tool (its input schema the parameters, its summary the description). Off by
+   * default, so an internal step is never exposed by accident.
+   */
+  tool?: boolean;
 }
 
 export interface PlainStepSpec<Input, Output> extends StepHeader {

@@ -171,6 +171,7 @@ export class Registry {
       signal,
       services: this.#services,
       logger,
+      listSteps: () => this.list(),
       call: (nestedPath, input, options = {}) => {
         logger.debug('nested call', { from: path, to: nestedPath });
         return this.call(nestedPath, input, { signal: options.signal ?? signal });
