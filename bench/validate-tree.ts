@@ -1,11 +1,13 @@
 /**
  * @module Benchmark: how long validating a whole conversation tree takes, the cost paid on every read of a file
  * that changed on disk. Builds a ~10 MB tree of 10,000 nodes (bench/conversation-fixture.ts), then times
- * JSON.parse of its text and `validateDoc` on the parsed value (the median and the slowest of many runs, after a
- * warm-up). Run: node --import tsx bench/validate-tree.ts [nodes]
+ * JSON.parse of its text, `validateDoc` on the parsed value as a file read does it (`fromJson`: the walk that
+ * checks values are JSON is skipped) and as an in-process value gets it, and `validateChanges` for one append
+ * (what every write checks). The median and the slowest of many runs, after a warm-up; figures in
+ * docs/schemas.md. Run: node --import tsx bench/validate-tree.ts [nodes]
  */
 import { performance } from 'node:perf_hooks';
-import { serialiseTree, validateDoc } from '../src/store/index.js';
+import { serialiseTree, validateChanges, validateDoc, type ConversationDoc, type DocChange } from '../src/store/index.js';
 import { makeConversation } from './conversation-fixture.js';
 
 const wanted = Number(process.argv[2] ?? 10_000);
@@ -40,11 +42,22 @@ const doc: unknown = JSON.parse(text);
 const problem = validateDoc(doc);
 if (problem) throw new Error(`the benchmark tree is invalid at ${problem.pointer}: ${problem.message}`);
 const parse = timed(() => JSON.parse(text));
-const validate = timed(() => validateDoc(doc));
+const fileRead = timed(() => validateDoc(doc, { fromJson: true }));
+const inProcess = timed(() => validateDoc(doc));
+const tree = doc as ConversationDoc;
+const leaf = tree.active_path[tree.active_path.length - 1]!;
+const append: DocChange[] = [
+  { path: ['nodes', 'n_bench_append'], value: { pid: leaf, role: 'user', content: 'One more question.' } },
+  { path: ['active_path'], value: [...tree.active_path, 'n_bench_append'] },
+];
+const write = timed(() => validateChanges(tree, append));
 const nodes = Object.keys((doc as { nodes: object }).nodes).length;
 const megabytes = (Buffer.byteLength(text) / 1024 / 1024).toFixed(1);
+const milliseconds = (time: number): string => `${time.toFixed(time < 10 ? 2 : 1)} ms`;
 const format = ({ median, slowest }: { median: number; slowest: number }): string =>
-  `${median.toFixed(1)} ms (slowest ${slowest.toFixed(1)} ms)`;
+  `${milliseconds(median)} (slowest ${milliseconds(slowest)})`;
 console.log(`${nodes} nodes, ${megabytes} MiB, Node ${process.version}, median of ${runs} runs`);
-console.log(`JSON.parse:  ${format(parse)}`);
-console.log(`validateDoc: ${format(validate)}`);
+console.log(`JSON.parse:                        ${format(parse)}`);
+console.log(`validateDoc, a file read:          ${format(fileRead)}`);
+console.log(`validateDoc, an in-process value: ${format(inProcess)}`);
+console.log(`validateChanges, one append:       ${format(write)}`);
