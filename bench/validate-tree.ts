@@ -57,7 +57,8 @@ const milliseconds = (time: number): string => `${time.toFixed(time < 10 ? 2 : 1
 const format = ({ median, slowest }: { median: number; slowest: number }): string =>
   `${milliseconds(median)} (slowest ${milliseconds(slowest)})`;
 console.log(`${nodes} nodes, ${megabytes} MiB, Node ${process.version}, median of ${runs} runs`);
-console.log(`JSON.parse:                        ${format(parse)}`);
-console.log(`validateDoc, a file read:          ${format(fileRead)}`);
-console.log(`validateDoc, an in-process value: ${format(inProcess)}`);
-console.log(`validateChanges, one append:       ${format(write)}`);
+const line = (label: string, time: { median: number; slowest: number }): void => console.log(`${label.padEnd(35)}${format(time)}`);
+line('JSON.parse:', parse);
+line('validateDoc, a file read:', fileRead);
+line('validateDoc, an in-process value:', inProcess);
+line('validateChanges, one append:', write);
