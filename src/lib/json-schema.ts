@@ -15,8 +15,11 @@ function createAjv(coerceTypes: boolean): Ajv2020 {
     useDefaults: true,
     coerceTypes: coerceTypes ? 'array' : false,
     strict: true,
-    // `example` / `examples` appear in OpenAPI-facing schemas; they are documentation, not validation.
-    keywords: ['example'],
+    // Each error carries the schema it failed, so the schema's own `errorMessage` can be the message.
+    verbose: true,
+    // `example` appears in OpenAPI-facing schemas; `errorMessage` is the message editors (VS Code) show when a
+    // value fails that schema, and the engine shows the same text. Both are documentation, not validation.
+    keywords: ['example', 'errorMessage'],
   });
   addFormats(ajv);
   return ajv;
@@ -40,24 +43,45 @@ export interface FieldError {
 export interface CompiledSchema {
   /** Validates (applying defaults, in place) and returns the value, or throws a CallError with `code`. */
   check(value: unknown, code: CallErrorCode, what: string): unknown;
+  /** Validates (applying defaults, in place) and returns every problem, in the order found; empty when valid. */
+  problems(value: unknown): FieldError[];
 }
 
+/**
+ * Compiles a schema once. A schema with an `$id` (a schema file) is compiled once per process however many
+ * modules ask, and its parts can then be compiled on their own: `compileSchema({ $ref: `${id}#/$defs/node` })`.
+ * `foreign` is for schemas written elsewhere (an MCP server's tool parameters): checked leniently, never changed.
+ */
 export function compileSchema(schema: JsonSchema, options: { coerce?: boolean; foreign?: boolean } = {}): CompiledSchema {
-  const validate: ValidateFunction = (options.foreign ? lenient : options.coerce ? coercing : exact).compile(schema);
+  const ajv = options.foreign ? lenient : options.coerce ? coercing : exact;
+  const id = schema['$id'];
+  const validate: ValidateFunction = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);
+  const problems = (value: unknown): FieldError[] => (validate(value) ? [] : (validate.errors ?? []).map(toFieldError));
   return {
     check(value, code, what) {
-      if (validate(value)) return value;
-      const details = (validate.errors ?? []).map(toFieldError);
+      const details = problems(value);
+      if (details.length === 0) return value;
       const summary = details.map((detail) => `${detail.field || '/'} ${detail.message}`).join('; ');
       throw new CallError(code, `${what} is invalid: ${summary}`, { details });
     },
+    problems,
   };
 }
 
+/** Keywords that fail because of another field (missing, extra, misnamed), not the value their schema describes. */
+const aboutOtherFields = new Set(['required', 'dependentRequired', 'additionalProperties', 'unevaluatedProperties', 'propertyNames']);
+
 function toFieldError(error: ErrorObject): FieldError {
   const params = error.params as Record<string, unknown>;
-  const key = params['missingProperty'] ?? params['additionalProperty'] ?? params['propertyName'];
-  const field = typeof key === 'string' ? `${error.instancePath}/${key}` : error.instancePath;
-  const message = error.keyword === 'additionalProperties' ? 'is not an accepted field' : (error.message ?? 'is invalid');
+  // A failed property name: ajv names it in `propertyName` (the inner error) or `params.propertyName` (the outer).
+  const key = params['missingProperty'] ?? params['additionalProperty'] ?? error.propertyName ?? params['propertyName'];
+  const field = typeof key === 'string' ? `${error.instancePath}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}` : error.instancePath;
+  const own = (error.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage;
+  const message =
+    typeof own === 'string' && !aboutOtherFields.has(error.keyword)
+      ? own
+      : error.keyword === 'additionalProperties'
+        ? 'is not an accepted field'
+        : (error.message ?? 'is invalid');
   return { field, message, keyword: error.keyword, params };
 }

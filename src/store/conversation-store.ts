@@ -55,7 +55,10 @@ export interface ConversationStore {
     file: string,
     plan: (doc: ConversationDoc) => Mutation<Result> | Promise<Mutation<Result>>,
   ): Promise<{ doc: ConversationDoc; result: Result }>;
-  /** Creates a new conversation folder with its tree and settings; CONFLICT if it exists. */
+  /**
+   * Creates a new conversation folder with its tree and settings; CONFLICT if it exists. Both files start with a
+   * `$schema` key naming their schema (unless the given tree or settings name one already).
+   */
   create(file: string, doc: ConversationDoc, settings: ConversationSettings): Promise<void>;
   /** settings.json beside the conversation; `{}` when there is none. */
   readSettings(file: string): Promise<ConversationSettings>;

@@ -1,7 +1,8 @@
 /**
  * @module The store's front door: the ConversationStore contract, the conversation document and its pure tree
  * model, and the file store. Code outside `src/store/` imports from here, never from the rooms inside:
- *   tree/   the pure tree model (parse, validate, ids, views, mutations); no I/O, imports only lib/
+ *   tree/   the pure tree model (parse, validate, ids, views, mutations); no I/O, imports only lib/ and
+ *           schemas/conversation.schema.json (the file's shape, shared with editors)
  *   disk/   durable files: sandboxed paths, atomic writes, locks, the writer thread; imports tree/ and lib/
  *   watch/  folder watching and the fan-out of change events; imports lib/
  *   file/   the file store itself (cache, drafts, write batches, whose change it was); imports the three above

@@ -4,7 +4,8 @@
  */
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface TempRoot {
   /** Absolute path of the root (what `BRANCHFLOW_ROOT` / `services.root` would be). */
@@ -23,6 +24,11 @@ export interface TempRoot {
   readText(relative: string): string;
   readBytes(relative: string): Buffer;
   readJson<Value = unknown>(relative: string): Value;
+  /**
+   * The `$schema` the engine writes into a file it creates in `folder` (root-relative): the path from there to
+   * this checkout's schemas/ (from a root inside the checkout, `../../../schemas/<file>`).
+   */
+  schemaReference(folder: string, file: string): string;
   cleanup(): void;
 }
 
@@ -43,6 +49,8 @@ function readFileOnDisk(absolute: string): Buffer {
     }
   }
 }
+
+const schemasFolder = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
 export function createTempRoot(prefix = 'branchflow-'): TempRoot {
   const root = mkdtempSync(join(tmpdir(), prefix));
@@ -68,6 +76,7 @@ export function createTempRoot(prefix = 'branchflow-'): TempRoot {
     readText: (relative) => readFileOnDisk(path(relative)).toString('utf8'),
     readBytes: (relative) => readFileOnDisk(path(relative)),
     readJson: <Value>(relative: string) => JSON.parse(readFileOnDisk(path(relative)).toString('utf8')) as Value,
+    schemaReference: (folder, file) => relative(path(folder), join(schemasFolder, file)).split(sep).join('/'),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }

@@ -189,7 +189,11 @@ playground('creates a conversation with an LLM config picked from list_configs',
   await waitForText(page, '#conversation-title', 'Fresh start');
   await waitForText(page, 'li.message[data-depth="1"] .content', 'Be brief.');
   assert.is(await page.locator('#conversation-file').textContent(), 'data/conversations/Fresh start/conversation.json');
-  assert.equal(world.root.readJson('data/conversations/Fresh start/settings.json'), { type: 'threaded', llm_config: configs.slow });
+  assert.equal(world.root.readJson('data/conversations/Fresh start/settings.json'), {
+    $schema: world.root.schemaReference('data/conversations/Fresh start', 'settings.schema.json'),
+    type: 'threaded',
+    llm_config: configs.slow,
+  });
   await page.close();
 });
 

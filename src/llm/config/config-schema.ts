@@ -1,7 +1,8 @@
 /**
  * @module The LLM config format: SmartTavern's `llm_config.json` fields plus `safety_settings`, `mock`,
- * `pricing` and `max_retries`, as a JSON Schema literal and its hand-written type. Unknown fields are kept.
+ * `pricing` and `max_retries`: its JSON Schema (a file in schemas/) and its hand-written type. Unknown fields are kept.
  */
+import configSchemaFile from '../../../schemas/llm-config.schema.json' with { type: 'json' };
 import type { FinishReason } from '../provider.js';
 
 export const supportedProviders = ['openai', 'openai_compatible', 'gemini', 'mock'] as const;
@@ -49,66 +50,17 @@ export interface LlmConfig {
   [field: string]: unknown;
 }
 
-const nullableNumber = { type: ['number', 'null'] } as const;
-const seconds = { type: ['number', 'null'], exclusiveMinimum: 0 } as const;
-const tokens = { type: 'integer', minimum: 0 } as const;
+/**
+ * The config file's schema, schemas/llm-config.schema.json: the file editors check configs with is the one the
+ * engine validates with. Provider names are its `examples` (editors offer them); an unsupported name is refused
+ * when the config is used, with the list (config-check.ts).
+ */
+export const llmConfigSchema = configSchemaFile;
 
-export const mockOptionsSchema = {
-  type: ['object', 'null'],
-  properties: {
-    text: { type: 'string', description: 'The reply; default: one derived from the last user message.' },
-    chunk_size: { type: 'integer', minimum: 1, description: 'Characters per chunk (default 8).' },
-    delay_ms: { type: 'number', minimum: 0, description: 'Wait before each chunk, in ms (default 0).' },
-    fail_after_chunks: { type: 'integer', minimum: 0, description: 'Fail after this many chunks.' },
-    fail_code: { enum: ['UPSTREAM_FAILED', 'UPSTREAM_TIMEOUT', 'RATE_LIMITED'] },
-    fail_message: { type: 'string' },
-    finish_reason: { enum: ['stop', 'length', 'content_filter', 'tool_calls', 'error'] },
-    usage: {
-      type: ['object', 'null'],
-      properties: { prompt_tokens: tokens, completion_tokens: tokens },
-      required: ['prompt_tokens', 'completion_tokens'],
-      additionalProperties: false,
-    },
-  },
-  additionalProperties: false,
-} as const;
-
-export const llmConfigSchema = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' },
-    description: { type: 'string' },
-    provider: { type: 'string', description: `One of ${supportedProviders.join(', ')}.` },
-    api_key: { type: ['string', 'null'], description: 'Usually a placeholder such as "${OPENAI_API_KEY}".' },
-    base_url: { type: ['string', 'null'] },
-    model: { type: ['string', 'null'] },
-    models: { type: 'array', items: { type: 'string' }, description: 'The first entry is the default model.' },
-    temperature: nullableNumber,
-    max_tokens: { type: ['integer', 'null'], minimum: 1 },
-    top_p: nullableNumber,
-    presence_penalty: nullableNumber,
-    frequency_penalty: nullableNumber,
-    stream: { type: ['boolean', 'null'], description: 'Ignored: the step called decides.' },
-    timeout: { ...seconds, description: 'Seconds of silence allowed while waiting for data (default 60).' },
-    connect_timeout: { ...seconds, description: 'Seconds until a streamed response starts (default 10).' },
-    max_retries: { type: ['integer', 'null'], minimum: 0, maximum: 5, description: 'Retries before the first token (default 2).' },
-    enable_logging: { type: ['boolean', 'null'], description: 'Log each request body (never the key).' },
-    custom_params: { type: ['object', 'null'], description: 'Merged into the request body.' },
-    safety_settings: { type: ['array', 'null'], items: { type: 'object' }, description: 'Gemini safetySettings.' },
-    mock: mockOptionsSchema,
-    pricing: {
-      type: ['object', 'null'],
-      properties: {
-        input_per_million: { type: 'number', minimum: 0 },
-        output_per_million: { type: 'number', minimum: 0 },
-      },
-      required: ['input_per_million', 'output_per_million'],
-      additionalProperties: false,
-    },
-  },
-  required: ['provider'],
-  additionalProperties: true,
-} as const;
+/** The same schema for embedding in another (a step's inline `config`): without the file's `$schema` and `$id`. */
+export const embeddableLlmConfigSchema: Record<string, unknown> = Object.fromEntries(
+  Object.entries(configSchemaFile).filter(([key]) => key !== '$schema' && key !== '$id'),
+);
 
 /** Fields the engine knows; anything else in a config is kept and reported as a warning. */
 export const knownConfigFields: ReadonlySet<string> = new Set(Object.keys(llmConfigSchema.properties));

@@ -5,7 +5,7 @@
 import { CallError } from '../../lib/call-error.js';
 import type { StepContext } from '../../registry/define-step.js';
 import type { LoadedConfig } from '../../llm/config/config-check.js';
-import { llmConfigSchema } from '../../llm/config/config-schema.js';
+import { embeddableLlmConfigSchema } from '../../llm/config/config-schema.js';
 import { defaultConfigFile } from '../../llm/llm-service.js';
 import type { ChatMessage, Provider } from '../../llm/provider.js';
 
@@ -36,7 +36,7 @@ export const chatInputSchema = {
       description: `A config under data/llm_configs/ (e.g. data/llm_configs/openai_gpt4.json); default ${defaultConfigFile}.`,
       examples: ['data/llm_configs/mock.json'],
     },
-    config: { ...llmConfigSchema, description: 'An inline config instead of a file; ${ENV} placeholders are refused.' },
+    config: { ...embeddableLlmConfigSchema, description: 'An inline config instead of a file; ${ENV} placeholders are refused.' },
   },
   required: ['messages'],
   additionalProperties: false,

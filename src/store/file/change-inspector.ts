@@ -1,14 +1,14 @@
 /**
  * @module What the watcher makes of a settled path: whose change it was (the engine's own write, by the file
  * version it recorded, or a hand edit) and whether the file is still usable. Conversations get the full tree
- * validation; settings and LLM configs must be JSON objects.
+ * validation, settings.json the settings schema; LLM configs and variables.json must be JSON objects.
  */
 import { basename, relative, sep } from 'node:path';
 import { CallError } from '../../lib/call-error.js';
 import { fileKey, reappeared, type WrittenFile } from '../disk/atomic-write.js';
 import type { Inspection } from '../watch/file-watcher.js';
 import type { SandboxedPath } from '../disk/safe-path.js';
-import { readSettingsFile } from '../disk/settings-file.js';
+import { readJsonObjectFile, readSettingsFile } from '../disk/settings-file.js';
 import type { TreeCache } from './tree-cache.js';
 import { treeOf, type TreeLoader } from './tree-loader.js';
 import type { WriteBatches } from './write-batches.js';
@@ -46,6 +46,10 @@ export function createInspector(options: InspectorOptions): (absolute: string) =
     return undefined;
   }
 
+  function isSettings(file: string): boolean {
+    return file.startsWith(options.conversationsFolder + '/') && basename(file) === 'settings.json';
+  }
+
   return async (absolute) => {
     const file = watchedPath(absolute);
     const kind = file && kindOf(file.relative);
@@ -64,7 +68,8 @@ export function createInspector(options: InspectorOptions): (absolute: string) =
       return { event: { type: 'changed', file: file.relative, origin: 'engine' }, key: current.key };
     try {
       if (kind === 'conversation') treeOf(file, await loader.load(file));
-      else await readSettingsFile(absolute, file.relative);
+      else if (isSettings(file.relative)) await readSettingsFile(absolute, file.relative);
+      else await readJsonObjectFile(absolute, file.relative);
       return { event: { type: 'changed', file: file.relative, origin: 'external' }, key: current.key };
     } catch (error) {
       if (!(error instanceof CallError) || error.code !== 'INVALID_FILE') throw error;

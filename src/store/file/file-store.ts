@@ -19,6 +19,7 @@ import { freezeTree } from './freeze.js';
 import { serialiseTree } from '../tree/parse-tree.js';
 import { resolveInside, Sandbox, type SandboxedPath } from '../disk/safe-path.js';
 import { readSettingsFile, settingsProblem } from '../disk/settings-file.js';
+import { schemaReference, withSchemaReference } from '../disk/schema-reference.js';
 import { storageFailure } from '../disk/storage-failure.js';
 import { TreeCache, type CachedTree } from './tree-cache.js';
 import { TreeLoader, treeOf } from './tree-loader.js';
@@ -140,9 +141,11 @@ class ConversationFiles implements FileStore, BatchHost {
         'BAD_INPUT',
         `the new conversation ${sandboxed.relative} would be invalid at ${problem.pointer || '/'}: ${problem.message}`,
       );
-    const stored = { ...settings };
-    if (typeof settings.llm_config === 'string') stored.llm_config = await this.#existingConfig(settings.llm_config);
     const folder = dirname(sandboxed.absolute);
+    // New files name the schema they follow, so an editor checks hand edits by the rules the engine applies.
+    const stored = withSchemaReference({ ...settings }, schemaReference(folder, 'settings.schema.json'));
+    if (typeof settings.llm_config === 'string') stored.llm_config = await this.#existingConfig(settings.llm_config);
+    const tree = withSchemaReference(doc, schemaReference(folder, 'conversation.schema.json'));
     const shown = `${dirname(sandboxed.relative)}/`;
     try {
       await mkdir(dirname(folder), { recursive: true });
@@ -152,7 +155,7 @@ class ConversationFiles implements FileStore, BatchHost {
       throw new CallError('CONFLICT', `${shown} already exists`, { details: { file: sandboxed.relative } });
     }
     try {
-      const text = serialiseTree(doc);
+      const text = serialiseTree(tree);
       const written = await writeDurably(sandboxed.absolute, text);
       const settingsFile = join(folder, 'settings.json');
       const settingsWritten = await writeDurably(settingsFile, JSON.stringify(stored, null, 2) + '\n');

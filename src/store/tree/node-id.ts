@@ -1,9 +1,10 @@
 /** @module Node ids (letters, digits, `_` and `-`, DESIGN §4) and fresh unique ids for new nodes. */
 import { randomBytes } from 'node:crypto';
 import type { Role } from './document.js';
+import { nodeIdPattern } from './conversation-schema.js';
 
-/** The JSON Schema pattern for a node id; `__proto__` is refused separately (it would re-prototype a map). */
-export const nodeIdPattern = '^[A-Za-z0-9_-]{1,128}$';
+/** The conversation schema's node id pattern; `__proto__` is refused too (it would re-prototype a map). */
+export { nodeIdPattern };
 const nodeIdExpression = new RegExp(nodeIdPattern);
 
 export function isNodeId(value: unknown): value is string {

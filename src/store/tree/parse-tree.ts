@@ -26,7 +26,7 @@ export function parseTree(text: string): ParsedTree {
   // Before validation, which recurses: a file nested thousands deep would overflow the stack there.
   const tooDeep = tooDeepAt(value, fileDepthLimit);
   if (tooDeep !== undefined) return { problem: { message: `nests deeper than ${fileDepthLimit} levels`, pointer: tooDeep } };
-  const problem = validateDoc(value);
+  const problem = validateDoc(value, { fromJson: true });
   return problem ? { problem } : { doc: value as ConversationDoc };
 }
 

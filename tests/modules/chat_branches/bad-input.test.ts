@@ -166,7 +166,7 @@ unchanged('an invalid file is INVALID_FILE with the pointer, for reads and write
     '{"roots": [], "nodes": {"a": {"pid": null, "role": "user"}}, "active_path": []}',
   );
   const brokenBefore = harness.temp.readBytes(broken);
-  const expected = `${broken} at /nodes/a/content must be a string; fix the file by hand, the engine will not write it until then`;
+  const expected = `${broken} at /nodes/a/content is required; fix the file by hand, the engine will not write it until then`;
   listingBefore = listing();
   await expectError('get', { file: broken }, 'INVALID_FILE', expected);
   await expectError('branch_table', { file: broken }, 'INVALID_FILE', expected);

@@ -275,7 +275,9 @@ conversations('create_conversation: slug, files, settings with the LLM config; a
     nodes_count: 2,
     updated_at: 'TIME',
   });
+  const schema = (name: string): string => harness.temp.schemaReference('data/conversations/Sea stories', name);
   assert.equal(stamped(harness.temp.readJson('data/conversations/Sea stories/conversation.json')), {
+    $schema: schema('conversation.schema.json'),
     name: 'Sea stories',
     description: 'Tales',
     roots: ['n_root1'],
@@ -288,6 +290,7 @@ conversations('create_conversation: slug, files, settings with the LLM config; a
     updated_at: 'TIME',
   });
   assert.equal(harness.temp.readJson('data/conversations/Sea stories/settings.json'), {
+    $schema: schema('settings.schema.json'),
     type: 'threaded',
     llm_config: 'data/llm_configs/mock.json',
   });

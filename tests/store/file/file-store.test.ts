@@ -220,13 +220,15 @@ create.after.each(async () => {
   temp.cleanup();
 });
 
-create('create writes the tree and settings; the folder must be new', async () => {
+create('create writes the tree and settings, each naming its schema first; the folder must be new', async () => {
   temp.writeLlmConfig('mock', { provider: 'mock' });
   const file = 'data/conversations/new/conversation.json';
   await store.create(file, branchyTree(), { type: 'threaded', llm_config: 'data/llm_configs/mock.json' });
-  assert.is(temp.readText(file), JSON.stringify(branchyTree(), null, 2) + '\n');
-  assert.equal(temp.readJson('data/conversations/new/settings.json'), { type: 'threaded', llm_config: 'data/llm_configs/mock.json' });
-  assert.equal(await store.readSettings(file), { type: 'threaded', llm_config: 'data/llm_configs/mock.json' });
+  const schema = (name: string): string => temp.schemaReference('data/conversations/new', name);
+  const settings = { $schema: schema('settings.schema.json'), type: 'threaded', llm_config: 'data/llm_configs/mock.json' };
+  assert.is(temp.readText(file), JSON.stringify({ $schema: schema('conversation.schema.json'), ...branchyTree() }, null, 2) + '\n');
+  assert.is(temp.readText('data/conversations/new/settings.json'), JSON.stringify(settings, null, 2) + '\n');
+  assert.equal(await store.readSettings(file), settings);
   assert.is((await failure(store.create(file, branchyTree(), {}))).code, 'CONFLICT');
 });
 

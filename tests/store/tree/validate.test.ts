@@ -21,7 +21,7 @@ test('each problem is named by the JSON pointer of the first offending field', (
   assert.equal(validateDoc([]), { pointer: '', message: 'must be a JSON object with roots, nodes and active_path' });
   assert.equal(
     broken((doc) => delete doc['nodes']),
-    { pointer: '', message: 'must have "nodes"' },
+    { pointer: '/nodes', message: 'is required' },
   );
   assert.equal(
     broken((doc) => (doc['roots'] = 'r1')),
