@@ -2,6 +2,7 @@
 import type { GenerationManager } from './generation/generation-manager.js';
 import type { Logger } from './lib/logger.js';
 import type { LlmService } from './llm/llm-service.js';
+import type { HookRunner } from './plugins/hook-runner.js';
 import type { ConversationStore } from './store/index.js';
 
 export interface Services {
@@ -11,4 +12,6 @@ export interface Services {
   store: ConversationStore;
   generations: GenerationManager;
   llm: LlmService;
+  /** The plugins' hooks around a completion; absent where no plugin is loaded (tests of single layers). */
+  hooks?: HookRunner;
 }

@@ -1,4 +1,4 @@
-/** @module The registry: an explicit list of steps compiled once, and the in-process api (`call`, `stream`). */
+/** @module The registry: the steps (built-in, discovered, given) compiled once, and the in-process api (`call`, `stream`). */
 import { inputDepthLimit, tooDeepAt } from '../lib/json-depth.js';
 import type { Services } from '../services.js';
 import { CallError, toCallError } from '../lib/call-error.js';
@@ -29,10 +29,11 @@ export class Registry {
 
   constructor(steps: readonly Step[], services: Services) {
     this.#services = services;
-    for (const step of steps) this.#register(step);
+    for (const step of steps) this.add(step);
   }
 
-  #register(step: Step): void {
+  /** Registers one more step; throws (a plain Error naming the path) for a bad path, a duplicate or a bad schema. */
+  add(step: Step): void {
     if (!pathPattern.test(step.path)) {
       throw new Error(
         `step path "${step.path}" must be <namespace>/<segment>[/...] with namespace ${namespaces.join('|')} and lower snake_case segments`,

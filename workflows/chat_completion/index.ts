@@ -1,18 +1,16 @@
-/** @module The chat_completion workflow's steps, in registration order. */
-import type { Step } from '../../src/registry/define-step.js';
+/**
+ * @module The chat_completion workflow: its steps, in registration order. The engine finds this folder like any
+ * workflow folder (its default export is `defineWorkflow`), so the built-in workflow is loaded the way users' are.
+ */
+import { defineWorkflow } from '../../src/plugins/define-plugin.js';
 import { complete } from './complete.js';
 import { completeStream } from './complete-stream.js';
 import { abortGeneration, attachGeneration, generationStatus, listGenerations } from './generation-steps.js';
 import { regenerate } from './regenerate.js';
 import { send } from './send.js';
 
-export const chatCompletionSteps: Step[] = [
-  complete,
-  completeStream,
-  abortGeneration,
-  generationStatus,
-  listGenerations,
-  attachGeneration,
-  send,
-  regenerate,
-];
+export default defineWorkflow({
+  name: 'chat_completion',
+  description: 'Replies generated into conversation files: complete, complete_stream, send, regenerate, and the running generations.',
+  steps: [complete, completeStream, abortGeneration, generationStatus, listGenerations, attachGeneration, send, regenerate],
+});
