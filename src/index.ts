@@ -32,5 +32,5 @@ export type { ConversationDoc, ConversationNode, ConversationSettings, NodeMeta 
 export type { ChatMessage } from './llm/provider.js';
 export type { Registry } from './registry/registry.js';
 export type { Logger } from './lib/logger.js';
-export { createLogger } from './lib/logger.js';
+export { createLogger, silentLogger } from './lib/logger.js';
 export { startServer, readHttpConfig, type RunningServer } from './http/index.js';

@@ -83,7 +83,8 @@ async function importEntry(entry: string): Promise<{ default?: unknown }> {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
     typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => void register());
     await typeScriptLoader;
-    return (await import(url)) as { default?: unknown };
+    // The failed import stays cached under its URL: ask again under another one.
+    return (await import(`${url}?typescript`)) as { default?: unknown };
   }
 }
 
