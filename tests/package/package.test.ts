@@ -124,7 +124,7 @@ console.log(JSON.stringify({
   assert.ok(Object.values(saved.nodes).some((node) => node.content === 'Hello from the package!'));
 });
 
-test("a project's TypeScript plugin folder importing 'branchflow' loads under plain node (tsx is registered for it)", async () => {
+test("a project's TypeScript plugin folder importing 'branchflow' loads under plain node (tsx is registered for it), beside a shipped plugin", async () => {
   write(
     'plugins/shout/index.ts',
     `import { definePlugin, type TransformChunkInput } from 'branchflow';
@@ -134,6 +134,9 @@ export default definePlugin({
 });
 `,
   );
+  // A shipped plugin turned on in a project by a one-line folder.
+  write('plugins/regex_rules/index.js', "export { default } from 'branchflow/plugins/regex_rules';\n");
+  write('data/regex_rules.json', [{ find: 'PACKAGE', replace: 'tarball', apply_to: 'reply' }]);
   write(
     'shout.mjs',
     `import { createEngine } from 'branchflow';
@@ -148,7 +151,7 @@ console.log(JSON.stringify({ plugins: engine.plugins, content: reply.content }))
 `,
   );
   const { stdout } = await run(process.execPath, ['shout.mjs'], { cwd: project, env: plainEnv });
-  assert.equal(JSON.parse(stdout), { plugins: ['shout'], content: 'HELLO FROM THE PACKAGE' });
+  assert.equal(JSON.parse(stdout), { plugins: ['regex_rules', 'shout'], content: 'HELLO FROM THE tarball' });
 });
 
 test('the installed command runs from dist/ under plain node', async () => {
