@@ -115,5 +115,6 @@ function describe(value: unknown): string {
     const kind = (value as { kind?: unknown }).kind;
     return kind === undefined ? 'an object without kind' : `an object of kind ${JSON.stringify(kind)}`;
   }
-  return `${typeof value} ${String(value as number)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  return typeof value;
 }

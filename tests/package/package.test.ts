@@ -30,7 +30,7 @@ test.before(async () => {
     cwd: repo,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
+  const { filename } = (JSON.parse(stdout) as Array<{ filename: string }>)[0]!;
   await run('tar', ['-xzf', join(temp, filename), '-C', temp]);
   mkdirSync(join(project, 'node_modules'), { recursive: true });
   renameSync(join(temp, 'package'), join(project, 'node_modules', 'branchflow'));
