@@ -21,6 +21,8 @@ export interface Extension {
 }
 
 const namePattern = /^[a-z][a-z0-9_]*$/;
+const pluginFields = ['kind', 'name', 'description', 'steps', 'hooks', 'tools', 'hookTimeoutMs'];
+const workflowFields = ['kind', 'name', 'description', 'steps'];
 
 /** The step prefix of a plugin or workflow of this name. */
 export function prefixOf(kind: ExtensionKind, name: string): string {
@@ -42,6 +44,10 @@ export function checkExtension(
     return { problems: [`${source}: the default export must be ${define}; it is ${describe(value)}`] };
   }
   const problems: string[] = [];
+  const fields = kind === 'plugin' ? pluginFields : workflowFields;
+  for (const field of Object.keys(value).filter((key) => !fields.includes(key))) {
+    problems.push(`${source}: "${field}" is not a ${kind} field (fields: ${fields.filter((known) => known !== 'kind').join(', ')})`);
+  }
   const name = value['name'];
   if (typeof name !== 'string' || !namePattern.test(name)) {
     problems.push(`${source}: name must be lower snake_case (letters, digits, _), e.g. "my_${kind}"; it is ${describe(name)}`);
@@ -51,10 +57,7 @@ export function checkExtension(
   const prefix = typeof name === 'string' ? prefixOf(kind, name) : undefined;
   const steps = checkSteps(value['steps'], source, prefix, problems);
   const hooks = kind === 'plugin' ? checkHooks(value['hooks'], source, problems) : {};
-  if (kind === 'workflow' && value['hooks'] !== undefined) {
-    problems.push(`${source}: a workflow has no hooks; put them in a plugin under plugins/`);
-  }
-  const timeout = value['hookTimeoutMs'];
+  const timeout = kind === 'plugin' ? value['hookTimeoutMs'] : undefined;
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout))) {
     problems.push(`${source}: hookTimeoutMs must be a positive number of milliseconds; it is ${describe(timeout)}`);
   }

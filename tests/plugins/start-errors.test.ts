@@ -45,12 +45,13 @@ test('every problem of every folder is reported, one line each naming the folder
     'plugins/g_schema/index.js': `export default { kind: 'plugin', name: 'g_schema', steps: [${jsStep('plugins/g_schema/x', { type: 'nonsense' })}] };\n`,
     'plugins/h_name/index.js': "export default { kind: 'plugin', name: 'other_name' };\n",
     'plugins/i_no_default/index.mts': 'export const plugin = 1;\n',
+    'plugins/j_typo/index.js': "export default { kind: 'plugin', name: 'j_typo', hook: {} };\n",
     'workflows/chat_completion/index.js': "export default { kind: 'workflow', name: 'chat_completion', steps: [] };\n",
   });
   assert.equal(
     error.message,
     [
-      'branchflow cannot start: 11 problems in plugins and workflows:',
+      'branchflow cannot start: 12 problems in plugins and workflows:',
       '  plugins/a_no_entry/: no entry module; add index.ts, index.mts or index.js with a default export',
       '  plugins/b_bad_export/index.js: the default export must be definePlugin({ name, steps?, hooks? }); it is an object without kind',
       '  plugins/c_throws/index.js: importing it failed: cannot read its settings',
@@ -59,12 +60,13 @@ test('every problem of every folder is reported, one line each naming the folder
       '  plugins/f_hook/index.js: unknown hook "onSave"; hooks are beforeLLMCall, transformChunk, afterLLMCall, beforeSave, afterSave',
       '  plugins/h_name/index.js: name "other_name" must be the folder\'s name "h_name"',
       '  plugins/i_no_default/index.mts: the default export must be definePlugin({ name, steps?, hooks? }); it is missing',
+      '  plugins/j_typo/index.js: "hook" is not a plugin field (fields: name, description, steps, hooks, tools, hookTimeoutMs)',
       '  workflows/chat_completion/index.js: a workflow named "chat_completion" is already loaded from workflows/chat_completion/index.ts',
       '  plugins/d_duplicate/index.js: step "plugins/d_duplicate/x" is defined twice (also by plugins/d_duplicate/index.js)',
       '  plugins/g_schema/index.js: step "plugins/g_schema/x" has an invalid schema: schema is invalid: data/type must be equal to one of the allowed values, data/type must be array, data/type must match a schema in anyOf',
     ].join('\n'),
   );
-  assert.is(error.problems.length, 11);
+  assert.is(error.problems.length, 12);
 });
 
 test('values given to createEngine are checked the same way, and steps given as values may not take a path twice', async () => {
