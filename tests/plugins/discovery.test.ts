@@ -133,4 +133,15 @@ test("a completion's start event names the folder plugins' hooks", async () => {
   assert.equal(events.at(-1), { type: 'end' });
 });
 
+test('run from the clone, the shipped plugins load from its plugins/ folder and its workflows/ once', async () => {
+  const clone = new URL('../../', import.meta.url).pathname;
+  const cloneEngine = await createEngine({ root: clone, logger: silentLogger, env: {}, recover: false });
+  try {
+    assert.equal(cloneEngine.plugins, ['conversation_title', 'regex_rules']);
+    assert.equal(cloneEngine.workflows, ['chat_completion']);
+  } finally {
+    await cloneEngine.close();
+  }
+});
+
 test.run();
