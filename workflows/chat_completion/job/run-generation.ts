@@ -115,8 +115,9 @@ async function finishAndSave(
     generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'completed';
     if (saved.event) generation.push(saved.event);
     if (saved.error) result.error = saved.error;
-    // Before `end`, so a client that re-reads the conversation on `end` sees what the hooks wrote.
-    if (saved.event && generation.savedNodeId !== undefined) {
+    // Before `end`, so a client that re-reads the conversation on `end` sees what the hooks wrote. Not while the
+    // server shuts down: side effects would outlive the store they write to.
+    if (saved.event && generation.savedNodeId !== undefined && generation.abortReason !== 'shutdown') {
       await plan.hooks.afterSave({
         node_id: generation.savedNodeId,
         conversation_file: plan.conversationFile,
