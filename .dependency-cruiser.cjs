@@ -1,7 +1,10 @@
 /**
  * The import rules of branchflow (`npm run lint:deps`, part of `npm test`): no circles anywhere, and arrows that
  * point one way down the layers
- *   cli, serve, main -> engine -> http -> workflows, modules -> registry -> generation -> llm, store -> lib
+ *   cli, serve, main, index -> engine -> http -> workflows, modules, plugins -> src/plugins, registry -> generation -> llm, store -> lib
+ * src/plugins/ (definePlugin, discovery, the hook runner) sits beside the registry: steps import it for hook types and the
+ * runner; its hook-* files import nothing above generation, so services.ts can name the runner. Plugin folders
+ * (plugins/) may also import the package's public API (src/index.ts), as an installed plugin imports 'branchflow'.
  * Inside src/store/ the rooms point one way too: file/ -> disk/, watch/ -> tree/ -> lib.
  * See docs/architecture.md for what each layer owns.
  */
@@ -35,9 +38,30 @@ module.exports = {
       'src/store/index.ts',
       'src/llm/',
       'src/generation/',
+      'src/plugins/hook-',
       'src/tools/',
     ]),
-    below({ name: 'steps', path: '^(src/modules|workflows|plugins)/' }, [
+    below({ name: 'plugin-hooks', path: '^src/plugins/hook-' }, ['src/lib/', 'src/store/index.ts', 'src/llm/', 'src/generation/']),
+    below({ name: 'plugin-loading', path: '^src/plugins/' }, [
+      'src/lib/',
+      'src/store/index.ts',
+      'src/llm/',
+      'src/generation/',
+      'src/registry/',
+      'src/services.ts',
+    ]),
+    below({ name: 'plugin-folders', path: '^plugins/' }, [
+      'src/index.ts',
+      'src/lib/',
+      'src/store/index.ts',
+      'src/llm/',
+      'src/generation/',
+      'src/registry/',
+      'src/services.ts',
+      'src/plugins/',
+    ]),
+    below({ name: 'steps', path: '^(src/modules|workflows)/' }, [
+      'src/tools/',
       'src/lib/',
       'src/store/index.ts',
       'src/llm/',
@@ -47,7 +71,6 @@ module.exports = {
       'src/services.ts',
       'src/modules/',
       'workflows/',
-      'plugins/',
       'src/plugins/',
     ]),
     below({ name: 'http', path: '^src/http/' }, ['src/lib/', 'src/registry/', 'src/services.ts', 'src/generation/generation-events.ts']),

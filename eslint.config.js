@@ -32,5 +32,8 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
-  { files: ['bin/**', '**/*.cjs'], languageOptions: { globals: { process: 'readonly', module: 'writable', require: 'readonly' } } },
+  {
+    files: ['bin/**', '**/*.cjs'],
+    languageOptions: { globals: { process: 'readonly', module: 'writable', require: 'readonly', URL: 'readonly' } },
+  },
 );

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// The `branchflow` command. The sources are TypeScript run through tsx's loader: there is no build step.
-import { register } from 'tsx/esm/api';
+// The `branchflow` command. An installed package runs its compiled JavaScript (dist/) under plain node. A clone runs
+// the TypeScript sources through tsx instead, even when a dist/ was built: an edit takes effect without a build, and
+// a stale dist/ never runs.
+import { existsSync } from 'node:fs';
 
-register();
-const { runCli } = await import('../src/cli.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const source = new URL('../src/cli.ts', import.meta.url);
+let cli;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import(source.href);
+} else {
+  cli = await import('../dist/src/cli.js');
+}
+process.exitCode = await cli.runCli(process.argv.slice(2));

@@ -1,8 +1,10 @@
 /**
- * @module createEngine: the services and the registry with every built-in step, wired once. The server
- * (main.ts), the CLI, tests and benchmarks all build the engine the same way; only HTTP is left out.
+ * @module createEngine: the services and the registry with every built-in step, every workflow and plugin folder
+ * found at start, and the steps and plugins given as values, wired once. The server (main.ts), the CLI, tests,
+ * benchmarks and library users all build the engine the same way; only HTTP is left out.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GenerationManager } from './generation/generation-manager.js';
 import { recoverInterrupted, type RecoveryReport } from '../workflows/chat_completion/job/recover-interrupted.js';
 import { silentLogger, type Logger } from './lib/logger.js';
@@ -14,7 +16,20 @@ import { Registry } from './registry/registry.js';
 import type { Services } from './services.js';
 import { createFileStore } from './store/index.js';
 import { GenerationJournal } from './generation/journal.js';
-import { chatCompletionSteps } from '../workflows/chat_completion/index.js';
+import type { Step } from './registry/define-step.js';
+import { checkExtension, type Extension } from './plugins/check-extension.js';
+import type { Plugin } from './plugins/define-plugin.js';
+import type { Hooks } from './plugins/hook-types.js';
+import { defaultHookTimeoutMs } from './plugins/hook-runner.js';
+import { loadExtensionFolders } from './plugins/load-plugins.js';
+import { PluginLoadError } from './plugins/plugin-load-error.js';
+import { dropDuplicateNames, registerExtensions } from './plugins/register-extensions.js';
+
+/** The package's own folder (the clone, or dist/ when built): its workflows/ hold the built-in workflow. */
+const packageFolder = fileURLToPath(new URL('../', import.meta.url));
+
+/** The name hooks given to createEngine as values run under (in `start` events and settings.json). */
+export const engineHooksName = 'app';
 import { toolsSteps } from './modules/tools/index.js';
 import { ToolCatalog } from './tools/tool-catalog.js';
 
@@ -29,6 +44,14 @@ export interface EngineOptions {
   recover?: boolean;
   checkpointIntervalMs?: number;
   retentionMs?: number;
+  /** Steps to register beside the discovered ones, any namespace (no folder needed). */
+  steps?: readonly Step[];
+  /** Plugins as values (`definePlugin(...)`), after the folders' plugins. */
+  plugins?: readonly Plugin[];
+  /** Hooks as values; they run last, as a plugin named "app". */
+  hooks?: Hooks;
+  /** How long a hook may run (ms) unless its plugin says otherwise; default BRANCHFLOW_HOOK_TIMEOUT_MS, else 5000. */
+  hookTimeoutMs?: number;
 }
 
 export interface Engine {
@@ -37,6 +60,10 @@ export interface Engine {
   /** The in-process api: `api.call(path, input)`, `api.stream(path, input)`. */
   api: Registry;
   recovered: RecoveryReport[];
+  /** The loaded plugins' names, in the order their hooks run. */
+  plugins: string[];
+  /** The loaded workflows' names (the built-in chat_completion first). */
+  workflows: string[];
   /** Aborts running generations (saving their partials), then closes the store. */
   close(options?: { timeoutMs?: number }): Promise<void>;
 }
@@ -46,6 +73,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const root = resolve(options.root ?? env['BRANCHFLOW_ROOT'] ?? process.cwd());
   const logger = options.logger ?? silentLogger;
   await loadDotEnv(root, env);
+  const loaded = await loadExtensions(root, options);
   const store = createFileStore({ root, logger, watch: options.watch ?? false });
   const generations = new GenerationManager({
     logger,
@@ -54,7 +82,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   });
   const tools = new ToolCatalog({ root, env, logger });
   const services: Services = { root, logger, store, generations, llm: createLlmService({ root, logger, env }), tools };
-  const api = new Registry([...chatBranchesSteps, ...llmApiSteps, ...toolsSteps, ...chatCompletionSteps], services);
+  const api = new Registry([...chatBranchesSteps, ...llmApiSteps, ...toolsSteps], services);
+  const registered = registerExtensions(api, loaded.extensions, options.steps ?? [], hookTimeoutOf(options, env));
+  const problems = [...loaded.problems, ...registered.problems];
+  if (problems.length > 0) {
+    await store.close();
+    throw new PluginLoadError(problems);
+  }
+  services.hooks = registered.hooks;
   if (options.recover !== false) await store.finishInterruptedSaves();
   const recovered = options.recover === false ? [] : await recoverInterrupted(api, root, logger);
   return {
@@ -62,6 +97,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     services,
     api,
     recovered,
+    plugins: [...registered.hooks.pluginNames],
+    workflows: loaded.extensions.filter((extension) => extension.kind === 'workflow').map((extension) => extension.name),
     async close({ timeoutMs = 10_000 } = {}) {
       await generations.shutdown(timeoutMs);
       // Replies that could be saved nowhere (a full disk) wait in memory for their journal; one last try.
@@ -72,4 +109,33 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       await store.close();
     },
   };
+}
+
+/** The package's workflows, then the root's workflows/ and plugins/ folders, then the values given. */
+async function loadExtensions(root: string, options: EngineOptions): Promise<{ extensions: Extension[]; problems: string[] }> {
+  const found = await loadExtensionFolders([
+    { kind: 'workflow', folder: join(packageFolder, 'workflows'), labelBase: packageFolder },
+    { kind: 'workflow', folder: join(root, 'workflows'), labelBase: root },
+    { kind: 'plugin', folder: join(root, 'plugins'), labelBase: root },
+  ]);
+  const extensions = [...found.extensions];
+  const problems = [...found.problems];
+  const values: Array<[value: unknown, source: string]> = (options.plugins ?? []).map((plugin, index) => [
+    plugin,
+    `createEngine plugins[${index}]`,
+  ]);
+  if (options.hooks !== undefined) values.push([{ kind: 'plugin', name: engineHooksName, hooks: options.hooks }, 'createEngine hooks']);
+  for (const [value, source] of values) {
+    const checked = checkExtension(value, 'plugin', source);
+    if (checked.extension) extensions.push(checked.extension);
+    problems.push(...checked.problems);
+  }
+  const unique = dropDuplicateNames(extensions);
+  return { extensions: unique.extensions, problems: [...problems, ...unique.problems] };
+}
+
+function hookTimeoutOf(options: EngineOptions, env: NodeJS.ProcessEnv): number {
+  if (options.hookTimeoutMs !== undefined) return options.hookTimeoutMs;
+  const fromEnv = Number(env['BRANCHFLOW_HOOK_TIMEOUT_MS']);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : defaultHookTimeoutMs;
 }

@@ -9,11 +9,11 @@ export interface UsageCounts {
 }
 
 export type GenerationEvent =
-  | { type: 'start'; generation_id: string; conversation_file: string; parent_id: string; node_id: string }
+  | { type: 'start'; generation_id: string; conversation_file: string; parent_id: string; node_id: string; hooks: string[] }
   | { type: 'chunk'; content: string }
   | { type: 'finish'; finish_reason: string }
   | { type: 'usage'; usage: UsageCounts; cost?: number }
-  | { type: 'saved'; node_id: string; usage: UsageCounts | null; partial?: boolean; doc?: unknown }
+  | { type: 'saved'; node_id: string; content?: string; usage: UsageCounts | null; partial?: boolean; doc?: unknown }
   | { type: 'error'; code: string; message: string; recovery_file?: string }
   | { type: 'end' };
 
@@ -36,8 +36,13 @@ export const generationEventSchema = {
         conversation_file: { type: 'string' },
         parent_id: { type: 'string' },
         node_id: { type: 'string' },
+        hooks: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'The plugin hooks that run for this generation, as plugin/hook, in order.',
+        },
       },
-      ['generation_id', 'conversation_file', 'parent_id', 'node_id'],
+      ['generation_id', 'conversation_file', 'parent_id', 'node_id', 'hooks'],
     ),
     event('chunk', { content: { type: 'string' } }, ['content']),
     event('finish', { finish_reason: { type: 'string' } }, ['finish_reason']),
@@ -46,6 +51,7 @@ export const generationEventSchema = {
       'saved',
       {
         node_id: { type: 'string' },
+        content: { type: 'string', description: 'The text as saved, when plugin hooks changed it after it was streamed.' },
         usage: { oneOf: [usageSchema, { type: 'null' }] },
         partial: { type: 'boolean' },
         doc: { type: 'object' },

@@ -16,6 +16,9 @@ export const httpStatusByCode = {
   OUTPUT_INVALID: 500,
   UPSTREAM_FAILED: 502,
   UPSTREAM_TIMEOUT: 504,
+  // A plugin's hook threw or ran past its timeout: code running inside this server, installed by its operator, so a
+  // server error (500) and not 502, which would send the operator to look at the LLM provider instead.
+  HOOK_FAILED: 500,
 } as const satisfies Record<CallErrorCode, number>;
 
 export type ErrorStatus = (typeof httpStatusByCode)[CallErrorCode];

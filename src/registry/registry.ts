@@ -1,9 +1,9 @@
 /**
- * @module The registry: an explicit list of steps compiled once, and the in-process api (`call`, `stream`).
+ * @module The registry: the steps (built-in, discovered, given) compiled once, and the in-process api (`call`, `stream`).
  *
  * The folder src/registry/ owns defineStep, this registry, closest-path suggestions and resumable event ids;
  * with src/services.ts it is what steps are written against. It may import src/lib/, src/store/index.ts,
- * src/llm/ and src/generation/; never a step (they are handed to it as a list) nor src/http/.
+ * src/llm/ and src/generation/; never a step (they are handed to it) nor src/http/.
  */
 import { inputDepthLimit, tooDeepAt } from '../lib/json-depth.js';
 import type { Services } from '../services.js';
@@ -35,10 +35,11 @@ export class Registry {
 
   constructor(steps: readonly Step[], services: Services) {
     this.#services = services;
-    for (const step of steps) this.#register(step);
+    for (const step of steps) this.add(step);
   }
 
-  #register(step: Step): void {
+  /** Registers one more step; throws (a plain Error naming the path) for a bad path, a duplicate or a bad schema. */
+  add(step: Step): void {
     if (!pathPattern.test(step.path)) {
       throw new Error(
         `step path "${step.path}" must be <namespace>/<segment>[/...] with namespace ${namespaces.join('|')} and lower snake_case segments`,

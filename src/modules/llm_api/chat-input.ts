@@ -13,6 +13,7 @@ export interface ChatInput {
   messages: Array<ChatMessage & Record<string, unknown>>;
   config_file?: string | null;
   config?: Record<string, unknown>;
+  params?: Record<string, unknown>;
 }
 
 export const chatInputSchema = {
@@ -37,6 +38,20 @@ export const chatInputSchema = {
       examples: ['data/llm_configs/mock.json'],
     },
     config: { ...embeddableLlmConfigSchema, description: 'An inline config instead of a file; ${ENV} placeholders are refused.' },
+    params: {
+      type: 'object',
+      description:
+        "Sampling fields for this request only, over the config's (plugins' beforeLLMCall hooks set them); custom_params are merged.",
+      properties: {
+        temperature: { type: 'number' },
+        max_tokens: { type: 'integer', minimum: 1 },
+        top_p: { type: 'number' },
+        presence_penalty: { type: 'number' },
+        frequency_penalty: { type: 'number' },
+        custom_params: { type: 'object' },
+      },
+      additionalProperties: false,
+    },
   },
   required: ['messages'],
   additionalProperties: false,
@@ -61,8 +76,17 @@ export async function openProvider(input: ChatInput, context: StepContext): Prom
   if (file !== undefined && input.config !== undefined) {
     throw new CallError('BAD_INPUT', 'give either config_file or config, not both');
   }
-  const loaded = input.config !== undefined ? llm.inlineConfig(input.config) : await llm.loadConfig(file);
+  let loaded = input.config !== undefined ? llm.inlineConfig(input.config) : await llm.loadConfig(file);
+  if (input.params !== undefined) loaded = withParams(loaded, input.params);
   return { loaded, provider: llm.provider(loaded) };
+}
+
+/** The config with one request's sampling fields over its own (a new object: the cached one stays as its file says). */
+function withParams(loaded: LoadedConfig, params: Record<string, unknown>): LoadedConfig {
+  const { custom_params: customParams, ...fields } = params as { custom_params?: Record<string, unknown> };
+  const config = { ...loaded.config, ...fields };
+  if (customParams !== undefined) config.custom_params = { ...loaded.config.custom_params, ...customParams };
+  return { ...loaded, config };
 }
 
 /** Only role and content go upstream (SmartTavern's rule): node ids and other fields stay here. */

@@ -35,7 +35,7 @@ test('the seed EventSource request streams the exact sequence and saves the node
   const usage = { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 };
   const saved = received.find((event) => event.type === 'saved')!;
   assert.equal(received, [
-    { type: 'start', generation_id: generationId, conversation_file: world.file, parent_id: 'n_user', node_id: nodeId },
+    { type: 'start', generation_id: generationId, conversation_file: world.file, parent_id: 'n_user', node_id: nodeId, hooks: [] },
     { type: 'chunk', content: 'Hel' },
     { type: 'chunk', content: 'lo' },
     { type: 'chunk', content: '!' },

@@ -2,7 +2,7 @@
  * @module A running branchflow for workflow tests: a temporary root with one conversation, configs pointing at
  * fake OpenAI and Gemini servers, the engine, and a listening HTTP server on 127.0.0.1.
  */
-import { createEngine, type Engine } from '../../../src/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../../../src/engine.js';
 import { startServer, type RunningServer } from '../../../src/http/index.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import type { ConversationDoc } from '../../../src/store/tree/document.js';
@@ -41,7 +41,13 @@ export interface WorkflowWorld {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: { checkpointIntervalMs?: number; settings?: object } = {}): Promise<WorkflowWorld> {
+export async function startWorld(
+  options: {
+    checkpointIntervalMs?: number;
+    settings?: object;
+    engine?: Pick<EngineOptions, 'plugins' | 'hooks' | 'steps' | 'hookTimeoutMs'>;
+  } = {},
+): Promise<WorkflowWorld> {
   const root = createTempRoot('branchflow-workflow-');
   const [openAi, gemini] = await Promise.all([startFakeOpenAi(), startFakeGemini()]);
   const openAiConfig = root.writeLlmConfig('fake_openai', {
@@ -68,6 +74,7 @@ export async function startWorld(options: { checkpointIntervalMs?: number; setti
     logger: silentLogger,
     env: { TEST_PROVIDER_KEY: testKey },
     ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
+    ...options.engine,
   });
   const server = await startServer({ registry: engine.api, logger: silentLogger, port: 0 });
   const url = (path: string, query: Record<string, string> = {}): string => {

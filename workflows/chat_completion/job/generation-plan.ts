@@ -1,5 +1,6 @@
 /** @module What a started completion carries from its preparation into the job that runs and saves it. */
 import type { UsageCounts } from '../../../src/generation/generation-events.js';
+import type { CompletionHooks } from './completion-hooks.js';
 import type { PreparedCompletion } from './prepare-completion.js';
 
 /** The events of `modules/llm_api/chat_stream`. */
@@ -17,4 +18,6 @@ export interface GenerationPlan extends PreparedCompletion {
   model: string;
   /** The provider stream, its `start` event already read. */
   upstream: AsyncIterator<UpstreamEvent>;
+  /** The plugins' hooks for this conversation. */
+  hooks: CompletionHooks;
 }

@@ -18,6 +18,8 @@ export interface PreparedCompletion {
   fillTarget: boolean;
   messages: ChatMessage[];
   configFile: string;
+  /** The conversation as read for this completion (what beforeLLMCall hooks see). */
+  conversation: ConversationDoc;
 }
 
 export async function prepareCompletion(input: CompletionInput, context: StepContext): Promise<PreparedCompletion> {
@@ -41,6 +43,7 @@ export async function prepareCompletion(input: CompletionInput, context: StepCon
     fillTarget: targetId !== undefined,
     messages,
     configFile: input.llm_config_file || configFromSettings(await settings!, conversationFile),
+    conversation: doc,
   };
 }
 

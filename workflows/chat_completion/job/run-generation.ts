@@ -45,6 +45,7 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
     conversation_file: plan.conversationFile,
     parent_id: plan.parentId,
     node_id: plan.nodeId,
+    hooks: plan.hooks.labels,
   });
 
   const result: GenerationResult = { finishReason: 'stop', usage: null, responseTime: 0, partial: false, provider: plan.provider };
@@ -54,10 +55,12 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
     for (let next = await plan.upstream.next(); !next.done; next = await plan.upstream.next()) {
       const event = next.value;
       if (event.type === 'chunk') {
-        if (event.content === '') continue;
+        // Changed (or dropped) before clients see it and before it is journalled: what is saved is what was seen.
+        const content = plan.hooks.transformsChunks ? await plan.hooks.transformChunk(event.content, generation.id) : event.content;
+        if (content === '') continue;
         result.timeToFirstToken ??= (performance.now() - startedAt) / 1000;
-        journal.write(event.content);
-        generation.push(event);
+        journal.write(content);
+        generation.push({ type: 'chunk', content });
       } else if (event.type === 'finish') {
         finishReason = event.finish_reason;
       } else if (event.type === 'usage') {
@@ -72,6 +75,8 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
     }
   } catch (error) {
     const callError = toCallError(error);
+    // A hook failed mid-stream: stop the provider's reply too (a provider failure has ended it already).
+    if (callError.code === 'HOOK_FAILED') await plan.upstream.return?.(undefined).catch(() => undefined);
     result.error = { code: callError.code, message: callError.code === 'INTERNAL' ? 'the provider stream failed' : callError.message };
     if (callError.code === 'INTERNAL') context.logger.error('provider stream failed', { generation_id: generation.id, error });
   }
@@ -99,19 +104,48 @@ async function finishAndSave(
   context: StepContext,
 ): Promise<void> {
   const stopped = generation.abortReason !== undefined;
+  const content = generation.content === '' ? '' : await afterLLMCall(generation, plan, result);
   if (generation.content === '') {
     generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'empty';
     await journal.close({ remove: true });
   } else {
-    const saved = await saveReply(generation, plan, result, context);
+    const saved = await saveReply(generation, plan, result, context, content);
     // Keep the journal when even the recovery file failed: start-up recovery will try again.
     await journal.close({ remove: saved.kept });
     generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'completed';
     if (saved.event) generation.push(saved.event);
     if (saved.error) result.error = saved.error;
+    // Before `end`, so a client that re-reads the conversation on `end` sees what the hooks wrote. Not while the
+    // server shuts down: side effects would outlive the store they write to.
+    if (saved.event && generation.savedNodeId !== undefined && generation.abortReason !== 'shutdown') {
+      await plan.hooks.afterSave({
+        node_id: generation.savedNodeId,
+        conversation_file: plan.conversationFile,
+        generation_id: generation.id,
+        config_name: plan.configFile,
+      });
+    }
   }
   generation.result = result;
   if (result.error)
     generation.push({ type: 'error', ...result.error, ...(result.recoveryFile ? { recovery_file: result.recoveryFile } : {}) });
   generation.push({ type: 'end' });
+}
+
+/** The final content: the streamed text as plugins' afterLLMCall hooks change it; a failing hook leaves it, marked partial. */
+async function afterLLMCall(generation: Generation, plan: GenerationPlan, result: GenerationResult): Promise<string> {
+  try {
+    return await plan.hooks.afterLLMCall({
+      content: generation.content,
+      finish_reason: result.finishReason,
+      usage: result.usage,
+      generation_id: generation.id,
+      conversation_file: plan.conversationFile,
+    });
+  } catch (error) {
+    const callError = toCallError(error);
+    result.error = { code: callError.code, message: callError.message };
+    result.partial = true;
+    return generation.content;
+  }
 }

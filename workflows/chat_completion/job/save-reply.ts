@@ -33,20 +33,24 @@ export async function saveReply(
   plan: GenerationPlan,
   result: GenerationResult,
   context: StepContext,
+  finalContent = generation.content,
 ): Promise<SaveOutcome> {
-  const meta = nodeMeta(generation, plan, result);
+  const { content, meta } = await beforeSave(generation, plan, result, finalContent);
   let nodeId: string | undefined;
   for (let attempt = 0; nodeId === undefined; attempt++) {
     try {
-      nodeId = await writeToTree(plan, generation.content, meta, context);
+      nodeId = await writeToTree(plan, content, meta, context);
     } catch (error) {
       const cause = toCallError(error);
       const delay = busyFileRetryDelaysMs[attempt];
-      if (!isBeingEdited(cause) || delay === undefined) return recover(generation, plan, result, meta, cause, context);
+      if (!isBeingEdited(cause) || delay === undefined) return recover(generation, plan, result, content, meta, cause, context);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
   generation.savedNodeId = nodeId;
+  // Hooks changed the text after it streamed: the saved event says what the node holds, and `complete` answers it.
+  const changed = content !== generation.content;
+  generation.content = content;
   if (plan.includeDoc) {
     // The conversation as it is now (a cache hit): the reply, plus anything saved beside it meanwhile. The reply
     // is already durable, so a failed read only leaves the doc out.
@@ -60,6 +64,7 @@ export async function saveReply(
     event: {
       type: 'saved',
       node_id: nodeId,
+      ...(changed ? { content } : {}),
       usage: result.usage,
       ...(result.partial ? { partial: true } : {}),
       ...(result.doc === undefined ? {} : { doc: result.doc }),
@@ -108,6 +113,7 @@ async function recover(
   generation: Generation,
   plan: GenerationPlan,
   result: GenerationResult,
+  content: string,
   meta: NodeMeta,
   cause: { code: string; message: string },
   context: StepContext,
@@ -120,7 +126,7 @@ async function recover(
       parent_id: plan.parentId,
       node_id: plan.nodeId,
       role: 'assistant',
-      content: generation.content,
+      content,
       meta,
       reason: cause.message,
       saved_at: new Date().toISOString(),
@@ -138,6 +144,24 @@ async function recover(
       kept: false,
       error: { code: cause.code, message: `${why}; it stays in the generation journal and is recovered at the next start` },
     };
+  }
+}
+
+/** The node as plugins' beforeSave hooks leave it; a failing hook leaves it as it was, marked partial with the error. */
+async function beforeSave(
+  generation: Generation,
+  plan: GenerationPlan,
+  result: GenerationResult,
+  content: string,
+): Promise<{ content: string; meta: NodeMeta }> {
+  const node = { node_id: plan.nodeId, pid: plan.parentId, role: 'assistant' as const, content, meta: nodeMeta(generation, plan, result) };
+  try {
+    return await plan.hooks.beforeSave(node, plan.conversationFile);
+  } catch (error) {
+    const callError = toCallError(error);
+    result.error = { code: callError.code, message: callError.message };
+    result.partial = true;
+    return { content, meta: nodeMeta(generation, plan, result) };
   }
 }
 

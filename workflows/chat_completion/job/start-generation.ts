@@ -10,6 +10,7 @@ import { CallError } from '../../../src/lib/call-error.js';
 import type { StepContext } from '../../../src/registry/define-step.js';
 import { withEventId } from '../../../src/registry/event-id.js';
 import type { CompletionInput } from '../completion-input.js';
+import { CompletionHooks } from './completion-hooks.js';
 import { prepareCompletion } from './prepare-completion.js';
 import type { UpstreamEvent } from './generation-plan.js';
 import { runGeneration } from './run-generation.js';
@@ -20,6 +21,9 @@ export async function startGeneration(input: CompletionInput, context: StepConte
   if (existing) return existing;
 
   const prepared = await prepareCompletion(input, context);
+  // Plugins' beforeLLMCall hooks run before anything is paid for: a failure is an ordinary error, before any event.
+  const hooks = await CompletionHooks.open(prepared.conversationFile, context);
+  const request = await hooks.beforeLLMCall(prepared);
   const generation = new Generation({
     id: GenerationManager.newId(),
     conversationFile: prepared.conversationFile,
@@ -29,7 +33,11 @@ export async function startGeneration(input: CompletionInput, context: StepConte
   });
   const events = context.stream<UpstreamEvent>(
     'modules/llm_api/chat_stream',
-    { messages: prepared.messages, config_file: prepared.configFile },
+    {
+      messages: request.messages,
+      config_file: prepared.configFile,
+      ...(Object.keys(request.params).length === 0 ? {} : { params: request.params }),
+    },
     { signal: generation.signal },
   );
   const upstream = events[Symbol.asyncIterator]();
@@ -44,7 +52,7 @@ export async function startGeneration(input: CompletionInput, context: StepConte
     await upstream.return?.();
     return raced;
   }
-  const plan = { ...prepared, includeDoc: input.include_doc, provider: first.value.provider, model: first.value.model, upstream };
+  const plan = { ...prepared, includeDoc: input.include_doc, provider: first.value.provider, model: first.value.model, upstream, hooks };
   manager.start(generation, (started) => runGeneration(started, plan, context));
   return generation;
 }
