@@ -86,3 +86,21 @@ export function mockAnswer(
   const prompt = prompts.reduce((sum, value) => sum + tokens(value), 0);
   return { text, usage: { prompt_tokens: prompt, completion_tokens: tokens(text), total_tokens: prompt + tokens(text) } };
 }
+
+/** Awaits an SDK call that must fail and hands back its APIError (status, error body, headers). */
+export async function apiFailure(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof OpenAI.APIError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail with an APIError');
+}
+
+/** An assistant node as saved, with the timings (which differ from run to run) replaced by their type. */
+export function withoutTimings(node: unknown): unknown {
+  const { node_updated_at, meta, ...rest } = node as { node_updated_at?: unknown; meta?: Record<string, unknown> };
+  const timed = meta === undefined ? {} : { meta: { ...meta, response_time: typeof meta['response_time'], ttft: typeof meta['ttft'] } };
+  return { ...rest, node_updated_at: typeof node_updated_at, ...timed };
+}
