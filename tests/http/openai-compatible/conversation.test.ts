@@ -141,6 +141,52 @@ test('X-Branchflow-Parent puts the user message under that node: a new branch, t
   assert.equal(saved.user, { pid: 'n_root', role: 'user', content: 'Another branch', node_updated_at: 'string' });
   assert.equal((saved.reply as { pid: string }).pid, ids.parent);
   assert.equal(saved.rest.children, { n_root: ['n_user', ids.parent], [ids.parent!]: [ids.node] });
+  // The parent was not the active leaf, so the active path stays where the person left it (send's rule).
+  assert.equal(saved.rest.active_path, ['n_root', 'n_user', 'n_reply']);
+});
+
+test('an X-Branchflow-Parent that is not in the file is a 404, and nothing is written', async () => {
+  const before = world.root.readText(world.file);
+  const error = await apiFailure(
+    world.client.chat.completions.create(
+      { model: 'mock', messages: [{ role: 'user', content: 'Hi' }] },
+      { headers: { 'X-Branchflow-Conversation': 'door', 'X-Branchflow-Parent': 'n_gone' } },
+    ),
+  );
+  assert.equal(
+    [error.status, error.error],
+    [
+      404,
+      {
+        message: 'parent node n_gone is not in data/conversations/door/conversation.json (it may have been deleted)',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'not_found',
+      },
+    ],
+  );
+  assert.is(world.root.readText(world.file), before);
+});
+
+test('a client that leaves mid-stream does not lose the reply: the generation runs on and saves it whole', async () => {
+  const { data: stream, response } = await world.client.chat.completions
+    .create(
+      { model: 'slow', stream: true, messages: [{ role: 'user', content: 'Keep going' }] },
+      { headers: { 'X-Branchflow-Conversation': 'door' } },
+    )
+    .withResponse();
+  const ids = treeHeaders(response.headers);
+  const texts: string[] = [];
+  for await (const chunk of stream) {
+    texts.push(chunk.choices[0]?.delta.content ?? '');
+    if (texts.length === 3) break; // closes the connection, as a chat UI's stop button or a closed tab does
+  }
+  assert.equal(texts, ['', 'Mo', 'ck']);
+  const answer = answerFromTree('Keep going');
+  const deadline = Date.now() + 15_000;
+  const reply = (): { content?: string; meta?: { partial?: boolean } } | undefined => world.doc().nodes[ids.node!];
+  while (reply()?.content !== answer.text && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal([reply()?.content, reply()?.meta?.partial], [answer.text, undefined]);
 });
 
 test('a failure mid-stream: the text before it is saved as a partial node the headers name, and the SDK throws the error frame', async () => {

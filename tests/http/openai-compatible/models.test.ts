@@ -41,6 +41,13 @@ const usableModels = [
     },
   },
   mockModel,
+  {
+    id: 'slow',
+    object: 'model',
+    created: 0,
+    owned_by: 'mock',
+    branchflow: { file: 'data/llm_configs/slow.json', name: 'Slow', provider: 'mock', model: 'mock-slow', usable: true },
+  },
 ];
 
 test('lists the usable LLM configs as models, named after their files', async () => {
@@ -66,7 +73,7 @@ test('?all=true lists every config, an unusable one marked with its problem', as
         'which is not set; set it in the environment or in .env at the root, or give a default with ${NAME:-default}',
     },
   };
-  assert.equal(await response.json(), { object: 'list', data: [usableModels[0], usableModels[1], keyless, mockModel] });
+  assert.equal(await response.json(), { object: 'list', data: [usableModels[0], usableModels[1], keyless, mockModel, usableModels[3]] });
 });
 
 test('retrieves one model by its id', async () => {
@@ -78,7 +85,7 @@ test('an unknown model is a 404 in OpenAI error shape, naming the known ones', a
   assert.is(error.status, 404);
   assert.equal(error.error, {
     message:
-      'the model "gpt-4o" does not exist: no LLM config of that name under data/llm_configs/ (known: broken, folder_config, keyless, mock)',
+      'the model "gpt-4o" does not exist: no LLM config of that name under data/llm_configs/ (known: broken, folder_config, keyless, mock, slow)',
     type: 'invalid_request_error',
     param: 'model',
     code: 'model_not_found',

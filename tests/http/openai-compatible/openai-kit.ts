@@ -44,6 +44,7 @@ export async function startDoorWorld(options: { token?: string } = {}): Promise<
     model: 'mock-broken',
     mock: { chunk_size: 6, fail_after_chunks: 2, fail_message: 'the mock went down after two chunks' },
   });
+  root.writeLlmConfig('slow', { name: 'Slow', provider: 'mock', model: 'mock-slow', mock: { chunk_size: 2, delay_ms: 25 } });
   root.writeLlmConfig('keyless', { name: 'Keyless', provider: 'openai', model: 'gpt-x', api_key: '${DOOR_TEST_MISSING_KEY}' });
   root.write('data/llm_configs/folder_config/llm_config.json', { name: 'Folder', provider: 'mock', model: 'mock-folder' });
   const file = root.writeConversation('door', conversationDoc);

@@ -104,7 +104,7 @@ test('an error before the stream opens is plain JSON with its status, not a stre
       {
         error: {
           message:
-            'the model "missing" does not exist: no LLM config of that name under data/llm_configs/ (known: broken, folder_config, keyless, mock)',
+            'the model "missing" does not exist: no LLM config of that name under data/llm_configs/ (known: broken, folder_config, keyless, mock, slow)',
           type: 'invalid_request_error',
           param: 'model',
           code: 'model_not_found',
