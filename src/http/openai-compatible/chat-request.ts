@@ -27,7 +27,7 @@ const contentPart = {
   required: ['type'],
 } as const;
 
-const requestSchema = {
+export const chatRequestSchema = {
   type: 'object',
   properties: {
     model: { type: 'string', minLength: 1 },
@@ -51,7 +51,7 @@ const requestSchema = {
   required: ['model', 'messages'],
 } as const;
 
-const checkRequest = compileSchema(requestSchema);
+const checkRequest = compileSchema(chatRequestSchema);
 
 interface RawMessage {
   role: string;

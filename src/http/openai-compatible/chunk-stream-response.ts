@@ -43,7 +43,12 @@ export function chunkStreamResponse(
     };
     const writeError = async (error: unknown): Promise<void> => {
       const callError = asCallError(error);
-      logCallError(logger, callError, { request_id: context.get('requestId'), method: 'POST', path: context.req.path, after_frames: sent });
+      logCallError(logger, callError, {
+        request_id: context.get('requestId'),
+        method: context.req.method,
+        path: context.req.path,
+        after_frames: sent,
+      });
       await stream.write(`data: ${JSON.stringify(toOpenAiError(callError, context.get('requestId')))}\n\n`);
     };
     try {

@@ -172,4 +172,22 @@ test('a browser on an allowed origin can read the tree headers (CORS exposes the
   );
 });
 
+test('/openapi.json describes the /v1 routes, with the bearer scheme when a token is set', async () => {
+  const app = createApp({ registry: world.engine.api, logger: silentLogger, token });
+  const spec = (await (await app.request('/openapi.json')).json()) as {
+    paths: Record<string, Record<string, { operationId: string; security?: unknown }>>;
+  };
+  const door = Object.entries(spec.paths)
+    .filter(([path]) => path.startsWith('/v1/'))
+    .map(([path, operations]) => [
+      path,
+      Object.entries(operations).map(([method, operation]) => [method, operation.operationId, operation.security]),
+    ]);
+  assert.equal(door, [
+    ['/v1/models', [['get', 'openai_list_models', [{ bearer: [] }]]]],
+    ['/v1/models/{model}', [['get', 'openai_retrieve_model', [{ bearer: [] }]]]],
+    ['/v1/chat/completions', [['post', 'openai_chat_completions', [{ bearer: [] }]]]],
+  ]);
+});
+
 test.run();
