@@ -37,7 +37,7 @@ export function createChatCompletionsHandler(options: ChatCompletionsOptions) {
   const { registry, logger } = options;
   return async function chatCompletions(context: Context<AppEnv>): Promise<Response> {
     const request = readChatRequest(await readJsonBody(context.req.raw));
-    const target = conversationTargetOf(context.req.raw.headers);
+    const target = conversationTargetOf(context.req.raw.headers, context.req.param('conversation'));
     const signal = context.req.raw.signal;
     // Checked before anything runs, so a conversation never gets a user message that no model will answer.
     const config = usableConfig(findConfig(await listConfigs(registry, signal), request.model));

@@ -1,6 +1,7 @@
 /**
  * @module The conversation mode's headers: `X-Branchflow-Conversation` (a file under data/conversations/, or its
- * short name) and `X-Branchflow-Parent` (the node to answer under). Without the first, a request is a relay.
+ * short name; or the short name in the path) and `X-Branchflow-Parent` (the node to answer under). Without a
+ * conversation, a request is a relay.
  */
 import { CallError } from '../../lib/call-error.js';
 
@@ -14,8 +15,24 @@ export interface ConversationTarget {
   parentNodeId?: string;
 }
 
-export function conversationTargetOf(headers: Headers): ConversationTarget | undefined {
-  const conversation = headers.get(conversationHeader)?.trim();
+/**
+ * The target of a request: from the header, or from the path (`/v1/conversations/<name>/...`, for chat UIs that
+ * can set a base URL but no header). Both at once must agree.
+ */
+export function conversationTargetOf(headers: Headers, fromPath?: string): ConversationTarget | undefined {
+  const fromHeader = headers.get(conversationHeader)?.trim();
+  if (
+    fromPath !== undefined &&
+    fromHeader !== undefined &&
+    fromHeader !== '' &&
+    conversationFileOf(fromHeader) !== conversationFileOf(fromPath)
+  ) {
+    throw headerError(
+      conversationHeader,
+      `${conversationHeader} "${fromHeader}" and the conversation in the path, "${fromPath}", differ; send one`,
+    );
+  }
+  const conversation = fromPath ?? fromHeader;
   const parent = headers.get(parentHeader)?.trim();
   if (conversation === undefined || conversation === '') {
     if (parent !== undefined && parent !== '') {

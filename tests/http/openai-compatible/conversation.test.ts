@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type OpenAI from 'openai';
+import OpenAI from 'openai';
 import { apiFailure, conversationDoc, mockAnswer, startDoorWorld, withoutTimings, type DoorWorld } from './openai-kit.js';
 
 const test = suite('POST /v1/chat/completions with X-Branchflow-Conversation: the tree keeps the turn');
@@ -233,6 +233,39 @@ test('a failure without streaming: 502 in OpenAI shape, with the partial node na
   });
   const nodeId = error.headers?.get('x-branchflow-node-id');
   assert.is((world.doc().nodes[nodeId!] as { content: string }).content, 'Mock reply t');
+});
+
+test('a chat UI that can set only a base URL: /v1/conversations/<name> serves the models and saves the turn there', async () => {
+  const client = new OpenAI({ baseURL: `${world.server.url}/v1/conversations/door`, apiKey: 'sk-anything', maxRetries: 0 });
+  assert.equal(
+    (await client.models.list()).data.map((model) => model.id),
+    ['broken', 'folder_config', 'mock', 'slow'],
+  );
+  const { data, response } = await client.chat.completions
+    .create({ model: 'mock', messages: [{ role: 'user', content: 'Via the path' }] })
+    .withResponse();
+  const ids = treeHeaders(response.headers);
+  assert.is(ids.conversation, 'data/conversations/door/conversation.json');
+  assert.is(data.choices[0]!.message.content, answerFromTree('Via the path').text);
+  assert.equal(savedTurn(ids).user, { pid: 'n_reply', role: 'user', content: 'Via the path', node_updated_at: 'string' });
+  const conflicting = await apiFailure(
+    client.chat.completions.create(
+      { model: 'mock', messages: [{ role: 'user', content: 'Hi' }] },
+      { headers: { 'X-Branchflow-Conversation': 'other' } },
+    ),
+  );
+  assert.equal(
+    [conflicting.status, conflicting.error],
+    [
+      400,
+      {
+        message: 'X-Branchflow-Conversation "other" and the conversation in the path, "door", differ; send one',
+        type: 'invalid_request_error',
+        param: 'X-Branchflow-Conversation',
+        code: 'invalid_header',
+      },
+    ],
+  );
 });
 
 test('an unknown conversation is a 404 and creates nothing', async () => {

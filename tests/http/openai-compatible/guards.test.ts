@@ -149,7 +149,8 @@ test('an unknown /v1 route is a 404 in OpenAI shape, naming the routes there are
       404,
       {
         error: {
-          message: 'no route for POST /v1/completions; the OpenAI-compatible routes are GET /v1/models and POST /v1/chat/completions',
+          message:
+            'no route for POST /v1/completions; the OpenAI-compatible routes are GET /v1/models and POST /v1/chat/completions (also under /v1/conversations/<name>/)',
           type: 'invalid_request_error',
           param: null,
           code: 'not_found',
