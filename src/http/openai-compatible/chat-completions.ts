@@ -41,22 +41,22 @@ export function createChatCompletionsHandler(options: ChatCompletionsOptions) {
     const signal = context.req.raw.signal;
     // Checked before anything runs, so a conversation never gets a user message that no model will answer.
     const config = usableConfig(findConfig(await listConfigs(registry, signal), request.model));
-    const events =
-      target === undefined
-        ? request.stream
-          ? registry.stream<StepEvent>('modules/llm_api/chat_stream', { messages: request.messages, config_file: config.file }, { signal })
-          : undefined
-        : registry.stream<StepEvent>('workflow/chat_completion/send', sendInput(request, target, config), { signal });
+    const relayInput = { messages: request.messages, config_file: config.file };
 
-    if (events === undefined) {
+    if (target === undefined && !request.stream) {
       const output = await registry.call<{ content: string; finish_reason: string; usage: UsageCounts | null }>(
         'modules/llm_api/chat',
-        { messages: request.messages, config_file: config.file },
+        relayInput,
         { signal },
       );
       const reply = { content: output.content, finishReason: output.finish_reason, usage: output.usage };
       return context.json(chatCompletion(identityOf(request), reply));
     }
+    // The relay streams chat_stream's events; a conversation streams send's, which speak the same protocol.
+    const events =
+      target === undefined
+        ? registry.stream<StepEvent>('modules/llm_api/chat_stream', relayInput, { signal })
+        : registry.stream<StepEvent>('workflow/chat_completion/send', sendInput(request, target, config), { signal });
 
     if (!request.stream) {
       const reply = await collectReply(events, (started) => setReplyHeaders(context, target, started));
