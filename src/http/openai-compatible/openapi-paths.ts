@@ -37,6 +37,19 @@ const errors = {
 };
 
 export function openAiCompatiblePaths(tokenRequired: boolean): Record<string, Json> {
+  const plain = routes(tokenRequired);
+  // The same routes under a conversation's base URL, for chat UIs that can set a base URL but no header.
+  const conversationParameter = { name: 'conversation', in: 'path', required: true, schema: { type: 'string' } };
+  const underConversation = Object.entries(plain).map(([path, operations]) => {
+    const [[method, operation]] = Object.entries(operations) as [[string, Json]];
+    const parameters = [conversationParameter, ...((operation['parameters'] as Json[] | undefined) ?? [])];
+    const renamed = { ...operation, operationId: `${String(operation['operationId'])}_in_conversation`, parameters };
+    return [path.replace('/v1/', '/v1/conversations/{conversation}/'), { [method]: renamed }] as const;
+  });
+  return { ...plain, ...Object.fromEntries(underConversation) };
+}
+
+function routes(tokenRequired: boolean): Record<string, Json> {
   const security = tokenRequired ? { security: [{ bearer: [] }] } : {};
   const tags = ['openai-compatible'];
   return {

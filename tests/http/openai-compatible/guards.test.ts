@@ -188,6 +188,9 @@ test('/openapi.json describes the /v1 routes, with the bearer scheme when a toke
     ['/v1/models', [['get', 'openai_list_models', [{ bearer: [] }]]]],
     ['/v1/models/{model}', [['get', 'openai_retrieve_model', [{ bearer: [] }]]]],
     ['/v1/chat/completions', [['post', 'openai_chat_completions', [{ bearer: [] }]]]],
+    ['/v1/conversations/{conversation}/models', [['get', 'openai_list_models_in_conversation', [{ bearer: [] }]]]],
+    ['/v1/conversations/{conversation}/models/{model}', [['get', 'openai_retrieve_model_in_conversation', [{ bearer: [] }]]]],
+    ['/v1/conversations/{conversation}/chat/completions', [['post', 'openai_chat_completions_in_conversation', [{ bearer: [] }]]]],
   ]);
 });
 
