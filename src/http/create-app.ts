@@ -1,5 +1,5 @@
 /** @module createApp: the HTTP face of the registry (DESIGN §3), as a Hono app that tests call with `app.request`. */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../lib/logger.js';
@@ -12,6 +12,7 @@ import { createCallHandler } from './call-handler.js';
 import { describeCalls } from './openapi/calls-listing.js';
 import { crossSiteGuard } from './middleware/cross-site-guard.js';
 import { docsRoutes } from './openapi/docs-page.js';
+import { openAiRoutes, replyHeaders } from './openai-compatible/index.js';
 import { errorResponse } from './error-response.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { playgroundRoutes } from './playground-routes.js';
@@ -48,24 +49,27 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const maxSize = options.bodyLimitBytes ?? defaultBodyLimitBytes;
   const app = new Hono<AppEnv>();
 
+  // /api and the OpenAI-compatible /v1 are guarded alike: no cross-site page, the token when one is set, the body cap.
+  const guards: MiddlewareHandler<AppEnv>[] = [
+    crossSiteGuard({ corsOrigins: options.corsOrigins ?? [], tokenRequired }),
+    ...(tokenRequired ? [requireToken(options.token!)] : []),
+    requestBodyLimit(maxSize, () => {
+      throw new CallError('PAYLOAD_TOO_LARGE', `the request body is larger than the ${maxSize}-byte limit (BRANCHFLOW_BODY_LIMIT)`);
+    }),
+  ];
+
   app.use(requestId());
   app.use(requestLog(logger));
-  app.use('/api/*', crossSiteGuard({ corsOrigins: options.corsOrigins ?? [], tokenRequired }));
+  app.use('/api/*', guards[0]!);
   app.use(
     cors({
       origin: options.corsOrigins ?? [],
       allowMethods: ['GET', 'POST', 'OPTIONS'],
-      exposeHeaders: ['X-Request-Id'],
+      exposeHeaders: ['X-Request-Id', ...Object.values(replyHeaders)],
       maxAge: 600,
     }),
   );
-  if (tokenRequired) app.use('/api/*', requireToken(options.token!));
-  app.use(
-    '/api/*',
-    requestBodyLimit(maxSize, () => {
-      throw new CallError('PAYLOAD_TOO_LARGE', `the request body is larger than the ${maxSize}-byte limit (BRANCHFLOW_BODY_LIMIT)`);
-    }),
-  );
+  for (const guard of guards.slice(1)) app.use('/api/*', guard);
 
   app.get('/health', (context) => context.json({ status: 'ok' }));
   app.get('/ready', async (context) => {
@@ -82,6 +86,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     if (context.req.method !== 'HEAD' || context.req.path === '/api/calls') return next();
     return context.body(null, 405, { Allow: 'GET, POST' });
   });
+  app.route('/v1', openAiRoutes({ registry, logger, guards, pingIntervalMs: options.pingIntervalMs ?? 15_000 }));
   app.on(
     ['GET', 'POST'],
     '/api/*',

@@ -151,7 +151,11 @@ crossSite('an allowed origin passes and gets CORS headers', async () => {
   const response = await app.request('/api/plugins/test/echo?text=hi', { headers: { origin: allowed, 'sec-fetch-site': 'same-site' } });
   assert.is(response.status, 200);
   assert.is(response.headers.get('access-control-allow-origin'), allowed);
-  assert.is(response.headers.get('access-control-expose-headers'), 'X-Request-Id');
+  // The X-Branchflow-* ones are the OpenAI-compatible door's, which tie an answer to its conversation node.
+  assert.is(
+    response.headers.get('access-control-expose-headers'),
+    'X-Request-Id,X-Branchflow-Conversation,X-Branchflow-Node-Id,X-Branchflow-Parent-Id,X-Branchflow-Generation-Id',
+  );
   assert.is(response.headers.get('vary'), 'Origin');
 });
 

@@ -3,6 +3,7 @@ import packageJson from '../../../package.json' with { type: 'json' };
 import { callErrorCodes } from '../../lib/call-error.js';
 import type { Registry } from '../../registry/registry.js';
 import { httpStatusByCode } from '../http-status.js';
+import { openAiCompatiblePaths } from '../openai-compatible/openapi-paths.js';
 import { stepOperations } from './openapi-operations.js';
 
 type Json = Record<string, unknown>;
@@ -39,6 +40,7 @@ export function buildOpenApiDocument(registry: Registry, options: OpenApiOptions
       },
     },
   };
+  Object.assign(paths, openAiCompatiblePaths(options.tokenRequired));
   const table = callErrorCodes.map((code) => `${code} ${httpStatusByCode[code]}`).join(', ');
   return {
     openapi: '3.1.0',
