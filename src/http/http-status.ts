@@ -16,6 +16,8 @@ export const httpStatusByCode = {
   OUTPUT_INVALID: 500,
   UPSTREAM_FAILED: 502,
   UPSTREAM_TIMEOUT: 504,
+  // A shared back end (PostgreSQL, Redis) cannot be reached right now: try again shortly, nothing was half done.
+  UNAVAILABLE: 503,
 } as const satisfies Record<CallErrorCode, number>;
 
 export type ErrorStatus = (typeof httpStatusByCode)[CallErrorCode];

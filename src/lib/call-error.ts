@@ -14,6 +14,7 @@ export const callErrorCodes = [
   'OUTPUT_INVALID',
   'UPSTREAM_FAILED',
   'UPSTREAM_TIMEOUT',
+  'UNAVAILABLE',
 ] as const;
 
 export type CallErrorCode = (typeof callErrorCodes)[number];

@@ -27,6 +27,7 @@ table('every code maps to its status', () => {
     OUTPUT_INVALID: 500,
     UPSTREAM_FAILED: 502,
     UPSTREAM_TIMEOUT: 504,
+    UNAVAILABLE: 503,
   });
 });
 

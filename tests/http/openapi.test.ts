@@ -128,7 +128,10 @@ document('a streaming step answers text/event-stream and names its event schema'
 document('the error body and the status table are documented', async () => {
   const spec = await openApiDocument();
   assert.equal(spec['components']['schemas']['ErrorBody']['required'], ['success', 'error']);
-  assert.match(spec['components']['responses']['Error']['description'], /BAD_INPUT 400, UNAUTHORIZED 401, .* UPSTREAM_TIMEOUT 504\.$/);
+  assert.match(
+    spec['components']['responses']['Error']['description'],
+    /BAD_INPUT 400, UNAUTHORIZED 401, .* UPSTREAM_TIMEOUT 504, UNAVAILABLE 503\.$/,
+  );
 });
 
 document('with a token, operations declare bearer or access_token security and a 401', async () => {
