@@ -12,7 +12,7 @@ import { chatBranchesSteps } from './modules/chat_branches/index.js';
 import { llmApiSteps } from './modules/llm_api/index.js';
 import { Registry } from './registry/registry.js';
 import type { Services } from './services.js';
-import { createFileStore } from './store/index.js';
+import { openConfiguredStore, type ConversationStore, type FileStore } from './store/index.js';
 import { GenerationJournal } from './generation/journal.js';
 import { chatCompletionSteps } from '../workflows/chat_completion/index.js';
 
@@ -27,6 +27,11 @@ export interface EngineOptions {
   recover?: boolean;
   checkpointIntervalMs?: number;
   retentionMs?: number;
+  /**
+   * The conversation store; the engine closes it. Default: the file store under the root, or PostgreSQL when
+   * BRANCHFLOW_STORE=postgres://... is set.
+   */
+  store?: ConversationStore;
 }
 
 export interface Engine {
@@ -44,7 +49,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const root = resolve(options.root ?? env['BRANCHFLOW_ROOT'] ?? process.cwd());
   const logger = options.logger ?? silentLogger;
   await loadDotEnv(root, env);
-  const store = createFileStore({ root, logger, watch: options.watch ?? false });
+  const store = options.store ?? (await openConfiguredStore({ root, logger, env, watch: options.watch ?? false }));
   const generations = new GenerationManager({
     logger,
     ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
@@ -52,7 +57,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   });
   const services: Services = { root, logger, store, generations, llm: createLlmService({ root, logger, env }) };
   const api = new Registry([...chatBranchesSteps, ...llmApiSteps, ...chatCompletionSteps], services);
-  if (options.recover !== false) await store.finishInterruptedSaves();
+  if (options.recover !== false && 'finishInterruptedSaves' in store) await (store as FileStore).finishInterruptedSaves();
   const recovered = options.recover === false ? [] : await recoverInterrupted(api, root, logger);
   return {
     root,

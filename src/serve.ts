@@ -23,9 +23,10 @@ export async function serve(): Promise<number> {
       handleSignals: true,
       onShutdown: () => engine.close(),
       ready: async () => {
+        // A shared database answers a ping; the file store is checked by listing its folder.
         const checks = {
-          store: await store.list().then(
-            () => true,
+          store: await (store.check ? store.check() : store.list()).then(
+            (answer) => (typeof answer === 'string' ? answer : true),
             (error: Error) => error.message,
           ),
           watcher: store.status().watching,

@@ -52,7 +52,7 @@ export interface PostgresStore extends ConversationStore {
   /** This store's name in notifications: a change it made itself is told apart from another server's. */
   readonly writerId: string;
   /** GET /ready: true, or why the database cannot be used right now. */
-  ping(): Promise<true | string>;
+  check(): Promise<true | string>;
 }
 
 /** Connects, checks the schema (migrating it unless told not to) and returns the store; errors name BRANCHFLOW_STORE. */
@@ -223,7 +223,7 @@ class ConversationRows implements PostgresStore {
     return { watching: this.#listener.listening };
   }
 
-  async ping(): Promise<true | string> {
+  async check(): Promise<true | string> {
     try {
       await this.pool.query('SELECT 1');
       return true;
