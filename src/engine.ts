@@ -15,6 +15,9 @@ import type { Services } from './services.js';
 import { openConfiguredStore, type ConversationStore, type FileStore } from './store/index.js';
 import { GenerationJournal } from './generation/journal.js';
 import { chatCompletionSteps } from '../workflows/chat_completion/index.js';
+import { takeOverGeneration } from '../workflows/chat_completion/job/take-over.js';
+import type { GenerationLog } from './generation/generation-log.js';
+import { openRedisGenerationLog } from './generation/redis-generation-log.js';
 
 export interface EngineOptions {
   /** The project root holding data/ (default: BRANCHFLOW_ROOT, else the working directory). */
@@ -32,6 +35,13 @@ export interface EngineOptions {
    * BRANCHFLOW_STORE=postgres://... is set.
    */
   store?: ConversationStore;
+  /**
+   * Where generation events are kept beyond this process; the engine closes it. Default: in memory only, or
+   * Redis when BRANCHFLOW_REDIS=redis://... is set (then any server can resume, abort and take over).
+   */
+  generationLog?: GenerationLog;
+  /** Take over generations whose server went away (a shared log). Default: when watching (a server). */
+  takeOver?: boolean;
 }
 
 export interface Engine {
@@ -50,13 +60,24 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const logger = options.logger ?? silentLogger;
   await loadDotEnv(root, env);
   const store = options.store ?? (await openConfiguredStore({ root, logger, env, watch: options.watch ?? false }));
+  let log: GenerationLog | undefined;
+  try {
+    log = options.generationLog ?? (await openConfiguredLog(env, logger));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const generations = new GenerationManager({
     logger,
+    ...(log === undefined ? {} : { log }),
     ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
     ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
   });
   const services: Services = { root, logger, store, generations, llm: createLlmService({ root, logger, env }) };
   const api = new Registry([...chatBranchesSteps, ...llmApiSteps, ...chatCompletionSteps], services);
+  if (generations.log.shared && (options.takeOver ?? options.watch ?? false)) {
+    generations.watchForOrphans((orphan) => takeOverGeneration(api, root, orphan, logger));
+  }
   if (options.recover !== false && 'finishInterruptedSaves' in store) await (store as FileStore).finishInterruptedSaves();
   const recovered = options.recover === false ? [] : await recoverInterrupted(api, root, logger);
   return {
@@ -73,4 +94,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       await store.close();
     },
   };
+}
+
+/** BRANCHFLOW_REDIS=redis://... : the shared generation log; BRANCHFLOW_REDIS_PREFIX and BRANCHFLOW_LEASE_MS tune it. */
+async function openConfiguredLog(env: NodeJS.ProcessEnv, logger: Logger): Promise<GenerationLog | undefined> {
+  const url = env['BRANCHFLOW_REDIS']?.trim();
+  if (url === undefined || url === '') return undefined;
+  const leaseMs = Number(env['BRANCHFLOW_LEASE_MS'] ?? '');
+  return openRedisGenerationLog({
+    url,
+    logger,
+    ...(env['BRANCHFLOW_REDIS_PREFIX'] ? { prefix: env['BRANCHFLOW_REDIS_PREFIX'] } : {}),
+    ...(Number.isFinite(leaseMs) && leaseMs > 0 ? { leaseMs } : {}),
+  });
 }

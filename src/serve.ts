@@ -30,8 +30,10 @@ export async function serve(): Promise<number> {
             (error: Error) => error.message,
           ),
           watcher: store.status().watching,
+          ...(engine.services.generations.log.shared ? { generation_log: await engine.services.generations.log.check() } : {}),
         };
-        return { ok: checks.store === true && checks.watcher, checks };
+        const logReady = !('generation_log' in checks) || checks.generation_log === true;
+        return { ok: checks.store === true && checks.watcher && logReady, checks };
       },
     });
     const demo = 'data/conversations/branch_demo/conversation.json';
