@@ -66,7 +66,7 @@ if (available) {
         BRANCHFLOW_REDIS: redis.url,
         BRANCHFLOW_REDIS_PREFIX: redis.prefix,
         BRANCHFLOW_LEASE_MS: '1500',
-        BRANCHFLOW_LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'warn',
       },
     });
     servers.push(server);
