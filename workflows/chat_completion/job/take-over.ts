@@ -31,7 +31,12 @@ export async function takeOverGeneration(
     closing.push({
       type: 'error',
       code: 'UNAVAILABLE',
-      message: content === '' ? 'the server running this generation went away before any text' : gone,
+      message:
+        content === ''
+          ? 'the server running this generation went away before any text'
+          : report === undefined
+            ? 'the server running this generation went away after its reply was saved'
+            : gone,
     });
   }
   closing.push({ type: 'end' });
