@@ -14,7 +14,7 @@ import { chatBranchesSteps } from './modules/chat_branches/index.js';
 import { llmApiSteps } from './modules/llm_api/index.js';
 import { Registry } from './registry/registry.js';
 import type { Services } from './services.js';
-import { createFileStore } from './store/index.js';
+import { openConfiguredStore, type ConversationStore, type FileStore } from './store/index.js';
 import { GenerationJournal } from './generation/journal.js';
 import type { Step } from './registry/define-step.js';
 import { checkExtension, type Extension } from './plugins/check-extension.js';
@@ -32,6 +32,9 @@ const packageFolder = fileURLToPath(new URL('../', import.meta.url));
 export const engineHooksName = 'app';
 import { toolsSteps } from './modules/tools/index.js';
 import { ToolCatalog } from './tools/tool-catalog.js';
+import { takeOverGeneration } from '../workflows/chat_completion/job/take-over.js';
+import type { GenerationLog } from './generation/generation-log.js';
+import { openRedisGenerationLog } from './generation/redis-generation-log.js';
 
 export interface EngineOptions {
   /** The project root holding data/ (default: BRANCHFLOW_ROOT, else the working directory). */
@@ -52,6 +55,18 @@ export interface EngineOptions {
   hooks?: Hooks;
   /** How long a hook may run (ms) unless its plugin says otherwise; default BRANCHFLOW_HOOK_TIMEOUT_MS, else 5000. */
   hookTimeoutMs?: number;
+  /**
+   * The conversation store; the engine closes it. Default: the file store under the root, or PostgreSQL when
+   * BRANCHFLOW_STORE=postgres://... is set.
+   */
+  store?: ConversationStore;
+  /**
+   * Where generation events are kept beyond this process; the engine closes it. Default: in memory only, or
+   * Redis when BRANCHFLOW_REDIS=redis://... is set (then any server can resume, abort and take over).
+   */
+  generationLog?: GenerationLog;
+  /** Take over generations whose server went away (a shared log). Default: when watching (a server). */
+  takeOver?: boolean;
 }
 
 export interface Engine {
@@ -74,9 +89,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const logger = options.logger ?? silentLogger;
   await loadDotEnv(root, env);
   const loaded = await loadExtensions(root, options);
-  const store = createFileStore({ root, logger, watch: options.watch ?? false });
+  const store = options.store ?? (await openConfiguredStore({ root, logger, env, watch: options.watch ?? false }));
+  let log: GenerationLog | undefined;
+  try {
+    log = options.generationLog ?? (await openConfiguredLog(env, logger));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const generations = new GenerationManager({
     logger,
+    ...(log === undefined ? {} : { log }),
     ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
     ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
   });
@@ -86,11 +109,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const registered = registerExtensions(api, loaded.extensions, options.steps ?? [], hookTimeoutOf(options, env));
   const problems = [...loaded.problems, ...registered.problems];
   if (problems.length > 0) {
+    await generations.shutdown(0);
     await store.close();
     throw new PluginLoadError(problems);
   }
   services.hooks = registered.hooks;
-  if (options.recover !== false) await store.finishInterruptedSaves();
+  if (generations.log.shared && (options.takeOver ?? options.watch ?? false)) {
+    generations.watchForOrphans((orphan) => takeOverGeneration(api, root, orphan, logger));
+  }
+  if (options.recover !== false && 'finishInterruptedSaves' in store) await (store as FileStore).finishInterruptedSaves();
   const recovered = options.recover === false ? [] : await recoverInterrupted(api, root, logger);
   return {
     root,
@@ -138,4 +165,17 @@ function hookTimeoutOf(options: EngineOptions, env: NodeJS.ProcessEnv): number {
   if (options.hookTimeoutMs !== undefined) return options.hookTimeoutMs;
   const fromEnv = Number(env['BRANCHFLOW_HOOK_TIMEOUT_MS']);
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : defaultHookTimeoutMs;
+}
+
+/** BRANCHFLOW_REDIS=redis://... : the shared generation log; BRANCHFLOW_REDIS_PREFIX and BRANCHFLOW_LEASE_MS tune it. */
+async function openConfiguredLog(env: NodeJS.ProcessEnv, logger: Logger): Promise<GenerationLog | undefined> {
+  const url = env['BRANCHFLOW_REDIS']?.trim();
+  if (url === undefined || url === '') return undefined;
+  const leaseMs = Number(env['BRANCHFLOW_LEASE_MS'] ?? '');
+  return openRedisGenerationLog({
+    url,
+    logger,
+    ...(env['BRANCHFLOW_REDIS_PREFIX'] ? { prefix: env['BRANCHFLOW_REDIS_PREFIX'] } : {}),
+    ...(Number.isFinite(leaseMs) && leaseMs > 0 ? { leaseMs } : {}),
+  });
 }

@@ -23,14 +23,17 @@ export async function serve(): Promise<number> {
       handleSignals: true,
       onShutdown: () => engine.close(),
       ready: async () => {
+        // A shared database answers a ping; the file store is checked by listing its folder.
         const checks = {
-          store: await store.list().then(
-            () => true,
+          store: await (store.check ? store.check() : store.list()).then(
+            (answer) => (typeof answer === 'string' ? answer : true),
             (error: Error) => error.message,
           ),
           watcher: store.status().watching,
+          ...(engine.services.generations.log.shared ? { generation_log: await engine.services.generations.log.check() } : {}),
         };
-        return { ok: checks.store === true && checks.watcher, checks };
+        const logReady = !('generation_log' in checks) || checks.generation_log === true;
+        return { ok: checks.store === true && checks.watcher && logReady, checks };
       },
     });
     const demo = 'data/conversations/branch_demo/conversation.json';

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { CallError } from '../lib/call-error.js';
 import type { Generation, GenerationSummary } from './generation.js';
+import { LocalGenerationLog, type GenerationLog, type GenerationView, type SharedDetails, type TakeOver } from './generation-log.js';
 
 export interface GenerationManagerOptions {
   logger: Logger;
@@ -19,6 +20,8 @@ export interface GenerationManagerOptions {
   retentionMs?: number;
   /** How often streamed text is checkpointed to the journal (default 1000 ms). */
   checkpointIntervalMs?: number;
+  /** Where events are kept beyond this process: a shared log (Redis) lets other servers resume and take over. */
+  log?: GenerationLog;
 }
 
 /** The job behind a generation: streams, saves, and logs events ending with `end`. */
@@ -30,11 +33,20 @@ export class GenerationManager {
   readonly #logger: Logger;
   readonly #retentionMs: number;
   readonly checkpointIntervalMs: number;
+  readonly log: GenerationLog;
 
   constructor(options: GenerationManagerOptions) {
     this.#logger = options.logger;
     this.#retentionMs = options.retentionMs ?? 10 * 60_000;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
+    this.log = options.log ?? new LocalGenerationLog();
+    // Another server asked to stop a generation: if it runs here, stop it as an abort call would.
+    this.log.onAbortRequest((generationId) => this.#generations.get(generationId)?.abort('user'));
+  }
+
+  /** Starts taking over generations whose server went away (a shared log only); `takeOver` saves each once. */
+  watchForOrphans(takeOver: TakeOver): void {
+    this.log.watchForOrphans(takeOver);
   }
 
   /** A generation id: letters, digits, `-` and `_`, safe in file names and SSE ids. */
@@ -51,13 +63,15 @@ export class GenerationManager {
    * Registers a generation created by the caller (who may already have started its upstream request with
    * `generation.signal`) and runs its job in the background, independent of any HTTP request.
    */
-  start(generation: Generation, job: GenerationJob): void {
+  start(generation: Generation, job: GenerationJob, details: SharedDetails = { fillTarget: false }): void {
     const { requestId } = generation;
     if (requestId !== undefined && this.#byRequestId.has(requestId)) {
       throw new CallError('CONFLICT', `request_id "${requestId}" already started a generation`);
     }
     this.#generations.set(generation.id, generation);
     if (requestId !== undefined) this.#byRequestId.set(requestId, generation);
+    // Before the job runs: its first event must already be recorded in the shared log.
+    this.log.started(generation, details);
     void this.#run(generation, job);
   }
 
@@ -94,6 +108,31 @@ export class GenerationManager {
     );
   }
 
+  /** A generation of this process, else one another server runs or ran (a shared log); undefined when unknown. */
+  async findAnywhere(generationId: string): Promise<GenerationView | undefined> {
+    return this.#generations.get(generationId) ?? (await this.log.find(generationId));
+  }
+
+  /** `findAnywhere`, or NOT_FOUND. */
+  async getAnywhere(generationId: string): Promise<GenerationView> {
+    const found = await this.findAnywhere(generationId);
+    return found ?? this.get(generationId);
+  }
+
+  /**
+   * Stops a generation wherever it runs and resolves once its partial reply is saved: here directly, elsewhere
+   * through the shared log (the owner hears the request and ends the stream, which is followed to its end).
+   */
+  async abortAnywhere(generationId: string): Promise<GenerationSummary> {
+    if (this.#generations.has(generationId)) return (await this.abort(generationId)).summary();
+    const view = await this.getAnywhere(generationId);
+    if (view.status === 'running') {
+      await this.log.requestAbort(generationId);
+      for await (const logged of view.follow(0)) void logged;
+    }
+    return (await this.getAnywhere(generationId)).summary();
+  }
+
   list(): GenerationSummary[] {
     return [...this.#generations.values()].map((generation) => generation.summary());
   }
@@ -118,5 +157,6 @@ export class GenerationManager {
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([Promise.all(running.map((generation) => generation.ended)), timeout]);
     clearTimeout(timer);
+    await this.log.close();
   }
 }

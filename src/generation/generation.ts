@@ -40,6 +40,7 @@ export class Generation {
   readonly #controller = new AbortController();
   readonly #events: GenerationEvent[] = [];
   readonly #wakers = new Set<() => void>();
+  readonly #observers: ((seq: number, event: GenerationEvent) => void)[] = [];
   #resolveEnded!: () => void;
   /** Settles once `end` is in the log: the reply is saved (or there was nothing to save). */
   readonly ended: Promise<void> = new Promise((resolve) => (this.#resolveEnded = resolve));
@@ -78,12 +79,18 @@ export class Generation {
     if (this.finishedAt !== undefined) throw new Error(`generation ${this.id} already ended; cannot log ${event.type}`);
     if (event.type === 'chunk') this.content += event.content;
     this.#events.push(event);
+    for (const observe of this.#observers) observe(this.#events.length, event);
     if (event.type === 'end') {
       this.finishedAt = new Date();
       this.#resolveEnded();
     }
     for (const wake of this.#wakers) wake();
     this.#wakers.clear();
+  }
+
+  /** `observe` hears every event pushed from now on, in order, with its sequence number (a shared log records them). */
+  observe(observer: (seq: number, event: GenerationEvent) => void): void {
+    this.#observers.push(observer);
   }
 
   /**

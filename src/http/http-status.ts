@@ -19,6 +19,8 @@ export const httpStatusByCode = {
   // A plugin's hook threw or ran past its timeout: code running inside this server, installed by its operator, so a
   // server error (500) and not 502, which would send the operator to look at the LLM provider instead.
   HOOK_FAILED: 500,
+  // A shared back end (PostgreSQL, Redis) cannot be reached right now: try again shortly, nothing was half done.
+  UNAVAILABLE: 503,
 } as const satisfies Record<CallErrorCode, number>;
 
 export type ErrorStatus = (typeof httpStatusByCode)[CallErrorCode];

@@ -15,6 +15,7 @@ export const callErrorCodes = [
   'UPSTREAM_FAILED',
   'UPSTREAM_TIMEOUT',
   'HOOK_FAILED',
+  'UNAVAILABLE',
 ] as const;
 
 export type CallErrorCode = (typeof callErrorCodes)[number];

@@ -66,6 +66,8 @@ export interface ConversationStore {
   /** Change events for every conversation (and LLM config) file until `signal` aborts. */
   watch(signal: AbortSignal): AsyncIterable<WatchEvent>;
   status(): StoreStatus;
+  /** A shared back end (a database): true when it answers, or why not (GET /ready). The file store has none. */
+  check?(): Promise<true | string>;
   /** Stops the watcher and waits for pending writes. */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@
  *   disk/   durable files: sandboxed paths, atomic writes, locks, the writer thread; imports tree/ and lib/
  *   watch/  folder watching and the fan-out of change events; imports lib/
  *   file/   the file store itself (cache, drafts, write batches, whose change it was); imports the three above
+ *   postgres/ the PostgreSQL store (several servers share conversations), its migrations, export and import
  * The store as a whole imports nothing of the project but src/lib/.
  */
 export type { ConversationStore, ConversationSummary, StoreStatus } from './conversation-store.js';
@@ -27,3 +28,13 @@ export { serialiseTree } from './tree/parse-tree.js';
 export { timestamp } from './tree/timestamp.js';
 export { writeDurably } from './disk/atomic-write.js';
 export { conversationsFolder, createFileStore, llmConfigsFolder, type FileStore, type FileStoreOptions } from './file/file-store.js';
+export { openConfiguredStore, type OpenStoreOptions } from './open-store.js';
+export { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
+export {
+  exportConversations,
+  importConversations,
+  migrateDatabase,
+  type DatabaseOptions,
+  type ExportReport,
+  type ImportReport,
+} from './postgres/transfer.js';

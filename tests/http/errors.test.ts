@@ -28,6 +28,7 @@ table('every code maps to its status', () => {
     UPSTREAM_FAILED: 502,
     UPSTREAM_TIMEOUT: 504,
     HOOK_FAILED: 500,
+    UNAVAILABLE: 503,
   });
 });
 

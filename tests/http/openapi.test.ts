@@ -130,7 +130,7 @@ document('the error body and the status table are documented', async () => {
   assert.equal(spec['components']['schemas']['ErrorBody']['required'], ['success', 'error']);
   assert.match(
     spec['components']['responses']['Error']['description'],
-    /BAD_INPUT 400, UNAUTHORIZED 401, .* UPSTREAM_TIMEOUT 504, HOOK_FAILED 500\.$/,
+    /BAD_INPUT 400, UNAUTHORIZED 401, .* UPSTREAM_TIMEOUT 504, HOOK_FAILED 500, UNAVAILABLE 503\.$/,
   );
 });
 

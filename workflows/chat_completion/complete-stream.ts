@@ -28,7 +28,8 @@ export const completeStream = defineStep<CompleteStreamInput, GenerationEvent>({
       const { generationId, seq } = parseEventId(input.last_event_id);
       // A generation this process no longer knows (expired, or the server restarted) has nothing more to send:
       // an empty stream answers 204, which stops EventSource from reconnecting.
-      const generation = context.services.generations.find(generationId);
+      // On any server when the generation log is shared (Redis): the one that ran it may be gone.
+      const generation = await context.services.generations.findAnywhere(generationId);
       if (generation) yield* viewGeneration(generation, seq, context, input.on_disconnect);
       return;
     }

@@ -30,8 +30,7 @@ export const abortGeneration = defineStep<{ generation_id: string }, OneGenerati
   input: generationIdInput,
   output: oneGeneration,
   async run(input, context) {
-    const generation = await context.services.generations.abort(input.generation_id);
-    return { success: true, generation: generation.summary() };
+    return { success: true, generation: await context.services.generations.abortAnywhere(input.generation_id) };
   },
 });
 
@@ -41,7 +40,7 @@ export const generationStatus = defineStep<{ generation_id: string }, OneGenerat
   input: generationIdInput,
   output: oneGeneration,
   async run(input, context) {
-    return { success: true, generation: context.services.generations.get(input.generation_id).summary() };
+    return { success: true, generation: (await context.services.generations.getAnywhere(input.generation_id)).summary() };
   },
 });
 
@@ -79,7 +78,7 @@ export const attachGeneration = defineStep<{ generation_id: string; after_seq: n
   },
   events: generationEventSchema,
   async *stream(input, context) {
-    const generation = context.services.generations.get(input.generation_id);
+    const generation = await context.services.generations.getAnywhere(input.generation_id);
     yield* viewGeneration(generation, input.after_seq, context);
   },
 });

@@ -30,6 +30,7 @@ const errorTypeByCode: Record<CallErrorCode, string> = {
   UPSTREAM_FAILED: 'upstream_error',
   UPSTREAM_TIMEOUT: 'upstream_error',
   HOOK_FAILED: 'server_error',
+  UNAVAILABLE: 'server_error',
 };
 
 /**

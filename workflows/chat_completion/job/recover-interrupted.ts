@@ -44,7 +44,16 @@ export async function recoverInterrupted(api: Registry, root: string, logger: Lo
   return reports;
 }
 
-async function recoverOne(api: Registry, root: string, journal: RecoveredJournal): Promise<RecoveryReport | undefined> {
+/**
+ * Folds one interrupted reply into its conversation, marked partial and interrupted, unless it is saved already
+ * (its node holds text): what start-up recovery does for a journal, and what a server taking over another
+ * server's generation does with the text streamed so far. Undefined when there was nothing to save.
+ */
+export async function recoverOne(
+  api: Registry,
+  root: string,
+  journal: Pick<RecoveredJournal, 'header' | 'content'>,
+): Promise<RecoveryReport | undefined> {
   const { header, content } = journal;
   if (content === '') return undefined;
   const file = header.conversation_file;

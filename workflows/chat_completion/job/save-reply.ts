@@ -43,7 +43,7 @@ export async function saveReply(
     } catch (error) {
       const cause = toCallError(error);
       const delay = busyFileRetryDelaysMs[attempt];
-      if (!isBeingEdited(cause) || delay === undefined) return recover(generation, plan, result, content, meta, cause, context);
+      if (!worthRetrying(cause) || delay === undefined) return recover(generation, plan, result, content, meta, cause, context);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
@@ -100,6 +100,11 @@ async function writeToTree(plan: GenerationPlan, content: string, meta: NodeMeta
     await append(`${plan.nodeId}_r`);
     return `${plan.nodeId}_r`;
   }
+}
+
+/** Someone is editing the file right now, or a shared store (a database restarting) cannot be reached for a moment. */
+function worthRetrying(cause: CallError): boolean {
+  return isBeingEdited(cause) || cause.code === 'UNAVAILABLE';
 }
 
 /** The file is half-written or keeps changing: someone is editing it by hand right now. */

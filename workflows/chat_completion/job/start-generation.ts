@@ -4,6 +4,7 @@
  * config is an ordinary error, not a stream that dies at once.
  */
 import { Generation } from '../../../src/generation/generation.js';
+import type { GenerationView } from '../../../src/generation/generation-log.js';
 import type { GenerationEvent } from '../../../src/generation/generation-events.js';
 import { GenerationManager } from '../../../src/generation/generation-manager.js';
 import { CallError } from '../../../src/lib/call-error.js';
@@ -53,7 +54,11 @@ export async function startGeneration(input: CompletionInput, context: StepConte
     return raced;
   }
   const plan = { ...prepared, includeDoc: input.include_doc, provider: first.value.provider, model: first.value.model, upstream, hooks };
-  manager.start(generation, (started) => runGeneration(started, plan, context));
+  manager.start(generation, (started) => runGeneration(started, plan, context), {
+    fillTarget: prepared.fillTarget,
+    provider: plan.provider,
+    model: plan.model,
+  });
   return generation;
 }
 
@@ -62,7 +67,7 @@ export async function startGeneration(input: CompletionInput, context: StepConte
  * viewer goes away the job runs on, unless `onDisconnect` is "abort".
  */
 export async function* viewGeneration(
-  generation: Generation,
+  generation: GenerationView,
   afterSeq: number,
   context: StepContext,
   onDisconnect: 'continue' | 'abort' = 'continue',
@@ -72,7 +77,8 @@ export async function* viewGeneration(
       yield withEventId({ ...event }, `${generation.id}:${seq}`);
     }
   } finally {
-    if (context.signal.aborted && onDisconnect === 'abort' && generation.status === 'running') {
+    // Only the server running it can stop it this way; a viewer elsewhere leaving never stops it.
+    if (context.signal.aborted && onDisconnect === 'abort' && generation instanceof Generation && generation.status === 'running') {
       generation.abort('disconnect');
     }
   }
