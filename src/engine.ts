@@ -12,7 +12,7 @@ import { chatBranchesSteps } from './modules/chat_branches/index.js';
 import { llmApiSteps } from './modules/llm_api/index.js';
 import { Registry } from './registry/registry.js';
 import type { Services } from './services.js';
-import { createFileStore } from './store/index.js';
+import { createFileStore, defaultKeepRemovedMs } from './store/index.js';
 import { GenerationJournal } from './generation/journal.js';
 import { chatCompletionSteps } from '../workflows/chat_completion/index.js';
 
@@ -44,7 +44,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const root = resolve(options.root ?? env['BRANCHFLOW_ROOT'] ?? process.cwd());
   const logger = options.logger ?? silentLogger;
   await loadDotEnv(root, env);
-  const store = createFileStore({ root, logger, watch: options.watch ?? false });
+  const store = createFileStore({ root, logger, watch: options.watch ?? false, keepRemovedMs: keepRemovedMs(env) });
   const generations = new GenerationManager({
     logger,
     ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
@@ -68,4 +68,13 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       await store.close();
     },
   };
+}
+
+/** BRANCHFLOW_KEEP_REMOVED_MS: how long saved nodes are kept when an outside write removes them (0: off). */
+function keepRemovedMs(env: NodeJS.ProcessEnv): number {
+  const text = env['BRANCHFLOW_KEEP_REMOVED_MS'];
+  if (text === undefined || text.trim() === '') return defaultKeepRemovedMs;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`BRANCHFLOW_KEEP_REMOVED_MS must be a number of milliseconds, 0 or more; got "${text}"`);
+  return value;
 }
