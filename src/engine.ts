@@ -75,6 +75,7 @@ function keepRemovedMs(env: NodeJS.ProcessEnv): number {
   const text = env['BRANCHFLOW_KEEP_REMOVED_MS'];
   if (text === undefined || text.trim() === '') return defaultKeepRemovedMs;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`BRANCHFLOW_KEEP_REMOVED_MS must be a number of milliseconds, 0 or more; got "${text}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`BRANCHFLOW_KEEP_REMOVED_MS must be a number of milliseconds, 0 or more; got "${text}"`);
   return value;
 }

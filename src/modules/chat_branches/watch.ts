@@ -4,8 +4,7 @@ import type { WatchEvent } from '../../store/index.js';
 
 export const watchStep = defineStep<{ file?: string }, WatchEvent>({
   path: 'modules/chat_branches/watch',
-  summary:
-    'Stream {type: changed|removed|invalid|nodes_removed_externally|edit_written_aside, file, origin, ...} for every watched file.',
+  summary: 'Stream {type: changed|removed|invalid|nodes_removed_externally|edit_written_aside, file, origin, ...} for every watched file.',
   description:
     "Covers data/conversations/ and data/llm_configs/. `origin` tells the engine's own writes from hand edits; `invalid` carries " +
     'the problem (INVALID_FILE with the JSON pointer). `nodes_removed_externally` says an outside write removed nodes the engine ' +

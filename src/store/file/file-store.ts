@@ -29,7 +29,13 @@ import { WriterThreadClient } from '../disk/writer-thread-client.js';
 import type { WriteReply } from '../disk/writer-thread.js';
 import { RecentSaves } from './recent-saves.js';
 import { AsideEdits, type AsideEdit } from './aside-edits.js';
-import { readRecoveryRecord, writeRecoveryRecord, type AsideEditRecord, type RecoveryRecord, type RemovedNodesRecord } from './recovery-records.js';
+import {
+  readRecoveryRecord,
+  writeRecoveryRecord,
+  type AsideEditRecord,
+  type RecoveryRecord,
+  type RemovedNodesRecord,
+} from './recovery-records.js';
 import { editDifferences, hasEdits } from '../tree/edit-diff.js';
 import { parseTree } from '../tree/parse-tree.js';
 
@@ -318,7 +324,9 @@ class ConversationFiles implements FileStore, BatchHost {
   committed(file: SandboxedPath, doc: ConversationDoc, { movedAside, ...written }: WrittenFile, changes: readonly DocChange[]): void {
     this.#ownWrites.set(file.relative, written.key);
     this.#cache.set(file.relative, { doc, ...written }, (other) => this.#batches.isWriting(other));
-    const nodeIds = changes.flatMap(({ path, delete: deleted }) => (path[0] === 'nodes' && path[1] !== undefined && !deleted ? [path[1]] : []));
+    const nodeIds = changes.flatMap(({ path, delete: deleted }) =>
+      path[0] === 'nodes' && path[1] !== undefined && !deleted ? [path[1]] : [],
+    );
     this.#recent.saved(file.relative, doc, written.key, nodeIds);
     this.#aside.saved(file, changes);
     if (movedAside) this.#aside.watch(file, movedAside, changes);

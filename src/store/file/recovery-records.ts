@@ -100,7 +100,7 @@ export async function readRecoveryRecord(file: SandboxedPath, recoveryFile: stri
   }
   if (!isPlainObject(value)) throw invalid('is not a JSON object');
   if (value['conversation_file'] !== file.relative) throw invalid(`belongs to ${String(value['conversation_file'])}, not ${file.relative}`);
-  const record = value as Record<string, unknown>;
+  const record = value;
   if (record['kind'] === 'nodes_removed_externally' || record['kind'] === 'edit_written_aside') {
     const nodes = record['nodes'];
     const nodeIds = record['node_ids'];

@@ -56,5 +56,7 @@ export function editDifferences(edited: ConversationDoc, current: ConversationDo
 
 /** Whether the edit changed anything worth keeping. */
 export function hasEdits(found: EditDifferences): boolean {
-  return found.nodeIds.length > 0 || found.deletedNodeIds.length > 0 || Object.keys(found.fields).length > 0 || found.removedFields.length > 0;
+  return (
+    found.nodeIds.length > 0 || found.deletedNodeIds.length > 0 || Object.keys(found.fields).length > 0 || found.removedFields.length > 0
+  );
 }
