@@ -6,7 +6,7 @@
  * read, and whether a change seen by the watcher was the engine's own.
  */
 import { randomInt } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, linkSync, openSync, renameSync, rmSync, type BigIntStats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, renameSync, rmSync, statSync, type BigIntStats } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -69,7 +69,7 @@ export async function replaceIfUnchanged(
   try {
     await syncFolder(dirname(absolute));
   } catch (error) {
-    if (outcome !== 'replaced') closeSync(outcome.fd);
+    if (typeof outcome === 'object') closeSync(outcome.fd);
     throw error;
   }
   return outcome === 'replaced' ? written : { ...written, movedAside: outcome };
@@ -91,7 +91,7 @@ export function displacedPath(absolute: string): string {
  * Synchronous, back to back: no callback of this process runs while the file is away. Call with the lock held:
  * the lock holder is the only one that moves a file aside or removes what was moved aside.
  */
-function swapIfUnchanged(absolute: string, temp: string, expectedKey: string): MovedAside | 'stale' {
+function swapIfUnchanged(absolute: string, temp: string, expectedKey: string): MovedAside | 'replaced' | 'stale' {
   const displaced = displacedPath(absolute);
   try {
     renameSync(absolute, displaced);
@@ -99,21 +99,32 @@ function swapIfUnchanged(absolute: string, temp: string, expectedKey: string): M
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'stale'; // deleted by hand: a change too
     throw error;
   }
-  let outcome: MovedAside | 'stale' = 'stale';
+  let outcome: MovedAside | 'replaced' | 'stale' = 'stale';
   let fd: number | undefined;
   try {
     // Checked through a descriptor kept open: an edit written into this version after the check stays readable.
-    fd = openSync(displaced, 'r');
-    const key = fileKeyOf(fstatSync(fd, { bigint: true })).key;
-    if (key === expectedKey) outcome = placeWithoutReplacing(temp, absolute) ? { fd, key } : 'stale';
+    // Out of descriptors, the check still happens, by path, and that version is not looked at again.
+    fd = openUnlessOutOfDescriptors(displaced);
+    const key = fileKeyOf(fd === undefined ? statSync(displaced, { bigint: true }) : fstatSync(fd, { bigint: true })).key;
+    if (key === expectedKey) outcome = placeWithoutReplacing(temp, absolute) ? (fd === undefined ? 'replaced' : { fd, key }) : 'stale';
     else placeWithoutReplacing(displaced, absolute);
   } finally {
     // Whatever went wrong, the file is never left away; and what was moved aside goes only once the file is back.
     if (!existsSync(absolute)) placeWithoutReplacing(displaced, absolute);
     rmSync(displaced, { force: true });
-    if (fd !== undefined && outcome === 'stale') closeSync(fd);
+    if (fd !== undefined && typeof outcome !== 'object') closeSync(fd);
   }
   return outcome;
+}
+
+function openUnlessOutOfDescriptors(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EMFILE' || code === 'ENFILE') return undefined;
+    throw error;
+  }
 }
 
 /**
