@@ -32,6 +32,10 @@ const elements = {
   sendButton: byId('send-button'),
   stopButton: byId('stop-button'),
   streamStatus: byId('stream-status'),
+  removedNotice: byId('removed-notice'),
+  removedNoticeText: byId('removed-notice-text'),
+  removedRestore: byId('removed-restore'),
+  removedDismiss: byId('removed-dismiss'),
 };
 
 const state = {
@@ -49,6 +53,11 @@ const state = {
   /** Answers of an older load must not overwrite a newer one. */ loadSequence: 0,
   /** @type {HTMLElement | null} */ draftContent: null,
   /** @type {{ close(): void } | null} */ watch: null,
+  /**
+   * What the engine kept from outside edits, per conversation file, until restored or dismissed: each a recovery
+   * file with the nodes (and fields) it holds. @type {Map<string, { type: string, recovery_file: string, node_ids: string[], fields: string[] }[]>}
+   */
+  kept: new Map(),
 };
 
 // ---- errors and the token ---------------------------------------------------------------------------------------
@@ -168,7 +177,23 @@ function renderSidebar() {
   elements.conversationListEmpty.hidden = state.conversations.length > 0;
 }
 
+/** The notice for the open conversation: "2 replies were removed by an outside edit — Restore / Dismiss". */
+function renderKeptNotice() {
+  const kept = state.file === null ? [] : (state.kept.get(state.file) ?? []);
+  elements.removedNotice.hidden = kept.length === 0;
+  if (kept.length === 0) return;
+  const removed = kept.filter((item) => item.type === 'nodes_removed_externally').reduce((total, item) => total + item.node_ids.length, 0);
+  const aside = kept.filter((item) => item.type === 'edit_written_aside').length;
+  const parts = [];
+  if (removed > 0) parts.push(`${removed} ${removed === 1 ? 'reply was' : 'replies were'} removed by an outside edit`);
+  if (aside > 0)
+    parts.push(`${aside} outside ${aside === 1 ? 'edit was' : 'edits were'} saved into a version the engine had just replaced`);
+  elements.removedNoticeText.textContent = `${parts.join('; ')}. They are kept beside the conversation.`;
+  elements.removedRestore.disabled = state.writing || state.draft !== null;
+}
+
 function render() {
+  renderKeptNotice();
   const busy = state.draft !== null || state.writing;
   const open = state.file !== null;
   const listed = state.conversations.find((conversation) => conversation.file === state.file);
@@ -413,10 +438,45 @@ elements.createForm.addEventListener('submit', async (/** @type {Event} */ event
   }
 });
 
+// ---- what the engine kept from outside edits ---------------------------------------------------------------------
+
+elements.removedRestore.addEventListener('click', async () => {
+  const file = state.file;
+  const kept = file === null ? [] : (state.kept.get(file) ?? []);
+  if (file === null || kept.length === 0) return;
+  /** @type {string[]} */
+  const messages = [];
+  const restored = await runWrite('restore what the outside edit removed', async () => {
+    for (const item of [...kept]) {
+      const reply = await callStep('modules/chat_branches/restore', { file, recovery_file: item.recovery_file });
+      messages.push(reply.message);
+      kept.splice(kept.indexOf(item), 1);
+    }
+  });
+  if (restored) {
+    state.kept.delete(file);
+    elements.streamStatus.textContent = `Restored: ${messages.join('; ')}.`;
+  }
+  render();
+});
+
+elements.removedDismiss.addEventListener('click', () => {
+  // Only the notice goes: the recovery files stay beside the conversation, restorable later.
+  if (state.file !== null) state.kept.delete(state.file);
+  render();
+});
+
 // ---- live updates -----------------------------------------------------------------------------------------------
 
-/** @param {{ type: string, file: string, error?: { code: string, message: string } }} event */
+/** @param {{ type: string, file: string, error?: { code: string, message: string }, recovery_file?: string, node_ids?: string[], fields?: string[] }} event */
 function onFileEvent(event) {
+  if (event.recovery_file !== undefined && (event.type === 'nodes_removed_externally' || event.type === 'edit_written_aside')) {
+    const kept = state.kept.get(event.file) ?? [];
+    kept.push({ type: event.type, recovery_file: event.recovery_file, node_ids: event.node_ids ?? [], fields: event.fields ?? [] });
+    state.kept.set(event.file, kept);
+    if (event.file === state.file) render();
+    return;
+  }
   if (event.file.startsWith('data/llm_configs/')) {
     void loadConfigs().catch((error) => showError(error, 'list the LLM configs'));
     return;

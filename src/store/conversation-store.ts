@@ -4,6 +4,7 @@
  */
 import type { ConversationDoc, ConversationSettings, Mutation } from './tree/document.js';
 import type { WatchEvent } from './watch/watch-event.js';
+import type { RecoveryRecord } from './file/recovery-records.js';
 
 /**
  * `details.reason` of the CONFLICT a change fails with when every attempt found the file changed by hand
@@ -60,6 +61,11 @@ export interface ConversationStore {
    * `$schema` key naming their schema (unless the given tree or settings name one already).
    */
   create(file: string, doc: ConversationDoc, settings: ConversationSettings): Promise<void>;
+  /**
+   * A recovery file of the conversation (`recovered-*.json` in its folder): the nodes kept there and where they
+   * hung. NOT_FOUND when missing, BAD_INPUT for a path elsewhere, INVALID_FILE when it holds no usable record.
+   */
+  readRecovery(file: string, recoveryFile: string): Promise<RecoveryRecord>;
   /** settings.json beside the conversation; `{}` when there is none. */
   readSettings(file: string): Promise<ConversationSettings>;
   list(): Promise<ConversationSummary[]>;

@@ -21,13 +21,21 @@ export type {
   NodeMeta,
   Role,
 } from './tree/document.js';
-export type { WatchEvent } from './watch/watch-event.js';
+export type { EditWrittenAside, FileChanged, NodesRemovedExternally, WatchEvent } from './watch/watch-event.js';
+export type { RecoveryRecord } from './file/recovery-records.js';
 export * from './tree/index.js';
 export { createNodeId, isNodeId, nodeIdPattern } from './tree/node-id.js';
 export { serialiseTree } from './tree/parse-tree.js';
 export { timestamp } from './tree/timestamp.js';
 export { writeDurably } from './disk/atomic-write.js';
-export { conversationsFolder, createFileStore, llmConfigsFolder, type FileStore, type FileStoreOptions } from './file/file-store.js';
+export {
+  conversationsFolder,
+  createFileStore,
+  defaultKeepRemovedMs,
+  llmConfigsFolder,
+  type FileStore,
+  type FileStoreOptions,
+} from './file/file-store.js';
 export { openConfiguredStore, type OpenStoreOptions } from './open-store.js';
 export { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 export {

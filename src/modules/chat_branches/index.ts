@@ -12,6 +12,7 @@ import { createConversationStep } from './create-conversation.js';
 import { deleteBranchStep, truncateAfterStep } from './delete-steps.js';
 import { listConversationsStep } from './list-conversations.js';
 import { branchTableStep, getLatestMessageStep, getStep, openaiMessagesStep } from './read-steps.js';
+import { restoreStep } from './restore.js';
 import { retryBranchStep } from './retry-branch.js';
 import { switchBranchStep } from './switch-branch.js';
 import { updateMessageStep } from './update-message.js';
@@ -31,4 +32,5 @@ export const chatBranchesSteps: Step[] = [
   createConversationStep,
   listConversationsStep,
   watchStep,
+  restoreStep,
 ];

@@ -4,30 +4,62 @@ import type { WatchEvent } from '../../store/index.js';
 
 export const watchStep = defineStep<{ file?: string }, WatchEvent>({
   path: 'modules/chat_branches/watch',
-  summary: 'Stream {type: changed|removed|invalid, file, origin: engine|external, error?} for every watched file.',
+  summary: 'Stream {type: changed|removed|invalid|nodes_removed_externally|edit_written_aside, file, origin, ...} for every watched file.',
   description:
     "Covers data/conversations/ and data/llm_configs/. `origin` tells the engine's own writes from hand edits; `invalid` carries " +
-    'the problem (INVALID_FILE with the JSON pointer). Give `file` to follow one conversation. Runs until the client leaves.',
+    'the problem (INVALID_FILE with the JSON pointer). `nodes_removed_externally` says an outside write removed nodes the engine ' +
+    'had saved recently (`node_ids`), kept in `recovery_file`; `edit_written_aside` says an in-place edit went into a version a ' +
+    'save had just replaced, kept in `recovery_file` (`node_ids`, `fields`). Neither is put back on its own: ' +
+    'modules/chat_branches/restore does it. Give `file` to follow one conversation. Runs until the client leaves.',
   input: {
     type: 'object',
     properties: { file: { type: 'string', minLength: 1, description: 'Only events for this file (root-relative).' } },
     additionalProperties: false,
   },
   events: {
-    type: 'object',
-    properties: {
-      type: { enum: ['changed', 'removed', 'invalid'] },
-      file: { type: 'string' },
-      origin: { enum: ['engine', 'external'] },
-      error: {
+    oneOf: [
+      {
         type: 'object',
-        properties: { code: { type: 'string' }, message: { type: 'string' } },
-        required: ['code', 'message'],
+        properties: {
+          type: { enum: ['changed', 'removed', 'invalid'] },
+          file: { type: 'string' },
+          origin: { enum: ['engine', 'external'] },
+          error: {
+            type: 'object',
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+            required: ['code', 'message'],
+            additionalProperties: false,
+          },
+        },
+        required: ['type', 'file', 'origin'],
         additionalProperties: false,
       },
-    },
-    required: ['type', 'file', 'origin'],
-    additionalProperties: false,
+      {
+        type: 'object',
+        properties: {
+          type: { const: 'nodes_removed_externally' },
+          file: { type: 'string' },
+          origin: { const: 'external' },
+          node_ids: { type: 'array', items: { type: 'string' } },
+          recovery_file: { type: 'string', description: 'Root-relative recovery file holding the removed nodes.' },
+        },
+        required: ['type', 'file', 'origin', 'node_ids', 'recovery_file'],
+        additionalProperties: false,
+      },
+      {
+        type: 'object',
+        properties: {
+          type: { const: 'edit_written_aside' },
+          file: { type: 'string' },
+          origin: { const: 'external' },
+          node_ids: { type: 'array', items: { type: 'string' } },
+          fields: { type: 'array', items: { type: 'string' } },
+          recovery_file: { type: 'string', description: 'Root-relative recovery file holding what the edit changed.' },
+        },
+        required: ['type', 'file', 'origin', 'node_ids', 'fields', 'recovery_file'],
+        additionalProperties: false,
+      },
+    ],
   },
   async *stream(input, context) {
     const { store } = context.services;

@@ -6,13 +6,25 @@
  * read, and whether a change seen by the watcher was the engine's own.
  */
 import { randomInt } from 'node:crypto';
-import { existsSync, linkSync, renameSync, rmSync, statSync, type BigIntStats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, renameSync, rmSync, statSync, type BigIntStats } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface WrittenFile {
   key: string;
   size: number;
+  /**
+   * The version this save replaced, still open: an in-place editor that opened it before the swap can write into
+   * it after, and then its edit is nowhere on disk. The store looks at it again shortly after (see aside-edits).
+   * Set only by a compare-and-swap that replaced; whoever receives it closes `fd`.
+   */
+  movedAside?: MovedAside;
+}
+
+/** An open descriptor on the version a save moved aside and removed, and its key when it was checked. */
+export interface MovedAside {
+  fd: number;
+  key: string;
 }
 
 export async function fileKey(absolute: string): Promise<WrittenFile> {
@@ -41,7 +53,7 @@ export async function replaceIfUnchanged(
   expectedKey: string | undefined,
 ): Promise<WrittenFile | 'stale'> {
   const { temp, written } = await writeTemp(absolute, data);
-  let outcome: 'replaced' | 'stale';
+  let outcome: 'replaced' | 'stale' | MovedAside;
   try {
     if (expectedKey === undefined) {
       renameSync(temp, absolute);
@@ -54,8 +66,13 @@ export async function replaceIfUnchanged(
     await rm(temp, { force: true });
   }
   if (outcome === 'stale') return 'stale';
-  await syncFolder(dirname(absolute));
-  return written;
+  try {
+    await syncFolder(dirname(absolute));
+  } catch (error) {
+    if (typeof outcome === 'object') closeSync(outcome.fd);
+    throw error;
+  }
+  return outcome === 'replaced' ? written : { ...written, movedAside: outcome };
 }
 
 /** Where a file waits, for a few system calls, while a save swaps in its new version. */
@@ -74,7 +91,7 @@ export function displacedPath(absolute: string): string {
  * Synchronous, back to back: no callback of this process runs while the file is away. Call with the lock held:
  * the lock holder is the only one that moves a file aside or removes what was moved aside.
  */
-function swapIfUnchanged(absolute: string, temp: string, expectedKey: string): 'replaced' | 'stale' {
+function swapIfUnchanged(absolute: string, temp: string, expectedKey: string): MovedAside | 'replaced' | 'stale' {
   const displaced = displacedPath(absolute);
   try {
     renameSync(absolute, displaced);
@@ -82,16 +99,32 @@ function swapIfUnchanged(absolute: string, temp: string, expectedKey: string): '
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'stale'; // deleted by hand: a change too
     throw error;
   }
-  let outcome: 'replaced' | 'stale' = 'stale';
+  let outcome: MovedAside | 'replaced' | 'stale' = 'stale';
+  let fd: number | undefined;
   try {
-    if (keyOf(displaced) === expectedKey) outcome = placeWithoutReplacing(temp, absolute) ? 'replaced' : 'stale';
+    // Checked through a descriptor kept open: an edit written into this version after the check stays readable.
+    // Out of descriptors, the check still happens, by path, and that version is not looked at again.
+    fd = openUnlessOutOfDescriptors(displaced);
+    const key = fileKeyOf(fd === undefined ? statSync(displaced, { bigint: true }) : fstatSync(fd, { bigint: true })).key;
+    if (key === expectedKey) outcome = placeWithoutReplacing(temp, absolute) ? (fd === undefined ? 'replaced' : { fd, key }) : 'stale';
     else placeWithoutReplacing(displaced, absolute);
   } finally {
     // Whatever went wrong, the file is never left away; and what was moved aside goes only once the file is back.
     if (!existsSync(absolute)) placeWithoutReplacing(displaced, absolute);
     rmSync(displaced, { force: true });
+    if (fd !== undefined && typeof outcome !== 'object') closeSync(fd);
   }
   return outcome;
+}
+
+function openUnlessOutOfDescriptors(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EMFILE' || code === 'ENFILE') return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -172,10 +205,6 @@ async function writeTemp(absolute: string, data: string | Buffer): Promise<{ tem
     await rm(temp, { force: true });
     throw error;
   }
-}
-
-function keyOf(absolute: string): string {
-  return fileKeyOf(statSync(absolute, { bigint: true })).key;
 }
 
 async function syncFolder(folder: string): Promise<void> {

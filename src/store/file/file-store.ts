@@ -28,6 +28,17 @@ import { WatchHub } from '../watch/watch-hub.js';
 import { WriteBatches, type BatchHost } from './write-batches.js';
 import { WriterThreadClient } from '../disk/writer-thread-client.js';
 import type { WriteReply } from '../disk/writer-thread.js';
+import { RecentSaves } from './recent-saves.js';
+import { AsideEdits, type AsideEdit } from './aside-edits.js';
+import {
+  readRecoveryRecord,
+  writeRecoveryRecord,
+  type AsideEditRecord,
+  type RecoveryRecord,
+  type RemovedNodesRecord,
+} from './recovery-records.js';
+import { editDifferences, hasEdits } from '../tree/edit-diff.js';
+import { parseTree } from '../tree/parse-tree.js';
 
 export interface FileStoreOptions {
   /** The project root; every file parameter is relative to it. */
@@ -46,6 +57,13 @@ export interface FileStoreOptions {
   lockStaleMs?: number;
   /** How long a changed file must be quiet before the watcher looks at it. Default 150 ms. */
   settleMs?: number;
+  /**
+   * Nodes the engine saved within this many ms are kept in a recovery file when an outside write removes them
+   * (`BRANCHFLOW_KEEP_REMOVED_MS`). Default 10 minutes; 0 turns it off.
+   */
+  keepRemovedMs?: number;
+  /** When a version a save moved aside is looked at again for an in-place edit written into it. Default 250 ms and 2 s. */
+  asideCheckDelaysMs?: readonly number[];
 }
 
 export interface FileStore extends ConversationStore {
@@ -57,6 +75,9 @@ export interface FileStore extends ConversationStore {
    */
   finishInterruptedSaves(): Promise<string[]>;
 }
+
+/** How long nodes the engine saved are watched for an outside write that removes them, by default. */
+export const defaultKeepRemovedMs = 10 * 60 * 1000;
 
 export const conversationsFolder = 'data/conversations';
 export const llmConfigsFolder = 'data/llm_configs';
@@ -81,6 +102,9 @@ class ConversationFiles implements FileStore, BatchHost {
   readonly #cleaned = new Set<string>();
   /** The version of each file the engine itself wrote last: a watcher event at that version is the engine's. */
   readonly #ownWrites = new Map<string, string>();
+  readonly #recent: RecentSaves;
+  readonly #keepRemovedMs: number;
+  readonly #aside: AsideEdits;
   #watcher: FileWatcher | undefined;
   #watcherStart: Promise<FileWatcher> | undefined;
   #closed = false;
@@ -93,7 +117,16 @@ class ConversationFiles implements FileStore, BatchHost {
     this.#settleMs = options.settleMs ?? 150;
     this.#cache = new TreeCache(options.cacheBytes ?? 512 * 1024 * 1024);
     this.#batches = new WriteBatches(this);
-    this.#loader = new TreeLoader({ cache: this.#cache, writer: this.#writer, batches: this.#batches, threshold: this.#threshold });
+    this.#keepRemovedMs = options.keepRemovedMs ?? defaultKeepRemovedMs;
+    this.#recent = new RecentSaves(this.#keepRemovedMs);
+    this.#aside = new AsideEdits((edit) => this.#keepAsideEdit(edit), options.asideCheckDelaysMs);
+    this.#loader = new TreeLoader({
+      cache: this.#cache,
+      writer: this.#writer,
+      batches: this.#batches,
+      threshold: this.#threshold,
+      parsed: (file, doc, key) => this.#noticeRemovals(file, doc, key),
+    });
     this.#hub = new WatchHub(options.logger);
     this.#conversations = new Sandbox(options.root, conversationsFolder, { extension: '.json', what: 'conversation' });
     if (options.watch) {
@@ -166,6 +199,10 @@ class ConversationFiles implements FileStore, BatchHost {
       await rm(folder, { recursive: true, force: true });
       throw storageFailure('create', shown, error, 'nothing was created');
     }
+  }
+
+  async readRecovery(file: string, recoveryFile: string): Promise<RecoveryRecord> {
+    return readRecoveryRecord(await this.#sandbox(file), recoveryFile);
   }
 
   async readSettings(file: string): Promise<ConversationSettings> {
@@ -254,8 +291,9 @@ class ConversationFiles implements FileStore, BatchHost {
   async close(): Promise<void> {
     this.#closed = true;
     await (await this.#watcherStart?.catch(() => undefined))?.close();
-    this.#hub.close();
     await this.#batches.idle();
+    await this.#aside.close();
+    this.#hub.close();
     await this.#writer.close();
   }
 
@@ -286,9 +324,15 @@ class ConversationFiles implements FileStore, BatchHost {
     return replaceIfUnchanged(file.absolute, serialiseTree(doc), base.key);
   }
 
-  committed(file: SandboxedPath, doc: ConversationDoc, written: WrittenFile): void {
+  committed(file: SandboxedPath, doc: ConversationDoc, { movedAside, ...written }: WrittenFile, changes: readonly DocChange[]): void {
     this.#ownWrites.set(file.relative, written.key);
     this.#cache.set(file.relative, { doc, ...written }, (other) => this.#batches.isWriting(other));
+    const nodeIds = changes.flatMap(({ path, delete: deleted }) =>
+      path[0] === 'nodes' && path[1] !== undefined && !deleted ? [path[1]] : [],
+    );
+    this.#recent.saved(file.relative, doc, written.key, nodeIds);
+    this.#aside.saved(file, changes);
+    if (movedAside) this.#aside.watch(file, movedAside, changes);
   }
 
   discard(file: SandboxedPath): void {
@@ -297,6 +341,96 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   // Internals.
+
+  /**
+   * A version read from disk that lacks nodes the engine saved recently (a stale copy saved over them, or a
+   * deletion by hand): they go to a recovery file and the watch stream says so. Never put back on its own.
+   */
+  async #noticeRemovals(file: SandboxedPath, doc: ConversationDoc, key: string): Promise<void> {
+    if (this.#ownWrites.get(file.relative) === key) return;
+    const removed = this.#recent.seen(file.relative, doc, key);
+    if (!removed) return;
+    const minutes = Math.round((this.#keepRemovedMs / 60_000) * 10) / 10;
+    const record: RemovedNodesRecord = {
+      kind: 'nodes_removed_externally',
+      conversation_file: file.relative,
+      reason:
+        `a write from outside the engine removed ${removed.nodeIds.length} node(s) the engine had saved within the last ${minutes} min ` +
+        '(an editor saving a copy read before they were saved, or a deletion by hand); they are kept here and are not put back ' +
+        'unless restored with modules/chat_branches/restore',
+      detected_at: new Date().toISOString(),
+      node_ids: removed.nodeIds,
+      nodes: removed.nodes,
+      ancestors: removed.ancestors,
+      active_path: removed.activePath,
+    };
+    try {
+      const recoveryFile = await writeRecoveryRecord(file, 'removed', record);
+      this.#logger.warn('an outside write removed nodes the engine saved; they are kept in a recovery file', {
+        file: file.relative,
+        node_ids: removed.nodeIds,
+        recovery_file: recoveryFile,
+      });
+      this.#hub.publish({
+        type: 'nodes_removed_externally',
+        file: file.relative,
+        origin: 'external',
+        node_ids: removed.nodeIds,
+        recovery_file: recoveryFile,
+      });
+    } catch (error) {
+      this.#logger.error('an outside write removed nodes the engine saved, and the recovery file could not be written', {
+        file: file.relative,
+        node_ids: removed.nodeIds,
+        error,
+      });
+    }
+  }
+
+  /** An in-place edit found in a version a save had moved aside: what it changed goes to a recovery file. */
+  async #keepAsideEdit(edit: AsideEdit): Promise<'kept' | 'not yet'> {
+    const parsed = parseTree(edit.text);
+    if (!parsed.doc && !edit.final) return 'not yet';
+    const current = await this.#loader.committedTree(edit.file).catch(() => undefined);
+    const found = parsed.doc && current ? editDifferences(parsed.doc, current, edit.engineChanged) : undefined;
+    if (found && !hasEdits(found) && found.conflicts.length === 0) return 'kept';
+    const record: AsideEditRecord = {
+      kind: 'edit_written_aside',
+      conversation_file: edit.file.relative,
+      reason:
+        'an in-place edit was written into the version of the file a save had just replaced, so it is not in the file; ' +
+        'what it changed is kept here (restore with modules/chat_branches/restore), with the edited version whole',
+      detected_at: new Date().toISOString(),
+      node_ids: found?.nodeIds ?? [],
+      nodes: found?.nodes ?? {},
+      deleted_node_ids: found?.deletedNodeIds ?? [],
+      fields: found?.fields ?? {},
+      removed_fields: found?.removedFields ?? [],
+      conflicts: found?.conflicts ?? [],
+      edited_version: parsed.doc ?? edit.text,
+    };
+    try {
+      const recoveryFile = await writeRecoveryRecord(edit.file, 'edit', record);
+      this.#logger.warn('an in-place edit went into a version a save had replaced; it is kept in a recovery file', {
+        file: edit.file.relative,
+        recovery_file: recoveryFile,
+      });
+      this.#hub.publish({
+        type: 'edit_written_aside',
+        file: edit.file.relative,
+        origin: 'external',
+        node_ids: record.node_ids,
+        fields: [...Object.keys(record.fields), ...record.removed_fields],
+        recovery_file: recoveryFile,
+      });
+    } catch (error) {
+      this.#logger.error('an in-place edit went into a version a save had replaced, and the recovery file could not be written', {
+        file: edit.file.relative,
+        error,
+      });
+    }
+    return 'kept';
+  }
 
   #sandbox(file: string): Promise<SandboxedPath> {
     return this.#conversations.resolve(file);

@@ -20,6 +20,8 @@ export interface TreeLoaderOptions {
   batches: WriteBatches;
   /** Files at least this big are parsed on the writer thread. */
   threshold: number;
+  /** Called with each valid version parsed (a version the cache did not hold yet), before it is handed out. */
+  parsed?(file: SandboxedPath, doc: ConversationDoc, key: string): Promise<void>;
 }
 
 export class TreeLoader {
@@ -82,6 +84,7 @@ export class TreeLoader {
       current.size >= threshold ? await writer.request<ParseReply>({ kind: 'parse', file: file.absolute }) : await parseHere(file.absolute);
     if (entry.doc) freezeTree(entry.doc);
     cache.set(file.relative, entry, (other) => batches.isWriting(other));
+    if (entry.doc) await this.#options.parsed?.(file, entry.doc, entry.key);
     return entry;
   }
 }

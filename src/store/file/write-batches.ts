@@ -29,7 +29,8 @@ export interface BatchHost {
   loadFresh(file: SandboxedPath): Promise<CachedTree & { doc: ConversationDoc }>;
   /** `stale`: the file changed on disk since `base` was read (a hand edit raced the batch). */
   write(file: SandboxedPath, doc: ConversationDoc, base: CachedTree, changes: DocChange[]): Promise<WrittenFile | 'stale'>;
-  committed(file: SandboxedPath, doc: ConversationDoc, written: WrittenFile): void;
+  /** `changes`: what this write changed (the engine's own places, told apart from an outside edit's). */
+  committed(file: SandboxedPath, doc: ConversationDoc, written: WrittenFile, changes: readonly DocChange[]): void;
   /** Drops the cached tree: it holds changes that did not reach the disk. */
   discard(file: SandboxedPath): void;
 }
@@ -255,7 +256,7 @@ export class WriteBatches {
         this.#host.discard(file);
         return applied.map(({ item }) => item);
       }
-      this.#host.committed(file, doc, written);
+      this.#host.committed(file, doc, written, changes);
       this.#markClean(file.relative);
     }
     for (const { item, result } of applied) item.resolve(this.#reply(doc, result));

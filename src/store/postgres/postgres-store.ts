@@ -6,7 +6,7 @@
  * this file only persists. Other servers hear of every change through LISTEN/NOTIFY (`change-listener.ts`).
  */
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type pg from 'pg';
 import { CallError } from '../../lib/call-error.js';
@@ -17,6 +17,7 @@ import { withChanges } from '../tree/changes.js';
 import { serialiseTree, invalidFileError } from '../tree/parse-tree.js';
 import { validateChanges, validateDoc } from '../tree/validate.js';
 import { createDraft } from '../file/draft.js';
+import { readRecoveryRecord, type RecoveryRecord } from '../file/recovery-records.js';
 import { freezeChanges } from '../file/freeze.js';
 import { llmConfigsFolder } from '../file/file-store.js';
 import { resolveInside } from '../disk/safe-path.js';
@@ -167,6 +168,12 @@ class ConversationRows implements PostgresStore {
       throw databaseFailure(error, `nothing was created`);
     }
     if (inserted.rowCount === 0) throw new CallError('CONFLICT', `${shown} already exists`, { details: { file: key } });
+  }
+
+  /** Recovery files stay on the disk of the server that wrote them, in the conversation's folder under the root. */
+  async readRecovery(file: string, recoveryFile: string): Promise<RecoveryRecord> {
+    const relative = await this.resolve(file);
+    return readRecoveryRecord({ relative, absolute: join(this.#root, relative) }, recoveryFile);
   }
 
   async readSettings(file: string): Promise<ConversationSettings> {

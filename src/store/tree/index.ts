@@ -24,4 +24,5 @@ export { deleteBranch, truncateAfter, type DeleteInfo } from './delete.js';
 export { retryBranch, switchBranch, type RetryInput, type SwitchInfo, type SwitchInput } from './switch.js';
 export { createConversationDoc, slugOf, type NewConversation } from './create.js';
 export { validateChanges, validateDoc, type Problem } from './validate.js';
+export { restoreNodes, type KeptNodes, type RestoredNode, type RestoreInfo } from './restore.js';
 export type { TreeContext, TreeMutation } from './mutation.js';

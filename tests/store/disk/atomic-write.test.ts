@@ -6,11 +6,30 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { fileKey, replaceIfUnchanged, writeDurably } from '../../../src/store/disk/atomic-write.js';
+import { fileKey, replaceIfUnchanged, writeDurably, type WrittenFile } from '../../../src/store/disk/atomic-write.js';
+
+/** A replacing write's result without the descriptor on the version it moved aside (closed here; see aside-edits). */
+function closedAside(written: WrittenFile | 'stale'): WrittenFile | 'stale' {
+  if (written === 'stale') return written;
+  const { movedAside, ...rest } = written;
+  if (movedAside) closeSync(movedAside.fd);
+  return rest;
+}
 
 const test = suite('atomic write on a full disk');
 let folder = '';
@@ -111,7 +130,10 @@ race('a file deleted by hand since it was read makes the write stale', async () 
 race('the key returned is the key of the file written', async () => {
   const file = join(raceFolder, 'conversation.json');
   const first = await writeDurably(file, 'one\n');
-  const second = await replaceIfUnchanged(file, 'two\n', first.key);
+  const written = await replaceIfUnchanged(file, 'two\n', first.key);
+  // The version it replaced stays open to the store for a moment (an in-place edit may still land in it).
+  assert.is((written as WrittenFile).movedAside?.key, first.key);
+  const second = closedAside(written);
   assert.equal(second, await fileKey(file));
   assert.is(readFileSync(file, 'utf8'), 'two\n');
 });
@@ -121,7 +143,7 @@ race("a rewrite keeps the mode, one the umask would narrow too, and its key is s
   for (const mode of [0o666, 0o600, 0o644]) {
     const first = await writeDurably(file, `${mode}\n`);
     chmodSync(file, mode);
-    const second = await replaceIfUnchanged(file, `${mode} rewritten\n`, (await fileKey(file)).key);
+    const second = closedAside(await replaceIfUnchanged(file, `${mode} rewritten\n`, (await fileKey(file)).key));
     assert.is(statSync(file).mode & 0o7777, mode);
     assert.equal(second, await fileKey(file));
     assert.is.not((second as { key: string }).key, first.key);
@@ -146,7 +168,7 @@ race('an editor saving by temp file and rename at full speed beside a writer nev
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { edits: number[]; saves: number[] };
     if ((await fileKey(file)).key !== read.key) continue;
     doc.saves.push(saves + stale);
-    if ((await replaceIfUnchanged(file, JSON.stringify(doc), read.key)) === 'stale') stale++;
+    if (closedAside(await replaceIfUnchanged(file, JSON.stringify(doc), read.key)) === 'stale') stale++;
     else saves++;
   }
   Atomics.store(stop, 0, 1);

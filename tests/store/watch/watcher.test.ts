@@ -2,7 +2,7 @@ import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '../../../src/lib/logger.js';
-import type { WatchEvent } from '../../../src/store/watch/watch-event.js';
+import type { FileChanged, WatchEvent } from '../../../src/store/watch/watch-event.js';
 import { createFileStore, type FileStore } from '../../../src/store/file/file-store.js';
 import { branchyTree } from '../../helpers/conversation-trees.js';
 import { createTempRoot, type TempRoot } from '../../helpers/temp-root.js';
@@ -127,7 +127,7 @@ test('a file left invalid is reported with the problem (after a second look)', a
   const file = conversation('broken');
   const from = events.seen.length;
   temp.write(file, temp.readText(file).replace('"role": "user"', '"role": "robot"'));
-  const event = await events.next((candidate) => candidate.file === file, from);
+  const event = (await events.next((candidate) => candidate.file === file, from)) as FileChanged;
   assert.equal([event.type, event.origin, event.error?.code], ['invalid', 'external', 'INVALID_FILE']);
   assert.match(event.error!.message, /data\/conversations\/broken\/conversation.json at \/nodes\/u1\/role must be/);
 });
