@@ -94,7 +94,11 @@ class ConversationFiles implements FileStore, BatchHost {
     this.#batches = new WriteBatches(this);
     this.#loader = new TreeLoader({ cache: this.#cache, writer: this.#writer, batches: this.#batches, threshold: this.#threshold });
     this.#hub = new WatchHub(options.logger);
-    this.#conversations = new Sandbox(options.root, conversationsFolder, { extension: '.json', what: 'conversation' });
+    this.#conversations = new Sandbox(options.root, conversationsFolder, {
+      extension: '.json',
+      what: 'conversation',
+      shortName: (name) => `${conversationsFolder}/${name}/conversation.json`,
+    });
     if (options.watch) {
       void this.watcherReady().catch((error) => this.#logger.error('file watcher did not start', { error }));
       if (Number.isFinite(this.#threshold)) void this.#writer.request({ kind: 'forget', file: '' }).catch(() => undefined);
@@ -332,7 +336,11 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   async #existingConfig(file: string): Promise<string> {
-    const config = await resolveInside(this.#root, file, llmConfigsFolder, { extension: '.json', what: 'LLM config' });
+    const config = await resolveInside(this.#root, file, llmConfigsFolder, {
+      extension: '.json',
+      what: 'LLM config',
+      shortName: (name) => `${llmConfigsFolder}/${name.endsWith('.json') ? name : `${name}.json`}`,
+    });
     const found = await stat(config.absolute).catch(() => undefined);
     if (!found?.isFile()) throw new CallError('NOT_FOUND', `no LLM config at ${config.relative}`, { details: { file: config.relative } });
     return config.relative;
