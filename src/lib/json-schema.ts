@@ -55,6 +55,14 @@ function toFieldError(error: ErrorObject): FieldError {
   const params = error.params as Record<string, unknown>;
   const key = params['missingProperty'] ?? params['additionalProperty'] ?? params['propertyName'];
   const field = typeof key === 'string' ? `${error.instancePath}/${key}` : error.instancePath;
-  const message = error.keyword === 'additionalProperties' ? 'is not an accepted field' : (error.message ?? 'is invalid');
-  return { field, message, keyword: error.keyword, params };
+  return { field, message: messageOf(error, params), keyword: error.keyword, params };
+}
+
+/** ajv's message, except where it hides what would be accepted: the allowed values are spelled out. */
+function messageOf(error: ErrorObject, params: Record<string, unknown>): string {
+  if (error.keyword === 'additionalProperties') return 'is not an accepted field';
+  if (error.keyword === 'enum' && Array.isArray(params['allowedValues'])) {
+    return `must be one of ${params['allowedValues'].map((value) => JSON.stringify(value)).join(', ')}`;
+  }
+  return error.message ?? 'is invalid';
 }

@@ -14,6 +14,7 @@ import { connectionOf, keyNeededFor } from './connection.js';
 import type { ProviderName } from './config-schema.js';
 import type { Provider } from './provider.js';
 import { createProvider } from './providers/create-provider.js';
+import { refreshDotEnv } from './dot-env.js';
 
 export type { LoadedConfig } from './config-check.js';
 
@@ -82,6 +83,7 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
   };
 
   const loadFile = async (file: string): Promise<LoadedConfig> => {
+    await refreshDotEnv(root, env);
     const located = await locateConfigFile(root, file);
     const { loaded, fresh } = await configs.load(
       located,
@@ -94,6 +96,7 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
   };
 
   const summarise = async (file: string): Promise<ConfigSummary> => {
+    await refreshDotEnv(root, env);
     let raw: unknown;
     try {
       raw = await readConfigJson(await locateConfigFile(root, file));

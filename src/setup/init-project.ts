@@ -19,11 +19,20 @@ export function examplesFolder(): string {
   return join(packageRoot(), 'examples');
 }
 
-export async function dataFolderExists(root: string): Promise<boolean> {
-  return stat(join(root, 'data')).then(
+/**
+ * Whether `data/<folder>/` is there. A fresh clone has `data/` with only a placeholder in it, so the folders
+ * inside, not `data/` itself, tell a set-up root from a new one.
+ */
+export async function dataFolderExists(root: string, folder: 'conversations' | 'llm_configs'): Promise<boolean> {
+  return stat(join(root, 'data', folder)).then(
     (info) => info.isDirectory(),
     () => false,
   );
+}
+
+/** A root never set up: neither data folder exists (the server then copies the examples in). */
+export async function isNewRoot(root: string): Promise<boolean> {
+  return !(await dataFolderExists(root, 'conversations')) && !(await dataFolderExists(root, 'llm_configs'));
 }
 
 export async function initProject(root: string): Promise<InitReport> {

@@ -10,7 +10,7 @@ export const deleteCommand: CliCommand = (program, cli) => {
     .action(async (conversation: string, node: string) => {
       const engine = await cli.engine();
       const result = await engine.api.call<{ deleted: string[] }>('modules/chat_branches/delete_branch', {
-        file: conversation,
+        conversation_file: conversation,
         node_id: node,
         return_mode: 'path',
       });

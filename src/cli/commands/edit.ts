@@ -12,7 +12,7 @@ export const editCommand: CliCommand = (program, cli) => {
     .action(async (conversation: string, node: string, text: string) => {
       const engine = await cli.engine();
       const result = await engine.api.call('modules/chat_branches/update_message', {
-        file: conversation,
+        conversation_file: conversation,
         node_id: node,
         content: await readText(cli, text),
         return_mode: 'none',

@@ -15,7 +15,7 @@ export const regenerateCommand: CliCommand = (program, cli) => {
       let nodeId = node;
       if (nodeId === undefined) {
         const latest = await engine.api.call<{ node_id: string; role: string }>('modules/chat_branches/get_latest_message', {
-          file: conversation,
+          conversation_file: conversation,
         });
         if (latest.role !== 'assistant') {
           throw new Error(`the active leaf ${latest.node_id} is a ${latest.role} message; name an assistant message to regenerate`);

@@ -16,11 +16,11 @@ export async function showActivePath(cli: CliContext, conversation: string, full
   const engine = await cli.engine();
   const { file, doc } = await engine.api.call<{ file: string; doc: { name?: string; nodes: Record<string, ViewedNode> } }>(
     'modules/chat_branches/get',
-    { file: conversation },
+    { conversation_file: conversation },
   );
   const table = await engine.api.call<{ levels: { depth: number; node_id: string; j: number | null; n: number }[] }>(
     'modules/chat_branches/branch_table',
-    { file },
+    { conversation_file: file },
   );
   if (cli.json) {
     return cli.printJson({

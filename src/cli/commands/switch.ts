@@ -15,7 +15,7 @@ export const switchCommand: CliCommand = (program, cli) => {
       const target = positiveInteger(j, '<j>');
       const engine = await cli.engine();
       const result = await engine.api.call('modules/chat_branches/switch_branch', {
-        file: conversation,
+        conversation_file: conversation,
         target_j: target,
         return_mode: 'path',
         ...(options.node === undefined ? {} : { node_id: options.node }),

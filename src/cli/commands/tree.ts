@@ -17,7 +17,7 @@ export const treeCommand: CliCommand = (program, cli) => {
     .action(async (conversation: string) => {
       const engine = await cli.engine();
       const { file, doc } = await engine.api.call<{ file: string; doc: ConversationDoc }>('modules/chat_branches/get', {
-        file: conversation,
+        conversation_file: conversation,
       });
       if (cli.json) return cli.printJson({ file, doc });
       // Loaded here, not at the top: the store is not needed by `--version` or `--help`.

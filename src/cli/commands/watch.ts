@@ -22,9 +22,13 @@ export const watchCommand: CliCommand = (program, cli) => {
       process.once('SIGTERM', onSignal);
       if (!cli.json) cli.io.stderr.write(`watching ${file ?? 'data/conversations/'} (Ctrl-C stops)\n`);
       try {
-        for await (const event of engine.api.stream<WatchEvent>('modules/chat_branches/watch', file === undefined ? {} : { file }, {
-          signal: stop.signal,
-        })) {
+        for await (const event of engine.api.stream<WatchEvent>(
+          'modules/chat_branches/watch',
+          file === undefined ? {} : { conversation_file: file },
+          {
+            signal: stop.signal,
+          },
+        )) {
           if (cli.json) cli.printJson(event);
           else
             cli.print(

@@ -4,7 +4,7 @@
  * (big files on the writer thread), and watched for hand edits.
  */
 import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../lib/logger.js';
 import { CallError } from '../../lib/call-error.js';
 import { replaceIfUnchanged, writeDurably, type WrittenFile } from '../disk/atomic-write.js';
@@ -137,6 +137,8 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   async create(file: string, doc: ConversationDoc, settings: ConversationSettings): Promise<void> {
+    // A root set up by hand may lack the folder: the first conversation creates it (inside the root, as always).
+    await mkdir(resolve(this.#root, conversationsFolder), { recursive: true }).catch(() => undefined);
     const sandboxed = await this.#sandbox(file);
     const problem = validateDoc(doc) ?? settingsProblem(settings);
     if (problem)
