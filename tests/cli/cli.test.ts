@@ -157,6 +157,42 @@ test('call prints a plain step result as JSON and a streaming step as one JSON l
   });
 });
 
+test('import a SillyTavern chat, then export it as Markdown, to a file, and as SillyTavern JSONL', async () => {
+  const chat = [
+    { user_name: 'Ana', character_name: 'Guide', create_date: '2025-5-3', chat_metadata: {} },
+    { name: 'Ana', is_user: true, is_system: false, send_date: 'May 3', mes: 'Hi' },
+    { name: 'Guide', is_user: false, is_system: false, send_date: 'May 3', mes: 'B', swipe_id: 1, swipes: ['A', 'B'] },
+  ];
+  root.write('chat.jsonl', chat.map((line) => JSON.stringify(line)).join('\n'));
+  assert.equal(await runIn(root, ['import', root.path('chat.jsonl')]), {
+    code: 0,
+    stdout: 'imported 2 messages (1 branches) into data/conversations/chat/conversation.json\nnext: branchflow show chat\n',
+    stderr: '',
+  });
+  assert.equal(await runIn(root, ['export', 'chat', '--format', 'markdown']), {
+    code: 0,
+    stdout: '# chat\n\n## Ana\n\nHi\n\n## Guide\n\nB\n',
+    stderr: '',
+  });
+  const exported = await runIn(root, ['export', 'chat', '-o', root.path('out.jsonl')]);
+  assert.equal(exported, { code: 0, stdout: `wrote ${root.path('out.jsonl')} (2 messages, sillytavern)\n`, stderr: '' });
+  assert.equal(
+    root
+      .readText('out.jsonl')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown),
+    chat,
+  );
+  assert.is((await runIn(root, ['export', 'chat', '--format', 'pdf'])).code, 2);
+  const again = await runIn(root, ['import', root.path('chat.jsonl')]);
+  assert.equal(again, {
+    code: 1,
+    stdout: '',
+    stderr: 'error CONFLICT: a conversation named "chat" already exists (data/conversations/chat/): choose another name\n',
+  });
+});
+
 test('restore calls modules/chat_branches/restore once that step is registered', async () => {
   const { createEngine } = await import('../../src/engine.js');
   const engine = await createEngine({ root: root.root, env: {} });

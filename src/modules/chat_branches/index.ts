@@ -3,6 +3,8 @@ import type { Step } from '../../registry/define-step.js';
 import { appendMessageStep } from './append-message.js';
 import { createConversationStep } from './create-conversation.js';
 import { deleteBranchStep, truncateAfterStep } from './delete-steps.js';
+import { exportChatStep } from './export-chat.js';
+import { importChatStep } from './import-chat.js';
 import { listConversationsStep } from './list-conversations.js';
 import { branchTableStep, getLatestMessageStep, getStep, openaiMessagesStep } from './read-steps.js';
 import { retryBranchStep } from './retry-branch.js';
@@ -24,4 +26,6 @@ export const chatBranchesSteps: Step[] = [
   createConversationStep,
   listConversationsStep,
   watchStep,
+  importChatStep,
+  exportChatStep,
 ];
