@@ -119,7 +119,7 @@ test('switch, edit and delete change the file; regenerate adds a sibling reply',
 test('new creates a conversation and prints its short name', async () => {
   const { code, stdout } = await runIn(root, ['new', 'Trip plans', '--system', 'Be brief.', '--config', 'quick']);
   assert.is(code, 0);
-  assert.is(stdout, 'created data/conversations/Trip plans/conversation.json\nnext: branchflow send Trip plans "Hello"\n');
+  assert.is(stdout, `created data/conversations/Trip plans/conversation.json\nnext: branchflow send 'Trip plans' "Hello"\n`);
 });
 
 test('configs lists each config and the whole reason one is unusable', async () => {

@@ -18,6 +18,7 @@ export const newCommand: CliCommand = (program, cli) => {
         ...(options.config === undefined ? {} : { llm_config: options.config }),
       });
       if (cli.json) return cli.printJson(result);
-      cli.print(`created ${result.file}\nnext: branchflow send ${result.slug} "Hello"${options.config ? '' : ' --config mock'}`);
+      const typed = /^[\w.-]+$/.test(result.slug) ? result.slug : `'${result.slug.replace(/'/g, `'\\''`)}'`;
+      cli.print(`created ${result.file}\nnext: branchflow send ${typed} "Hello"${options.config ? '' : ' --config mock'}`);
     });
 };
