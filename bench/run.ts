@@ -93,15 +93,19 @@ writeFileSync(`${resultsFolder}${name}.md`, markdown);
 process.stdout.write(markdown);
 log(`wrote bench/results/${name}.json and ${name}.md in ${report.duration_s} s`);
 
-/** Which engine was measured: this checkout's commit (and whether its code had uncommitted changes), or the other directory. */
+/**
+ * Which engine was measured: its commit (and whether its code had uncommitted changes), and whether it was this
+ * checkout or another one (BENCH_ENGINE_DIR). No folder path: it says nothing to a reader on another machine.
+ */
 function engineVersion(): string {
+  const where = engineDirectory === repositoryRoot ? '' : ' (another checkout, BENCH_ENGINE_DIR)';
   try {
     const git = (...args: string[]): string =>
       execFileSync('git', ['-C', engineDirectory, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const commit = git('rev-parse', '--short', 'HEAD');
     const changed = git('status', '--porcelain', '--', 'src', 'workflows') !== '';
-    return `commit ${commit}${changed ? ' with uncommitted changes in src/ or workflows/' : ''} (${engineDirectory})`;
+    return `commit ${commit}${changed ? ' with uncommitted changes in src/ or workflows/' : ''}${where}`;
   } catch {
-    return `${engineDirectory} (not a git checkout)`;
+    return `not a git checkout, commit unknown${where}`;
   }
 }

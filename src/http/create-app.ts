@@ -80,11 +80,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/docs', docsRoutes());
   app.route('/', playgroundRoutes());
   app.get('/api/calls', (context) => context.json(describeCalls(registry)));
-  // Hono answers HEAD by running the GET route: on a step that would run it, and a HEAD on complete_stream would
-  // start (and pay for) a generation. Steps are called with GET or POST only.
+  // Steps are called with GET or POST only. Hono answers HEAD by running the GET route, and a HEAD on
+  // complete_stream would start (and pay for) a generation; PUT, DELETE, PATCH would otherwise be a bare 404.
   app.use('/api/*', async (context, next) => {
-    if (context.req.method !== 'HEAD' || context.req.path === '/api/calls') return next();
-    return context.body(null, 405, { Allow: 'GET, POST' });
+    const method = context.req.method;
+    if (method === 'GET' || method === 'POST' || method === 'OPTIONS') return next();
+    const { path } = context.req;
+    if (path === '/api/calls') return method === 'HEAD' ? next() : methodNotAllowed(method, path, 'GET');
+    return methodNotAllowed(method, path, 'GET, POST');
   });
   app.route('/v1', openAiRoutes({ registry, logger, guards, pingIntervalMs: options.pingIntervalMs ?? 15_000 }));
   app.on(
@@ -108,6 +111,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   // Every failure, a step's or the app's own, ends here as the one error body; nothing a request does crashes the server.
   app.onError((error, context) => errorResponse(context, error, logger));
   return app;
+}
+
+/** 405 with `Allow`; a body (the usual error shape) except for HEAD, which never has one. */
+function methodNotAllowed(method: string, path: string, allow: string): Response {
+  if (method === 'HEAD') return new Response(null, { status: 405, headers: { Allow: allow } });
+  const message = `${path} does not answer ${method}: call a step with ${allow.replace(', ', ' or ')}`;
+  return Response.json({ success: false, error: { code: 'METHOD_NOT_ALLOWED', message } }, { status: 405, headers: { Allow: allow } });
 }
 
 function readyFailure(error: unknown): ReadyReport {

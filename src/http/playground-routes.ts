@@ -9,7 +9,15 @@ import { Hono, type MiddlewareHandler } from 'hono';
 
 const folder = fileURLToPath(new URL('../playground/', import.meta.url));
 
-export const playgroundFiles = ['app.js', 'api-client.js', 'event-streams.js', 'conversation-view.js', 'sidebar.js', 'style.css'] as const;
+export const playgroundFiles = [
+  'app.js',
+  'api-client.js',
+  'event-streams.js',
+  'conversation-view.js',
+  'sidebar.js',
+  'config-reason.js',
+  'style.css',
+] as const;
 
 /**
  * Scripts, styles and connections from this origin only; no inline code. `frame-ancestors 'none'` keeps another site

@@ -54,7 +54,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // overrideGlobalObjects: false keeps the process's own fetch Request/Response, which the provider SDKs use.
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, overrideGlobalObjects: false }) as Server;
   await new Promise<void>((resolve, reject) => {
-    const fail = (error: Error): void => reject(new Error(`could not listen on ${host}:${port}: ${error.message}`, { cause: error }));
+    const fail = (error: NodeJS.ErrnoException): void => {
+      const advice =
+        error.code === 'EADDRINUSE'
+          ? ' (another server, perhaps another branchflow, has that port: stop it, or set PORT to a free port; PORT=0 picks one)'
+          : error.code === 'EACCES'
+            ? ' (ports below 1024 need privileges: set PORT to 1024 or above)'
+            : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
+              ? ' (HOST is not an address of this machine)'
+              : '';
+      reject(new Error(`could not listen on ${host}:${port}: ${error.message}${advice}`, { cause: error }));
+    };
     server.once('error', fail);
     server.listen(port, host, listenBacklog, () => {
       server.off('error', fail);

@@ -76,12 +76,16 @@ function toFieldError(error: ErrorObject): FieldError {
   // A failed property name: ajv names it in `propertyName` (the inner error) or `params.propertyName` (the outer).
   const key = params['missingProperty'] ?? params['additionalProperty'] ?? error.propertyName ?? params['propertyName'];
   const field = typeof key === 'string' ? `${error.instancePath}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}` : error.instancePath;
+  return { field, message: messageOf(error, params), keyword: error.keyword, params };
+}
+
+/** The schema's own `errorMessage`, else ajv's message, except where it hides what would be accepted. */
+function messageOf(error: ErrorObject, params: Record<string, unknown>): string {
   const own = (error.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage;
-  const message =
-    typeof own === 'string' && !aboutOtherFields.has(error.keyword)
-      ? own
-      : error.keyword === 'additionalProperties'
-        ? 'is not an accepted field'
-        : (error.message ?? 'is invalid');
-  return { field, message, keyword: error.keyword, params };
+  if (typeof own === 'string' && !aboutOtherFields.has(error.keyword)) return own;
+  if (error.keyword === 'additionalProperties') return 'is not an accepted field';
+  if (error.keyword === 'enum' && Array.isArray(params['allowedValues'])) {
+    return `must be one of ${params['allowedValues'].map((value) => JSON.stringify(value)).join(', ')}`;
+  }
+  return error.message ?? 'is invalid';
 }

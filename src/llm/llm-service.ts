@@ -18,6 +18,7 @@ import { connectionOf, keyNeededFor } from './transport/connection.js';
 import type { ProviderName } from './config/config-schema.js';
 import type { Provider } from './provider.js';
 import { createProvider } from './providers/create-provider.js';
+import { refreshDotEnv } from './config/dot-env.js';
 
 export type { LoadedConfig } from './config/config-check.js';
 
@@ -86,6 +87,7 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
   };
 
   const loadFile = async (file: string): Promise<LoadedConfig> => {
+    await refreshDotEnv(root, env);
     const located = await locateConfigFile(root, file);
     const { loaded, fresh } = await configs.load(
       located,
@@ -98,6 +100,7 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
   };
 
   const summarise = async (file: string): Promise<ConfigSummary> => {
+    await refreshDotEnv(root, env);
     let raw: unknown;
     try {
       raw = await readConfigJson(await locateConfigFile(root, file));

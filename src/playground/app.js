@@ -2,6 +2,7 @@
 import { ApiError, callStep, describeError, storeToken, streamUrl } from './api-client.js';
 import { renderMessages } from './conversation-view.js';
 import { followGeneration, watchFiles } from './event-streams.js';
+import { followConfigReason } from './config-reason.js';
 import { fillConfigSelect, renderConversationList } from './sidebar.js';
 
 /** @param {string} id */
@@ -60,6 +61,8 @@ const state = {
   kept: new Map(),
 };
 
+const updateConfigReason = followConfigReason(elements.composerConfig, byId('composer-config-reason'), () => state.configs);
+
 // ---- errors and the token ---------------------------------------------------------------------------------------
 
 /** Every failure ends here, in words; an UNAUTHORIZED one asks for the token. @param {unknown} error @param {string} doing */
@@ -109,6 +112,7 @@ async function loadConfigs() {
   state.configs = reply.configs;
   fillConfigSelect(elements.createConfig, state.configs, null);
   fillConfigSelect(elements.composerConfig, state.configs, { label: "The conversation's own config" });
+  updateConfigReason();
 }
 
 /** Reads the open conversation: the tree, and j/n at every depth of its active path. */

@@ -2,10 +2,12 @@
  * @module A temporary project root for tests: `data/conversations/` and `data/llm_configs/`, helpers to write
  * and read files in it by root-relative path, and removal when done.
  */
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 export interface TempRoot {
   /** Absolute path of the root (what `BRANCHFLOW_ROOT` / `services.root` would be). */
@@ -21,6 +23,8 @@ export interface TempRoot {
   writeConversation(slug: string, doc: object | string, settings?: object): string;
   /** Writes `data/llm_configs/<name>.json`; returns its root-relative path. */
   writeLlmConfig(name: string, config: object): string;
+  /** Copies the shipped examples (examples/conversations/*, examples/llm_configs/*) into data/, as `branchflow init` does. */
+  copyExamples(): void;
   readText(relative: string): string;
   readBytes(relative: string): Buffer;
   readJson<Value = unknown>(relative: string): Value;
@@ -73,6 +77,9 @@ export function createTempRoot(prefix = 'branchflow-'): TempRoot {
       return file;
     },
     writeLlmConfig: (name, config) => write(`data/llm_configs/${name}.json`, config),
+    copyExamples() {
+      for (const folder of ['conversations', 'llm_configs']) cpSync(join(examples, folder), path(`data/${folder}`), { recursive: true });
+    },
     readText: (relative) => readFileOnDisk(path(relative)).toString('utf8'),
     readBytes: (relative) => readFileOnDisk(path(relative)),
     readJson: <Value>(relative: string) => JSON.parse(readFileOnDisk(path(relative)).toString('utf8')) as Value,

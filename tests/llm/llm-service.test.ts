@@ -183,5 +183,20 @@ dotEnv('no .env is not an error', async () => {
   await root.remove();
 });
 
+dotEnv('a key added to .env after start is used without a restart; the real environment still wins', async () => {
+  const root = await tempRoot({ 'data/llm_configs/openai.json': openaiConfig, '.env': 'OTHER=1\n' });
+  const env: NodeJS.ProcessEnv = {};
+  await loadDotEnv(root.root, env);
+  const llm = createLlmService({ root: root.root, logger: silentLogger, env });
+  const before = await failure(llm.loadConfig('openai'));
+  assert.match(before.message, 'needs the environment variable TEST_OPENAI_KEY');
+  await writeFile(join(root.root, '.env'), 'TEST_OPENAI_KEY=sk-added\n');
+  // The file is looked at again at most once a second.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const loaded = await llm.loadConfig('openai');
+  assert.equal([loaded.config.api_key, env['OTHER'], env['TEST_OPENAI_KEY']], ['sk-added', undefined, 'sk-added']);
+  await root.remove();
+});
+
 test.run();
 dotEnv.run();

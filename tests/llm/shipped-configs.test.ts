@@ -1,11 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlmService } from '../../src/llm/llm-service.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { createTempRoot } from '../helpers/temp-root.js';
 import { collect, failure, neverAborted, userSaysHi } from './llm-test-kit.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+// The configs shipped in examples/, in a root as `branchflow init` sets one up.
+const temp = createTempRoot('branchflow-shipped-');
+temp.copyExamples();
+const root = temp.root;
 const keys = { OPENAI_API_KEY: 'sk-shipped', GEMINI_API_KEY: 'gm-shipped', DEEPSEEK_API_KEY: 'ds-shipped' };
 
 const test = suite('shipped configs');
@@ -48,5 +51,7 @@ test('the default config is the shipped mock, and it answers with no key and no 
   const events = await collect(llm.provider(loaded).stream(userSaysHi, { signal: neverAborted }));
   assert.is(events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join(''), 'Mock reply to: Hi');
 });
+
+test.after(() => temp.cleanup());
 
 test.run();

@@ -29,7 +29,23 @@ export interface LocatedConfig {
   isFile: boolean;
 }
 
-export async function locateConfigFile(root: string, file: string): Promise<LocatedConfig> {
+/**
+ * A short name (`mock`, `mock.json`: one path segment, not hidden) stands for a config in the folder: `mock.json`
+ * as it is, `mock` as `mock.json`, or the folder config `mock/llm_config.json` when only that folder exists.
+ * Anything with a `/` is a root-relative path, checked as before.
+ */
+async function expandShortName(root: string, file: string): Promise<string> {
+  if (!/^[^/\\.\0][^/\\\0]*$/.test(file)) return file;
+  if (file.endsWith('.json')) return `${configsFolder}/${file}`;
+  const folderConfig = await stat(resolve(root, configsFolder, file)).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  return folderConfig ? `${configsFolder}/${file}` : `${configsFolder}/${file}.json`;
+}
+
+export async function locateConfigFile(root: string, given: string): Promise<LocatedConfig> {
+  const file = await expandShortName(root, given);
   if (file.trim() === '' || file.includes('\0')) {
     throw new CallError('BAD_INPUT', `config file "${file}" is not a usable path; give one like ${configsFolder}/mock.json`);
   }

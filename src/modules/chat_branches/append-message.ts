@@ -4,7 +4,9 @@ import { appendMessage, createNodeId, hasNode, nodeOf, type NodeMeta, type Role 
 import {
   activePathSchema,
   docReplySchema,
-  fileProperty,
+  conversationFileOf,
+  conversationFileProperties,
+  type ConversationFileInput,
   latestSchema,
   metaProperty,
   nodeIdProperty,
@@ -14,8 +16,7 @@ import {
 } from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
 
-interface AppendStepInput {
-  file: string;
+interface AppendStepInput extends ConversationFileInput {
   node_id?: string;
   pid: string | null;
   role: Role;
@@ -42,7 +43,7 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
   input: {
     type: 'object',
     properties: {
-      file: fileProperty,
+      ...conversationFileProperties,
       node_id: nodeIdProperty,
       pid: { anyOf: [nodeIdProperty, { type: 'null' }], description: 'The parent node; null for a new root.' },
       role: roleProperty,
@@ -52,7 +53,7 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
       placeholder_id: { ...nodeIdProperty, description: 'Id for the placeholder (implies placeholder: true).' },
       return_mode: { enum: ['doc', 'node', 'path', 'none'], default: 'doc' },
     },
-    required: ['file', 'pid', 'role', 'content'],
+    required: ['pid', 'role', 'content'],
     additionalProperties: false,
   },
   output: {
@@ -94,7 +95,7 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
     const wantsPlaceholder = input.placeholder || input.placeholder_id !== undefined;
     return commitMutation(
       context,
-      input.file,
+      conversationFileOf(input),
       (doc, tree) => {
         const nodeId = input.node_id ?? createNodeId(input.role, (id) => hasNode(doc, id));
         const placeholderId = wantsPlaceholder

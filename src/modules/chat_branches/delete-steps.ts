@@ -1,19 +1,27 @@
 /** @module modules/chat_branches/delete_branch and truncate_after: removing a subtree, with or without its top node. */
 import { defineStep } from '../../registry/define-step.js';
 import { deleteBranch, truncateAfter, type DeleteInfo } from '../../store/index.js';
-import { activePathSchema, docReplySchema, fileProperty, latestSchema, nodeIdProperty, updatedAtSchema } from './schemas.js';
+import {
+  activePathSchema,
+  docReplySchema,
+  conversationFileOf,
+  conversationFileProperties,
+  type ConversationFileInput,
+  latestSchema,
+  nodeIdProperty,
+  updatedAtSchema,
+} from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
 
-interface DeleteStepInput {
-  file: string;
+interface DeleteStepInput extends ConversationFileInput {
   node_id: string;
   return_mode: 'doc' | 'path' | 'none';
 }
 
 const input = {
   type: 'object',
-  properties: { file: fileProperty, node_id: nodeIdProperty, return_mode: { enum: ['doc', 'path', 'none'], default: 'doc' } },
-  required: ['file', 'node_id'],
+  properties: { ...conversationFileProperties, node_id: nodeIdProperty, return_mode: { enum: ['doc', 'path', 'none'], default: 'doc' } },
+  required: ['node_id'],
   additionalProperties: false,
 } as const;
 
@@ -55,7 +63,7 @@ export const deleteBranchStep = defineStep<DeleteStepInput, Record<string, unkno
   async run(input, context) {
     return commitMutation(
       context,
-      input.file,
+      conversationFileOf(input),
       (doc, tree) => deleteBranch(doc, input.node_id, tree),
       (doc, info) => reply(doc, info, input, { switched_to: info.activePath[info.activePath.length - 1] ?? null }),
     );
@@ -70,7 +78,7 @@ export const truncateAfterStep = defineStep<DeleteStepInput, Record<string, unkn
   async run(input, context) {
     return commitMutation(
       context,
-      input.file,
+      conversationFileOf(input),
       (doc, tree) => truncateAfter(doc, input.node_id, tree),
       (doc, info) => reply(doc, info, input, {}),
     );

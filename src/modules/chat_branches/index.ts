@@ -10,6 +10,8 @@ import type { Step } from '../../registry/define-step.js';
 import { appendMessageStep } from './append-message.js';
 import { createConversationStep } from './create-conversation.js';
 import { deleteBranchStep, truncateAfterStep } from './delete-steps.js';
+import { exportChatStep } from './export-chat.js';
+import { importChatStep } from './import-chat.js';
 import { listConversationsStep } from './list-conversations.js';
 import { branchTableStep, getLatestMessageStep, getStep, openaiMessagesStep } from './read-steps.js';
 import { restoreStep } from './restore.js';
@@ -33,4 +35,6 @@ export const chatBranchesSteps: Step[] = [
   listConversationsStep,
   watchStep,
   restoreStep,
+  importChatStep,
+  exportChatStep,
 ];

@@ -9,16 +9,24 @@ import {
   type Position,
   type ProviderMessage,
 } from '../../store/index.js';
-import { activePathSchema, docProperty, fileProperty, latestSchema, nodeIdProperty, roleProperty } from './schemas.js';
+import {
+  activePathSchema,
+  conversationFileOf,
+  conversationFileProperties,
+  docProperty,
+  latestSchema,
+  nodeIdProperty,
+  roleProperty,
+  type ConversationFileInput,
+} from './schemas.js';
 import { viewedTree } from './step-support.js';
 
-interface ViewInput {
-  file?: string;
+interface ViewInput extends ConversationFileInput {
   doc?: object;
 }
 
-const viewProperties = { file: fileProperty, doc: docProperty } as const;
-const viewDescription = 'Give `file` (a conversation path) or `doc` (a tree), not both.';
+const viewProperties = { ...conversationFileProperties, doc: docProperty } as const;
+const viewDescription = 'Give `conversation_file` (a short name or a conversation path) or `doc` (a tree), not both.';
 
 export const openaiMessagesStep = defineStep<
   ViewInput & { node_id?: string },
@@ -111,11 +119,11 @@ export const getLatestMessageStep = defineStep<ViewInput, LatestOutput>({
   },
 });
 
-export const getStep = defineStep<{ file: string }, { success: true; file: string; doc: ConversationDoc }>({
+export const getStep = defineStep<ConversationFileInput, { success: true; file: string; doc: ConversationDoc }>({
   path: 'modules/chat_branches/get',
   summary: 'The whole conversation tree, as stored (validated).',
   description: "The tree is the store's current copy: read it, do not change it (use the other steps to change a conversation).",
-  input: { type: 'object', properties: { file: fileProperty }, required: ['file'], additionalProperties: false },
+  input: { type: 'object', properties: conversationFileProperties, additionalProperties: false },
   output: {
     type: 'object',
     properties: {
@@ -131,7 +139,7 @@ export const getStep = defineStep<{ file: string }, { success: true; file: strin
     additionalProperties: false,
   },
   async run(input, context) {
-    const file = await context.services.store.resolve(input.file);
+    const file = await context.services.store.resolve(conversationFileOf(input));
     return { success: true, file, doc: await context.services.store.read(file) };
   },
 });

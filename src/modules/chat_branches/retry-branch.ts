@@ -4,7 +4,9 @@ import { createNodeId, hasNode, nodeOf, retryBranch, type NodeMeta, type Role } 
 import {
   activePathSchema,
   docReplySchema,
-  fileProperty,
+  conversationFileOf,
+  conversationFileProperties,
+  type ConversationFileInput,
   latestSchema,
   metaProperty,
   nodeIdProperty,
@@ -13,8 +15,7 @@ import {
 } from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
 
-interface RetryStepInput {
-  file: string;
+interface RetryStepInput extends ConversationFileInput {
   retry_node_id: string;
   new_node_id?: string;
   role?: Role;
@@ -33,7 +34,7 @@ export const retryBranchStep = defineStep<RetryStepInput, Record<string, unknown
   input: {
     type: 'object',
     properties: {
-      file: fileProperty,
+      ...conversationFileProperties,
       retry_node_id: nodeIdProperty,
       new_node_id: nodeIdProperty,
       role: roleProperty,
@@ -41,7 +42,7 @@ export const retryBranchStep = defineStep<RetryStepInput, Record<string, unknown
       meta: metaProperty,
       return_mode: { enum: ['doc', 'path', 'none'], default: 'doc' },
     },
-    required: ['file', 'retry_node_id'],
+    required: ['retry_node_id'],
     additionalProperties: false,
   },
   output: {
@@ -67,7 +68,7 @@ export const retryBranchStep = defineStep<RetryStepInput, Record<string, unknown
   async run(input, context) {
     return commitMutation(
       context,
-      input.file,
+      conversationFileOf(input),
       (doc, tree) => {
         const role = input.role ?? nodeOf(doc, input.retry_node_id)?.role ?? 'assistant';
         const newNodeId = input.new_node_id ?? createNodeId(role, (id) => hasNode(doc, id));

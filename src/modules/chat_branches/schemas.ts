@@ -1,16 +1,53 @@
 /** @module Schema pieces and types shared by the chat_branches steps (SmartTavern's field names, checked). */
+import { CallError } from '../../lib/call-error.js';
 import { nodeIdPattern, type Latest } from '../../store/index.js';
 
 export const fileProperty = {
   type: 'string',
   minLength: 1,
   description:
-    'Conversation file, relative to the root, inside data/conversations/ (e.g. data/conversations/branch_demo/conversation.json).',
+    'Conversation file: a short name (branch_demo) or a root-relative path inside data/conversations/ ' +
+    '(data/conversations/branch_demo/conversation.json).',
 } as const;
+
+/**
+ * Every step names the conversation `conversation_file`, as the workflow steps do. `file` (SmartTavern's name,
+ * and these steps' name before) is still accepted as a deprecated alias; giving both with different values is
+ * refused. Neither is `required` in the schema: conversationFileOf says which is missing, in one message.
+ */
+export const conversationFileProperties = {
+  conversation_file: fileProperty,
+  file: { ...fileProperty, deprecated: true, description: 'Deprecated alias of `conversation_file`.' },
+} as const;
+
+export interface ConversationFileInput {
+  conversation_file?: string;
+  /** Deprecated alias of conversation_file. */
+  file?: string;
+}
+
+/** The conversation a step works on, whichever of the two names gave it. */
+export function conversationFileOf(input: ConversationFileInput): string {
+  const { conversation_file: named, file: alias } = input;
+  if (named !== undefined && alias !== undefined && named !== alias) {
+    throw new CallError('BAD_INPUT', '`file` is a deprecated alias of `conversation_file`: give one of them, not both', {
+      details: [{ field: '/file', message: 'duplicates /conversation_file', keyword: 'alias', params: {} }],
+    });
+  }
+  const file = named ?? alias;
+  if (file === undefined) {
+    throw new CallError('BAD_INPUT', 'input is invalid: /conversation_file is required (a short name such as branch_demo, or a path)', {
+      details: [
+        { field: '/conversation_file', message: 'is required', keyword: 'required', params: { missingProperty: 'conversation_file' } },
+      ],
+    });
+  }
+  return file;
+}
 
 export const docProperty = {
   type: 'object',
-  description: "A conversation tree given inline instead of `file` (SmartTavern's `doc`); read only, never written.",
+  description: "A conversation tree given inline instead of `conversation_file` (SmartTavern's `doc`); read only, never written.",
 } as const;
 
 export const nodeIdProperty = {

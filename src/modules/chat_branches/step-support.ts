@@ -11,19 +11,22 @@ import {
   type TreeMutation,
 } from '../../store/index.js';
 import { copyObject, isPlainObject, setOwn } from '../../lib/plain-object.js';
-import type { DocReply } from './schemas.js';
+import { conversationFileOf, type ConversationFileInput, type DocReply } from './schemas.js';
 
 /** The tree of a view step: the file (through the store), or the inline `doc`, validated like a file would be. */
 export async function viewedTree(
-  input: { file?: string; doc?: object },
+  input: ConversationFileInput & { doc?: object },
   context: StepContext,
 ): Promise<{ doc: ConversationDoc; where: string }> {
-  if (input.file !== undefined && input.doc !== undefined) throw new CallError('BAD_INPUT', 'give either `file` or `doc`, not both');
-  if (input.file !== undefined) {
-    const file = await context.services.store.resolve(input.file);
+  const named = input.conversation_file !== undefined || input.file !== undefined;
+  if (named && input.doc !== undefined) throw new CallError('BAD_INPUT', 'give either `conversation_file` or `doc`, not both');
+  if (named) {
+    const file = await context.services.store.resolve(conversationFileOf(input));
     return { doc: await context.services.store.read(file), where: file };
   }
-  if (input.doc === undefined) throw new CallError('BAD_INPUT', 'give `file` (a conversation path) or `doc` (a conversation tree)');
+  if (input.doc === undefined) {
+    throw new CallError('BAD_INPUT', 'give `conversation_file` (a short name or a conversation path) or `doc` (a conversation tree)');
+  }
   const problem = validateDoc(input.doc);
   if (problem) {
     throw new CallError('BAD_INPUT', `doc is invalid at ${problem.pointer || '/'}: ${problem.message}`, {

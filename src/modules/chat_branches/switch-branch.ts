@@ -2,11 +2,19 @@
 import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
 import { switchBranch } from '../../store/index.js';
-import { activePathSchema, docProperty, fileProperty, latestSchema, nodeIdProperty, updatedAtSchema } from './schemas.js';
+import {
+  activePathSchema,
+  docProperty,
+  conversationFileOf,
+  conversationFileProperties,
+  type ConversationFileInput,
+  latestSchema,
+  nodeIdProperty,
+  updatedAtSchema,
+} from './schemas.js';
 import { commitMutation, pathReply, snapshot, updatedAt } from './step-support.js';
 
-interface SwitchStepInput {
-  file: string;
+interface SwitchStepInput extends ConversationFileInput {
   target_j: number;
   node_id?: string;
   depth?: number;
@@ -30,13 +38,13 @@ export const switchBranchStep = defineStep<SwitchStepInput, Record<string, unkno
   input: {
     type: 'object',
     properties: {
-      file: fileProperty,
+      ...conversationFileProperties,
       target_j: { type: 'integer', minimum: 1 },
       node_id: nodeIdProperty,
       depth: { type: 'integer', minimum: 1, description: 'The node at this depth of the active path (1 = its root).' },
       return_mode: { enum: ['doc', 'node', 'path', 'none'], default: 'doc' },
     },
-    required: ['file', 'target_j'],
+    required: ['target_j'],
     additionalProperties: false,
   },
   output: {
@@ -57,7 +65,7 @@ export const switchBranchStep = defineStep<SwitchStepInput, Record<string, unkno
     if (input.node_id !== undefined && input.depth !== undefined) throw new CallError('BAD_INPUT', 'give `node_id` or `depth`, not both');
     return commitMutation(
       context,
-      input.file,
+      conversationFileOf(input),
       (doc, tree) =>
         switchBranch(
           doc,

@@ -2,11 +2,19 @@
 import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
 import { nodeOf, updateMessage, type NodeMeta } from '../../store/index.js';
-import { docReplySchema, fileProperty, metaProperty, nodeIdProperty, nodeSchema, updatedAtSchema } from './schemas.js';
+import {
+  docReplySchema,
+  conversationFileOf,
+  conversationFileProperties,
+  type ConversationFileInput,
+  metaProperty,
+  nodeIdProperty,
+  nodeSchema,
+  updatedAtSchema,
+} from './schemas.js';
 import { commitMutation, docReply, updatedAt } from './step-support.js';
 
-interface UpdateStepInput {
-  file: string;
+interface UpdateStepInput extends ConversationFileInput {
   node_id: string;
   content?: string;
   meta?: NodeMeta | null;
@@ -23,14 +31,14 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
   input: {
     type: 'object',
     properties: {
-      file: fileProperty,
+      ...conversationFileProperties,
       node_id: nodeIdProperty,
       content: { type: 'string' },
       meta: { anyOf: [metaProperty, { type: 'null' }] },
       expected_content: { type: 'string', description: 'Compare-and-set: the content the node must have now.' },
       return_mode: { enum: ['doc', 'node', 'none'], default: 'doc' },
     },
-    required: ['file', 'node_id'],
+    required: ['node_id'],
     additionalProperties: false,
   },
   output: {
@@ -63,7 +71,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
     }
     return commitMutation(
       context,
-      input.file,
+      conversationFileOf(input),
       (doc, tree) =>
         updateMessage(
           doc,

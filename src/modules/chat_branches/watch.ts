@@ -1,8 +1,9 @@
 /** @module modules/chat_branches/watch: a stream of changes to conversation and LLM config files. */
 import { defineStep } from '../../registry/define-step.js';
 import type { WatchEvent } from '../../store/index.js';
+import { conversationFileOf, fileProperty, type ConversationFileInput } from './schemas.js';
 
-export const watchStep = defineStep<{ file?: string }, WatchEvent>({
+export const watchStep = defineStep<ConversationFileInput, WatchEvent>({
   path: 'modules/chat_branches/watch',
   summary: 'Stream {type: changed|removed|invalid|nodes_removed_externally|edit_written_aside, file, origin, ...} for every watched file.',
   description:
@@ -10,10 +11,13 @@ export const watchStep = defineStep<{ file?: string }, WatchEvent>({
     'the problem (INVALID_FILE with the JSON pointer). `nodes_removed_externally` says an outside write removed nodes the engine ' +
     'had saved recently (`node_ids`), kept in `recovery_file`; `edit_written_aside` says an in-place edit went into a version a ' +
     'save had just replaced, kept in `recovery_file` (`node_ids`, `fields`). Neither is put back on its own: ' +
-    'modules/chat_branches/restore does it. Give `file` to follow one conversation. Runs until the client leaves.',
+    'modules/chat_branches/restore does it. Give `conversation_file` to follow one conversation. Runs until the client leaves.',
   input: {
     type: 'object',
-    properties: { file: { type: 'string', minLength: 1, description: 'Only events for this file (root-relative).' } },
+    properties: {
+      conversation_file: { ...fileProperty, description: 'Only events for this conversation (a short name or a path).' },
+      file: { ...fileProperty, deprecated: true, description: 'Deprecated alias of `conversation_file`.' },
+    },
     additionalProperties: false,
   },
   events: {
@@ -65,7 +69,8 @@ export const watchStep = defineStep<{ file?: string }, WatchEvent>({
     const { store } = context.services;
     // Subscribe before the first await: a change made right after this step starts must not slip through.
     const events = store.watch(context.signal);
-    const only = input.file === undefined ? undefined : await store.resolve(input.file);
+    const named = input.conversation_file !== undefined || input.file !== undefined;
+    const only = named ? await store.resolve(conversationFileOf(input)) : undefined;
     for await (const event of events) {
       if (only === undefined || event.file === only) yield event;
     }

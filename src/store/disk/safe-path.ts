@@ -23,10 +23,28 @@ export interface SandboxOptions {
   extension?: string;
   /** What the folder holds, for messages: "conversation", "LLM config". */
   what: string;
+  /**
+   * The path a short name stands for (a bare name with no `/`, e.g. `branch_demo`), root-relative; without it a
+   * bare name is an ordinary root-relative path (and so outside the folder).
+   */
+  shortName?: (name: string) => string;
+}
+
+/**
+ * A short name is one path segment that is not `.`/`..`, not hidden and not absolute: the CLI's `branch_demo`.
+ * Anything else (`../x`, `/etc/passwd`, `data/...`) is a path and goes through the same checks as before.
+ */
+export function isShortName(file: string): boolean {
+  return typeof file === 'string' && /^[^/\\.\0][^/\\\0]*$/.test(file);
+}
+
+function expandShortName(file: string, options: SandboxOptions): string {
+  return options.shortName && isShortName(file) ? options.shortName(file) : file;
 }
 
 /** `folder` is root-relative with forward slashes, e.g. `data/conversations`. */
-export async function resolveInside(root: string, file: string, folder: string, options: SandboxOptions): Promise<SandboxedPath> {
+export async function resolveInside(root: string, given: string, folder: string, options: SandboxOptions): Promise<SandboxedPath> {
+  const file = expandShortName(given, options);
   const candidate = checkedCandidate(root, file, folder, options);
   return resolveCandidate(root, file, candidate, folder, options);
 }
@@ -68,7 +86,8 @@ export class Sandbox {
     this.#folderPath = resolve(root, folder);
   }
 
-  async resolve(file: string): Promise<SandboxedPath> {
+  async resolve(given: string): Promise<SandboxedPath> {
+    const file = expandShortName(given, this.#options);
     const candidate = checkedCandidate(this.#root, file, this.#folder, this.#options);
     const lexicalFolder = dirname(candidate);
     if (dirname(lexicalFolder) !== this.#folderPath) return resolveCandidate(this.#root, file, candidate, this.#folder, this.#options);

@@ -4,7 +4,7 @@
  * (big files on the writer thread), and watched for hand edits.
  */
 import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../lib/logger.js';
 import { CallError } from '../../lib/call-error.js';
 import { replaceIfUnchanged, writeDurably, type WrittenFile } from '../disk/atomic-write.js';
@@ -128,7 +128,11 @@ class ConversationFiles implements FileStore, BatchHost {
       parsed: (file, doc, key) => this.#noticeRemovals(file, doc, key),
     });
     this.#hub = new WatchHub(options.logger);
-    this.#conversations = new Sandbox(options.root, conversationsFolder, { extension: '.json', what: 'conversation' });
+    this.#conversations = new Sandbox(options.root, conversationsFolder, {
+      extension: '.json',
+      what: 'conversation',
+      shortName: (name) => `${conversationsFolder}/${name}/conversation.json`,
+    });
     if (options.watch) {
       void this.watcherReady().catch((error) => this.#logger.error('file watcher did not start', { error }));
       if (Number.isFinite(this.#threshold)) void this.#writer.request({ kind: 'forget', file: '' }).catch(() => undefined);
@@ -167,6 +171,8 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   async create(file: string, doc: ConversationDoc, settings: ConversationSettings): Promise<void> {
+    // A root set up by hand may lack the folder: the first conversation creates it (inside the root, as always).
+    await mkdir(resolve(this.#root, conversationsFolder), { recursive: true }).catch(() => undefined);
     const sandboxed = await this.#sandbox(file);
     const problem = validateDoc(doc) ?? settingsProblem(settings);
     if (problem)
@@ -469,7 +475,11 @@ class ConversationFiles implements FileStore, BatchHost {
   }
 
   async #existingConfig(file: string): Promise<string> {
-    const config = await resolveInside(this.#root, file, llmConfigsFolder, { extension: '.json', what: 'LLM config' });
+    const config = await resolveInside(this.#root, file, llmConfigsFolder, {
+      extension: '.json',
+      what: 'LLM config',
+      shortName: (name) => `${llmConfigsFolder}/${name.endsWith('.json') ? name : `${name}.json`}`,
+    });
     const found = await stat(config.absolute).catch(() => undefined);
     if (!found?.isFile()) throw new CallError('NOT_FOUND', `no LLM config at ${config.relative}`, { details: { file: config.relative } });
     return config.relative;

@@ -137,7 +137,7 @@ unchanged('a missing parent, a bad role, a bad node id or an unknown field are B
     'append_message',
     { file, pid: 'a4', role: 'tool', content: 'x' },
     'BAD_INPUT',
-    /\/role must be equal to one of the allowed values/,
+    /\/role must be one of "system", "user", "assistant"/,
   );
   await expectError(
     'append_message',

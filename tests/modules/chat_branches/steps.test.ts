@@ -42,12 +42,46 @@ views('openai_messages from a file, from a doc, and up to a node', async () => {
 });
 
 views('file and doc together, neither, or an invalid doc are BAD_INPUT', async () => {
-  assert.is((await callError(call('openai_messages', { file, doc: branchyTree() }))).message, 'give either `file` or `doc`, not both');
-  assert.is((await callError(call('branch_table', {}))).message, 'give `file` (a conversation path) or `doc` (a conversation tree)');
+  assert.is(
+    (await callError(call('openai_messages', { file, doc: branchyTree() }))).message,
+    'give either `conversation_file` or `doc`, not both',
+  );
+  assert.is(
+    (await callError(call('branch_table', {}))).message,
+    'give `conversation_file` (a short name or a conversation path) or `doc` (a conversation tree)',
+  );
   const doc = branchyTree();
   doc.nodes['a1']!.role = 'robot' as never;
   const error = await callError(call('get_latest_message', { doc }));
   assert.equal([error.code, error.message], ['BAD_INPUT', 'doc is invalid at /nodes/a1/role: must be "system", "user" or "assistant"']);
+});
+
+views('conversation_file, its deprecated alias file, and a short name all name the same conversation', async () => {
+  const expected = { success: true, node_id: 'a4', role: 'assistant', content: 'More.', depth: 5 };
+  assert.equal(await call('get_latest_message', { conversation_file: file }), expected);
+  assert.equal(await call('get_latest_message', { file }), expected);
+  assert.equal(await call('get_latest_message', { conversation_file: 'demo' }), expected);
+  assert.equal(await call('get_latest_message', { conversation_file: file, file }), expected);
+  const both = await callError(call('get', { conversation_file: 'demo', file: 'other' }));
+  assert.equal([both.code, both.message], ['BAD_INPUT', '`file` is a deprecated alias of `conversation_file`: give one of them, not both']);
+  const neither = await callError(call('update_message', { node_id: 'a4', content: 'x' }));
+  assert.equal(
+    [neither.code, neither.message],
+    ['BAD_INPUT', 'input is invalid: /conversation_file is required (a short name such as branch_demo, or a path)'],
+  );
+  const outside = await callError(call('get', { conversation_file: '../demo' }));
+  assert.equal(
+    [outside.code, outside.message],
+    ['FORBIDDEN', '../demo is outside data/conversations/: conversation files must be inside it'],
+  );
+  const updated = await call<{ node_id: string }>('update_message', {
+    conversation_file: 'demo',
+    node_id: 'a4',
+    content: 'Changed.',
+    return_mode: 'none',
+  });
+  assert.is(updated.node_id, 'a4');
+  assert.is(onDisk().nodes['a4']?.content, 'Changed.');
 });
 
 views('branch_table, get_latest_message and get', async () => {
