@@ -122,6 +122,8 @@ async function printStream(engine: Engine, path: string, input: object): Promise
   let exitCode = 0;
   for await (const event of engine.api.stream<GenerationEvent>(path, input)) {
     if (event.type === 'chunk') process.stdout.write(event.content);
+    // Reasoning goes to stderr: stdout stays the answer, so it can be piped.
+    if (event.type === 'reasoning') process.stderr.write(event.content);
     if (event.type === 'saved')
       process.stdout.write(
         `\n\nsaved as node ${event.node_id}${event.partial ? ' (partial)' : ''}; usage ${JSON.stringify(event.usage)}\n`,

@@ -1,6 +1,7 @@
 /**
  * @module The LLM config format: SmartTavern's `llm_config.json` fields plus `safety_settings`, `mock`,
- * `pricing` and `max_retries`, as a JSON Schema literal and its hand-written type. Unknown fields are kept.
+ * `pricing`, `max_retries`, `thinking`, `reasoning_pass_back` and `vision`, as a JSON Schema literal and its
+ * hand-written type. Unknown fields are kept.
  */
 import type { FinishReason } from './provider.js';
 
@@ -9,6 +10,8 @@ export type ProviderName = (typeof supportedProviders)[number];
 
 export interface MockOptions {
   text?: string;
+  /** Streamed as reasoning before the text. */
+  reasoning?: string;
   chunk_size?: number;
   delay_ms?: number;
   fail_after_chunks?: number;
@@ -21,7 +24,22 @@ export interface MockOptions {
 export interface Pricing {
   input_per_million: number;
   output_per_million: number;
+  /** Prompt tokens read from the cache; default: the input price. */
+  cache_read_per_million?: number;
+  /** Prompt tokens written to the cache; default: the input price. */
+  cache_write_per_million?: number;
 }
+
+/** Reasoning options; each provider reads the ones it has. */
+export interface ThinkingOptions {
+  /** Gemini: `thinkingConfig.includeThoughts` (stream the thought summaries as reasoning). */
+  include_thoughts?: boolean | null;
+  /** Gemini `thinkingBudget`, Anthropic `thinking.budget_tokens` (Anthropic: at least 1024, below max_tokens). */
+  budget_tokens?: number | null;
+}
+
+/** Which stored reasoning goes back to the provider; see reasoning-policy.ts. */
+export type ReasoningPassBack = 'never' | 'tool_turns' | 'always';
 
 /** A config file's content after `${ENV}` resolution. `provider` is checked against the supported list. */
 export interface LlmConfig {
@@ -46,6 +64,10 @@ export interface LlmConfig {
   safety_settings?: Array<Record<string, unknown>> | null;
   mock?: MockOptions | null;
   pricing?: Pricing | null;
+  thinking?: ThinkingOptions | null;
+  reasoning_pass_back?: ReasoningPassBack | null;
+  /** false: the model takes no images, and a request with one is refused before it is sent. */
+  vision?: boolean | null;
   [field: string]: unknown;
 }
 
@@ -57,6 +79,7 @@ export const mockOptionsSchema = {
   type: ['object', 'null'],
   properties: {
     text: { type: 'string', description: 'The reply; default: one derived from the last user message.' },
+    reasoning: { type: 'string', description: 'Streamed as reasoning before the reply.' },
     chunk_size: { type: 'integer', minimum: 1, description: 'Characters per chunk (default 8).' },
     delay_ms: { type: 'number', minimum: 0, description: 'Wait before each chunk, in ms (default 0).' },
     fail_after_chunks: { type: 'integer', minimum: 0, description: 'Fail after this many chunks.' },
@@ -101,10 +124,25 @@ export const llmConfigSchema = {
       properties: {
         input_per_million: { type: 'number', minimum: 0 },
         output_per_million: { type: 'number', minimum: 0 },
+        cache_read_per_million: { type: 'number', minimum: 0 },
+        cache_write_per_million: { type: 'number', minimum: 0 },
       },
       required: ['input_per_million', 'output_per_million'],
       additionalProperties: false,
     },
+    thinking: {
+      type: ['object', 'null'],
+      properties: {
+        include_thoughts: { type: ['boolean', 'null'], description: 'Gemini: stream thought summaries as reasoning.' },
+        budget_tokens: { type: ['integer', 'null'], minimum: 0, description: 'Gemini thinkingBudget; Anthropic budget_tokens.' },
+      },
+      additionalProperties: false,
+    },
+    reasoning_pass_back: {
+      enum: ['never', 'tool_turns', 'always', null],
+      description: 'Stored reasoning sent back: never, only of turns that made tool calls (default), or always.',
+    },
+    vision: { type: ['boolean', 'null'], description: 'false: the model takes no images (422 before any call).' },
   },
   required: ['provider'],
   additionalProperties: true,

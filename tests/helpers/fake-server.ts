@@ -29,10 +29,14 @@ export interface FakeReply {
   /** The reply text (default `Hello from the fake server.`), split into `chunkCount` pieces (default 3). */
   text?: string;
   chunkCount?: number;
+  /** Reasoning pieces streamed before the text, one per chunk (DeepSeek reasoning_content, Gemini thought parts). */
+  reasoningChunks?: string[];
+  /** OpenAI wire: the delta field the reasoning travels in (default `reasoning_content`, DeepSeek's). */
+  reasoningField?: 'reasoning_content' | 'reasoning';
   /** The vendor's own finish reason (default `stop` / `STOP`). */
   finishReason?: string;
-  /** Reported usage (default 12 prompt, 5 completion); null reports none. */
-  usage?: { prompt: number; completion: number } | null;
+  /** Reported usage (default 12 prompt, 5 completion); null reports none. `reasoning` is part of `completion`. */
+  usage?: { prompt: number; completion: number; reasoning?: number; cacheRead?: number; cacheWrite?: number } | null;
   /** The model named in the answer (default: the one asked for). */
   model?: string;
   /** Milliseconds before the status line and headers; Infinity hangs until the client gives up. */
@@ -89,6 +93,8 @@ export interface Vendor {
   /** null: 404 for an unknown route. */
   route(request: RecordedRequest): { stream: boolean } | null;
   errorBody(status: number, reply: FakeReply, request: RecordedRequest): string;
+  /** A request the real API refuses whatever the script says (e.g. a field a model rejects): its status and message. */
+  reject?(request: RecordedRequest): { status: number; message: string } | undefined;
   json(reply: FakeReply, request: RecordedRequest): unknown;
   frames(reply: FakeReply, request: RecordedRequest): Frame[];
   /** Frame separator: `\n\n` (OpenAI) or `\r\n\r\n` (Gemini). */
@@ -131,6 +137,13 @@ export async function startFakeServer(vendor: Vendor): Promise<FakeServer> {
       response
         .writeHead(404, { 'content-type': 'application/json' })
         .end(vendor.errorBody(404, { errorMessage: `no route ${recorded.url}` }, recorded));
+      return;
+    }
+    const rejection = vendor.reject?.(recorded);
+    if (rejection !== undefined) {
+      response
+        .writeHead(rejection.status, { 'content-type': 'application/json' })
+        .end(vendor.errorBody(rejection.status, { errorMessage: rejection.message }, recorded));
       return;
     }
     const status = reply.status ?? 200;
@@ -236,6 +249,6 @@ export function replyPieces(reply: FakeReply): string[] {
   return pieces;
 }
 
-export function replyUsage(reply: FakeReply): { prompt: number; completion: number } | null {
+export function replyUsage(reply: FakeReply): NonNullable<FakeReply['usage']> | null {
   return reply.usage === undefined ? { prompt: 12, completion: 5 } : reply.usage;
 }

@@ -9,6 +9,7 @@ import {
   metaProperty,
   nodeIdProperty,
   nodeSchema,
+  reasoningProperty,
   roleProperty,
   updatedAtSchema,
 } from './schemas.js';
@@ -20,6 +21,7 @@ interface AppendStepInput {
   pid: string | null;
   role: Role;
   content: string;
+  reasoning?: string;
   meta?: NodeMeta;
   placeholder: boolean;
   placeholder_id?: string;
@@ -47,6 +49,7 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
       pid: { anyOf: [nodeIdProperty, { type: 'null' }], description: 'The parent node; null for a new root.' },
       role: roleProperty,
       content: { type: 'string' },
+      reasoning: reasoningProperty,
       meta: metaProperty,
       placeholder: { type: 'boolean', default: false, description: 'Also add an empty assistant child and make it the leaf.' },
       placeholder_id: { ...nodeIdProperty, description: 'Id for the placeholder (implies placeholder: true).' },
@@ -107,6 +110,7 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
             pid: input.pid,
             role: input.role,
             content: input.content,
+            ...(input.reasoning === undefined ? {} : { fields: { reasoning: input.reasoning } }),
             ...(input.meta === undefined ? {} : { meta: input.meta }),
             ...(placeholderId === undefined ? {} : { placeholderId }),
           },

@@ -9,7 +9,7 @@ import {
   type Position,
   type ProviderMessage,
 } from '../../store/index.js';
-import { activePathSchema, docProperty, fileProperty, latestSchema, nodeIdProperty, roleProperty } from './schemas.js';
+import { activePathSchema, docProperty, fileProperty, latestSchema, nodeIdProperty, reasoningProperty, roleProperty } from './schemas.js';
 import { viewedTree } from './step-support.js';
 
 interface ViewInput {
@@ -26,7 +26,7 @@ export const openaiMessagesStep = defineStep<
 >({
   path: 'modules/chat_branches/openai_messages',
   summary: 'The messages along the active path (or root to node_id), ready for a provider.',
-  description: `${viewDescription} Assistant nodes with blank content are left out wherever they are: providers reject empty assistant turns. \`path\` lists every node walked.`,
+  description: `${viewDescription} Assistant nodes with blank content are left out wherever they are: providers reject empty assistant turns. An assistant node's \`reasoning\` is included; whether it goes on the wire is the provider's policy. \`path\` lists every node walked.`,
   input: {
     type: 'object',
     properties: { ...viewProperties, node_id: { ...nodeIdProperty, description: 'Walk root -> this node instead of the active path.' } },
@@ -40,7 +40,7 @@ export const openaiMessagesStep = defineStep<
         type: 'array',
         items: {
           type: 'object',
-          properties: { role: roleProperty, content: { type: 'string' } },
+          properties: { role: roleProperty, content: { type: 'string' }, reasoning: reasoningProperty },
           required: ['role', 'content'],
           additionalProperties: false,
         },

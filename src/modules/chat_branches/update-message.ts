@@ -2,13 +2,14 @@
 import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
 import { nodeOf, updateMessage, type NodeMeta } from '../../store/index.js';
-import { docReplySchema, fileProperty, metaProperty, nodeIdProperty, nodeSchema, updatedAtSchema } from './schemas.js';
+import { docReplySchema, fileProperty, metaProperty, nodeIdProperty, nodeSchema, reasoningProperty, updatedAtSchema } from './schemas.js';
 import { commitMutation, docReply, updatedAt } from './step-support.js';
 
 interface UpdateStepInput {
   file: string;
   node_id: string;
   content?: string;
+  reasoning?: string | null;
   meta?: NodeMeta | null;
   expected_content?: string;
   return_mode: 'doc' | 'node' | 'none';
@@ -18,7 +19,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
   path: 'modules/chat_branches/update_message',
   summary: "Replace a node's content and/or its meta; stamps node_updated_at and updated_at.",
   description:
-    "Give `content`, `meta` or both. `meta` replaces the node's meta (null removes it). With `expected_content` the update " +
+    "Give `content`, `reasoning`, `meta` or several. `reasoning` replaces the node's reasoning (null removes it); `meta` replaces the node's meta (null removes it). With `expected_content` the update " +
     'happens only if the node still holds exactly that text (e.g. "" to fill an empty node), else CONFLICT and nothing is written.',
   input: {
     type: 'object',
@@ -26,6 +27,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
       file: fileProperty,
       node_id: nodeIdProperty,
       content: { type: 'string' },
+      reasoning: { anyOf: [reasoningProperty, { type: 'null' }] },
       meta: { anyOf: [metaProperty, { type: 'null' }] },
       expected_content: { type: 'string', description: 'Compare-and-set: the content the node must have now.' },
       return_mode: { enum: ['doc', 'node', 'none'], default: 'doc' },
@@ -58,8 +60,8 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
     ],
   },
   async run(input, context) {
-    if (input.content === undefined && input.meta === undefined) {
-      throw new CallError('BAD_INPUT', `update_message of node ${input.node_id} needs \`content\`, \`meta\` or both`);
+    if (input.content === undefined && input.meta === undefined && input.reasoning === undefined) {
+      throw new CallError('BAD_INPUT', `update_message of node ${input.node_id} needs \`content\`, \`reasoning\` or \`meta\``);
     }
     return commitMutation(
       context,
@@ -70,6 +72,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
           {
             nodeId: input.node_id,
             ...(input.content === undefined ? {} : { content: input.content }),
+            ...(input.reasoning === undefined ? {} : { fields: { reasoning: input.reasoning } }),
             ...(input.meta === undefined ? {} : { meta: input.meta }),
             ...(input.expected_content === undefined ? {} : { expectedContent: input.expected_content }),
           },

@@ -21,12 +21,13 @@ export const chatInputSchema = {
     messages: {
       type: 'array',
       minItems: 1,
-      description: 'The conversation so far; other fields on a message are ignored.',
+      description: 'The conversation so far; fields other than role, content and reasoning are ignored.',
       items: {
         type: 'object',
         properties: {
           role: { enum: ['system', 'user', 'assistant'] },
           content: { type: 'string' },
+          reasoning: { type: 'string', description: "An assistant turn's reasoning; sent back only where the provider's policy says." },
         },
         required: ['role', 'content'],
       },
@@ -48,6 +49,9 @@ export const usageSchema = {
     prompt_tokens: { type: 'integer', minimum: 0 },
     completion_tokens: { type: 'integer', minimum: 0 },
     total_tokens: { type: 'integer', minimum: 0 },
+    reasoning_tokens: { type: 'integer', minimum: 0, description: 'Part of completion_tokens.' },
+    cache_read_tokens: { type: 'integer', minimum: 0, description: 'Part of prompt_tokens.' },
+    cache_write_tokens: { type: 'integer', minimum: 0, description: 'Part of prompt_tokens.' },
   },
   required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
   additionalProperties: false,
@@ -65,9 +69,16 @@ export async function openProvider(input: ChatInput, context: StepContext): Prom
   return { loaded, provider: llm.provider(loaded) };
 }
 
-/** Only role and content go upstream (SmartTavern's rule): node ids and other fields stay here. */
+/**
+ * Only role, content and reasoning reach the adapter (SmartTavern's rule, plus what the reasoning policy needs):
+ * node ids and other fields stay here. The adapter decides whether reasoning goes on the wire.
+ */
 export function toChatMessages(messages: ChatInput['messages']): ChatMessage[] {
-  return messages.map(({ role, content }) => ({ role, content }));
+  return messages.map(({ role, content, reasoning }) => ({
+    role,
+    content,
+    ...(typeof reasoning === 'string' && reasoning !== '' ? { reasoning } : {}),
+  }));
 }
 
 export function secondsSince(startedMs: number): number {

@@ -104,6 +104,8 @@ export function branchTable(doc: ConversationDoc): { latest: Latest; levels: Pos
 export interface ProviderMessage {
   role: Role;
   content: string;
+  /** The node's `reasoning`, when it has one: each provider's policy decides whether it goes on the wire. */
+  reasoning?: string;
 }
 
 /**
@@ -120,7 +122,12 @@ export function openaiMessages(
   for (const id of path) {
     const node = nodeOf(doc, id)!;
     if (node.role === 'assistant' && node.content.trim() === '') continue;
-    messages.push({ role: node.role, content: node.content });
+    const reasoning = node['reasoning'];
+    messages.push({
+      role: node.role,
+      content: node.content,
+      ...(node.role === 'assistant' && typeof reasoning === 'string' && reasoning !== '' ? { reasoning } : {}),
+    });
   }
   return { messages, path };
 }
