@@ -5,7 +5,7 @@
  */
 import type { FinishReason } from './provider.js';
 
-export const supportedProviders = ['openai', 'openai_compatible', 'gemini', 'mock'] as const;
+export const supportedProviders = ['openai', 'openai_compatible', 'gemini', 'anthropic', 'mock'] as const;
 export type ProviderName = (typeof supportedProviders)[number];
 
 export interface MockOptions {

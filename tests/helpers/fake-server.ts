@@ -1,5 +1,5 @@
 /**
- * @module The engine under the fake provider servers (fake-openai.ts, fake-gemini.ts): a node:http server on
+ * @module The engine under the fake provider servers (fake-openai.ts, fake-gemini.ts, fake-anthropic.ts): a node:http server on
  * 127.0.0.1, a port the system picks, that records every request and plays a scripted reply: latency, time
  * to first chunk, delays between chunks, a hang (before the headers, before or between chunks), a dropped
  * connection mid-stream, a malformed SSE frame, an error status with Retry-After, a non-JSON body.
@@ -51,6 +51,8 @@ export interface FakeReply {
   dropAfterChunks?: number;
   /** After this many text chunks, send a frame whose data is not JSON. */
   malformedAfterChunks?: number;
+  /** Anthropic wire: after this many text chunks, send an `error` event (overloaded_error) and end the stream. */
+  errorEventAfterChunks?: number;
 }
 
 export interface RecordedRequest {
@@ -85,6 +87,8 @@ export interface FakeServer {
 export interface Frame {
   data: string;
   text: boolean;
+  /** The SSE `event:` name (Anthropic names every event); none for OpenAI and Gemini. */
+  event?: string;
 }
 
 /** What a vendor module supplies: how to answer one request with one reply. */
@@ -174,7 +178,7 @@ export async function startFakeServer(vendor: Vendor): Promise<FakeServer> {
       }
       const wait = sentText === 0 ? (reply.firstChunkDelayMs ?? 0) : (reply.chunkDelayMs ?? 0);
       if (frame.text && !(await pause(wait, response))) return;
-      await send(response, `data: ${frame.data}${vendor.separator}`);
+      await send(response, `${frame.event === undefined ? '' : `event: ${frame.event}\n`}data: ${frame.data}${vendor.separator}`);
       if (frame.text) sentText++;
     }
     response.end();
