@@ -9,6 +9,15 @@ export interface ChatMessage {
   content: string;
   /** An assistant turn's reasoning as it was streamed; each adapter sends it back only where its policy says. */
   reasoning?: string;
+  /** A user turn's images, inline; each adapter sends them in its own format. */
+  images?: ImageData[];
+}
+
+export interface ImageData {
+  /** image/png, image/jpeg, image/gif or image/webp. */
+  mime: string;
+  /** The bytes, base64. */
+  data: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error';

@@ -40,7 +40,16 @@ export const openaiMessagesStep = defineStep<
         type: 'array',
         items: {
           type: 'object',
-          properties: { role: roleProperty, content: { type: 'string' }, reasoning: reasoningProperty },
+          properties: {
+            role: roleProperty,
+            content: { type: 'string' },
+            reasoning: reasoningProperty,
+            images: {
+              type: 'array',
+              description: "Image files beside the conversation (relative to its folder), from the node's `attachments`.",
+              items: { type: 'object', properties: { file: { type: 'string' }, mime: { type: 'string' } }, required: ['file', 'mime'] },
+            },
+          },
           required: ['role', 'content'],
           additionalProperties: false,
         },

@@ -7,6 +7,7 @@ import type { StepContext } from '../../registry/define-step.js';
 import type { LoadedConfig } from '../../llm/config-check.js';
 import { llmConfigSchema } from '../../llm/config-schema.js';
 import { defaultConfigFile } from '../../llm/llm-service.js';
+import { refuseImagesWithoutVision } from '../../llm/vision.js';
 import type { ChatMessage, Provider } from '../../llm/provider.js';
 
 export interface ChatInput {
@@ -21,13 +22,23 @@ export const chatInputSchema = {
     messages: {
       type: 'array',
       minItems: 1,
-      description: 'The conversation so far; fields other than role, content and reasoning are ignored.',
+      description: 'The conversation so far; fields other than role, content, reasoning and images are ignored.',
       items: {
         type: 'object',
         properties: {
           role: { enum: ['system', 'user', 'assistant'] },
           content: { type: 'string' },
           reasoning: { type: 'string', description: "An assistant turn's reasoning; sent back only where the provider's policy says." },
+          images: {
+            type: 'array',
+            description: 'A user turn\'s images, inline (base64); refused with UNSUPPORTED_CONTENT by a config with "vision": false.',
+            items: {
+              type: 'object',
+              properties: { mime: { enum: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] }, data: { type: 'string' } },
+              required: ['mime', 'data'],
+              additionalProperties: false,
+            },
+          },
         },
         required: ['role', 'content'],
       },
@@ -66,6 +77,8 @@ export async function openProvider(input: ChatInput, context: StepContext): Prom
     throw new CallError('BAD_INPUT', 'give either config_file or config, not both');
   }
   const loaded = input.config !== undefined ? llm.inlineConfig(input.config) : await llm.loadConfig(file);
+  const withImages = input.messages.findIndex((message) => Array.isArray(message.images) && message.images.length > 0);
+  if (withImages !== -1) refuseImagesWithoutVision(loaded, `messages[${withImages}]`);
   return { loaded, provider: llm.provider(loaded) };
 }
 
@@ -74,10 +87,11 @@ export async function openProvider(input: ChatInput, context: StepContext): Prom
  * node ids and other fields stay here. The adapter decides whether reasoning goes on the wire.
  */
 export function toChatMessages(messages: ChatInput['messages']): ChatMessage[] {
-  return messages.map(({ role, content, reasoning }) => ({
+  return messages.map(({ role, content, reasoning, images }) => ({
     role,
     content,
     ...(typeof reasoning === 'string' && reasoning !== '' ? { reasoning } : {}),
+    ...(Array.isArray(images) && images.length > 0 ? { images } : {}),
   }));
 }
 

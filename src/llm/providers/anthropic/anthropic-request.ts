@@ -14,10 +14,7 @@ export const minimumThinkingBudget = 1024;
 
 const fixedKeys: ReadonlySet<string> = new Set(['messages', 'stream', 'system']);
 
-interface TextBlock {
-  type: 'text';
-  text: string;
-}
+type Block = { type: 'text'; text: string } | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } };
 
 /**
  * Checks what the API would refuse with a 400 anyway, before anything is sent: BAD_INPUT naming the field.
@@ -35,25 +32,33 @@ export function buildAnthropicRequest(
   stream: boolean,
 ): Record<string, unknown> {
   const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
-  const turns: Array<{ role: 'user' | 'assistant'; content: TextBlock[] }> = [];
+  const turns: Array<{ role: 'user' | 'assistant'; content: Block[] }> = [];
   for (const message of messages) {
     if (message.role === 'system') continue;
     // Stored reasoning is not sent back: Anthropic needs each thinking block with the signature it came with,
     // and only inside a tool loop (see reasoning-policy.ts); plain turns never need it.
-    const block: TextBlock = { type: 'text', text: message.content };
+    // Images first, then the text: the order Anthropic recommends.
+    const blocks: Block[] = [
+      ...(message.images ?? []).map((image) => ({
+        type: 'image' as const,
+        source: { type: 'base64' as const, media_type: image.mime, data: image.data },
+      })),
+      { type: 'text', text: message.content },
+    ];
     const last = turns.at(-1);
-    if (last?.role === message.role) last.content.push(block);
-    else turns.push({ role: message.role, content: [block] });
+    if (last?.role === message.role) last.content.push(...blocks);
+    else turns.push({ role: message.role, content: blocks });
   }
   const instruction = system.join('\n\n');
   // The API refuses a request with no messages; a lone system prompt is then sent as the user turn.
-  if (turns.length === 0 && instruction !== '') turns.push({ role: 'user', content: [{ type: 'text', text: instruction }] });
+  const onlySystem = turns.length === 0 && instruction !== '';
+  if (onlySystem) turns.push({ role: 'user', content: [{ type: 'text', text: instruction }] });
   const { maxTokens, budget } = maxTokensOf(config, label);
   const body: Record<string, unknown> = {
     model,
     max_tokens: maxTokens,
     messages: turns.map((turn) => ({ role: turn.role, content: simplify(turn.content) })),
-    ...(instruction === '' || turns[0]?.content[0]?.text === instruction ? {} : { system: instruction }),
+    ...(instruction === '' || onlySystem ? {} : { system: instruction }),
     stream,
     temperature: config.temperature,
     top_p: config.top_p,
@@ -68,8 +73,9 @@ export function buildAnthropicRequest(
 }
 
 /** One text block is sent as a plain string, the form every Anthropic-compatible server reads. */
-function simplify(blocks: TextBlock[]): string | TextBlock[] {
-  return blocks.length === 1 ? blocks[0]!.text : blocks;
+function simplify(blocks: Block[]): string | Block[] {
+  const [only] = blocks;
+  return blocks.length === 1 && only?.type === 'text' ? only.text : blocks;
 }
 
 /**

@@ -46,7 +46,11 @@ export function convertMessages(messages: ChatMessage[], policy?: ReasoningPolic
     if (message.role === 'system') continue;
     const role = message.role === 'assistant' ? 'model' : 'user';
     const reasoning = policy === undefined ? undefined : reasoningToSend(message, policy);
-    const parts: Part[] = [...(reasoning === undefined ? [] : [{ text: reasoning, thought: true }]), { text: message.content }];
+    const parts: Part[] = [
+      ...(reasoning === undefined ? [] : [{ text: reasoning, thought: true }]),
+      { text: message.content },
+      ...(message.images ?? []).map((image) => ({ inlineData: { mimeType: image.mime, data: image.data } })),
+    ];
     const last = contents.at(-1);
     // Turns of one role in a row become one turn with several parts: older models insist on alternation.
     if (last?.role === role) last.parts?.push(...parts);

@@ -35,8 +35,17 @@ function openAiMessages(config: LlmConfig, messages: ChatMessage[]): Array<Recor
   const policy = reasoningPolicy(config.provider, config.reasoning_pass_back);
   return messages.map((message) => {
     const reasoning = reasoningToSend(message, policy);
-    return { role: message.role, content: message.content, ...(reasoning === undefined ? {} : { reasoning_content: reasoning }) };
+    return { role: message.role, content: contentOf(message), ...(reasoning === undefined ? {} : { reasoning_content: reasoning }) };
   });
+}
+
+/** A plain string, or with images the content parts: the text, then each image as an `image_url` data URL. */
+function contentOf(message: ChatMessage): string | Array<Record<string, unknown>> {
+  if (message.images === undefined || message.images.length === 0) return message.content;
+  return [
+    { type: 'text', text: message.content },
+    ...message.images.map((image) => ({ type: 'image_url', image_url: { url: `data:${image.mime};base64,${image.data}` } })),
+  ];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
