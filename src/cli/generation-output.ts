@@ -17,6 +17,9 @@ export async function printGeneration(cli: CliContext, path: string, input: obje
     else if (event.type === 'chunk') {
       cli.io.stdout.write(event.content);
       wroteText ||= event.content !== '';
+    } else if (event.type === 'reasoning') {
+      // Reasoning goes to stderr, so stdout stays the answer (a script can pipe it).
+      cli.io.stderr.write(event.content);
     } else if (event.type === 'saved') {
       const partial = event.partial ? ' (partial)' : '';
       const tokens = event.usage ? `; ${event.usage.prompt_tokens} + ${event.usage.completion_tokens} tokens` : '';

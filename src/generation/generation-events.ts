@@ -6,11 +6,16 @@ export interface UsageCounts {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  reasoning_tokens?: number;
+  cache_read_tokens?: number;
+  cache_write_tokens?: number;
 }
 
 export type GenerationEvent =
   | { type: 'start'; generation_id: string; conversation_file: string; parent_id: string; node_id: string; hooks: string[] }
   | { type: 'chunk'; content: string }
+  /** The model's reasoning, streamed before (or between) the answer's chunks; never part of `content`. */
+  | { type: 'reasoning'; content: string }
   | { type: 'finish'; finish_reason: string }
   | { type: 'usage'; usage: UsageCounts; cost?: number }
   | { type: 'saved'; node_id: string; content?: string; usage: UsageCounts | null; partial?: boolean; doc?: unknown }
@@ -23,6 +28,9 @@ const usageSchema = {
     prompt_tokens: { type: 'integer', minimum: 0 },
     completion_tokens: { type: 'integer', minimum: 0 },
     total_tokens: { type: 'integer', minimum: 0 },
+    reasoning_tokens: { type: 'integer', minimum: 0 },
+    cache_read_tokens: { type: 'integer', minimum: 0 },
+    cache_write_tokens: { type: 'integer', minimum: 0 },
   },
   required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
 } as const;
@@ -45,6 +53,7 @@ export const generationEventSchema = {
       ['generation_id', 'conversation_file', 'parent_id', 'node_id', 'hooks'],
     ),
     event('chunk', { content: { type: 'string' } }, ['content']),
+    event('reasoning', { content: { type: 'string', description: "The model's reasoning; not part of the answer." } }, ['content']),
     event('finish', { finish_reason: { type: 'string' } }, ['finish_reason']),
     event('usage', { usage: usageSchema, cost: { type: 'number' } }, ['usage']),
     event(

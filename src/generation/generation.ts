@@ -32,6 +32,8 @@ export class Generation {
   outcome: GenerationOutcome | undefined;
   /** The text generated so far: what a partial save writes. */
   content = '';
+  /** The reasoning streamed so far, kept apart from the answer. */
+  reasoning = '';
   savedNodeId: string | undefined;
   /** What the job learnt, for the non-streaming answer; set before `end`. */
   result: GenerationResult | undefined;
@@ -78,6 +80,7 @@ export class Generation {
   push(event: GenerationEvent): void {
     if (this.finishedAt !== undefined) throw new Error(`generation ${this.id} already ended; cannot log ${event.type}`);
     if (event.type === 'chunk') this.content += event.content;
+    else if (event.type === 'reasoning') this.reasoning += event.content;
     this.#events.push(event);
     for (const observe of this.#observers) observe(this.#events.length, event);
     if (event.type === 'end') {

@@ -1,5 +1,5 @@
 /**
- * @module Checkpoint journals: while a reply streams, its text is appended to a small file beside the
+ * @module Checkpoint journals: while a reply streams, its text (and reasoning) is appended to a small file beside the
  * conversation (`.journal/<generation_id>.jsonl`) and fsync'd about once a second, so a crash loses at most
  * that much. Rewriting a large conversation every second per stream would cost far more. The journal is
  * removed once the reply is saved in the tree; a journal found at start-up is an interrupted reply.
@@ -23,6 +23,8 @@ export interface JournalHeader {
 export interface RecoveredJournal {
   header: JournalHeader;
   content: string;
+  /** The reasoning checkpointed beside the text; empty when there was none. */
+  reasoning: string;
   /** Absolute path, for `removeJournal`. */
   path: string;
 }
@@ -45,6 +47,7 @@ export class GenerationJournal {
   /** Bytes of whole lines on disk: a failed write is cut back to here, so no torn line hides later ones. */
   #length = 0;
   #pending = '';
+  #pendingReasoning = '';
   #flushing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout;
   readonly #onError: (error: unknown) => void;
@@ -84,6 +87,11 @@ export class GenerationJournal {
     this.#pending += text;
   }
 
+  /** Buffers reasoning; it reaches the disk at the next flush, on the same line as any text. */
+  writeReasoning(text: string): void {
+    this.#pendingReasoning += text;
+  }
+
   /**
    * Writes the buffered text as one line and fsyncs it (the file and its header first, if new). Flushes never
    * overlap. A flush that fails (the disk is full) keeps its text for the next one and leaves no partial line.
@@ -93,11 +101,13 @@ export class GenerationJournal {
     this.#flushing = this.#flushing
       .catch(() => undefined)
       .then(async () => {
-        if (this.#pending === '') return;
+        if (this.#pending === '' && this.#pendingReasoning === '') return;
         const text = this.#pending;
+        const reasoning = this.#pendingReasoning;
         this.#pending = '';
+        this.#pendingReasoning = '';
         try {
-          let lines = JSON.stringify({ text }) + '\n';
+          let lines = JSON.stringify({ text, ...(reasoning === '' ? {} : { reasoning }) }) + '\n';
           if (this.#handle === undefined) {
             await mkdir(dirname(this.path), { recursive: true });
             this.#handle = await open(this.path, 'w');
@@ -110,6 +120,7 @@ export class GenerationJournal {
           this.#length += bytes.length;
         } catch (error) {
           this.#pending = text + this.#pending;
+          this.#pendingReasoning = reasoning + this.#pendingReasoning;
           await this.#handle?.truncate(this.#length).catch(() => undefined);
           throw error;
         }
@@ -212,14 +223,17 @@ function parseJournal(text: string): Omit<RecoveredJournal, 'path'> | undefined 
   const named = ['generation_id', 'conversation_file', 'parent_id', 'node_id'] as const;
   if (typeof header !== 'object' || header === null || named.some((field) => typeof header[field] !== 'string')) return undefined;
   let content = '';
+  let reasoning = '';
   for (const line of lines.slice(1)) {
     try {
-      content += (JSON.parse(line) as { text: string }).text;
+      const checkpoint = JSON.parse(line) as { text?: unknown; reasoning?: unknown };
+      if (typeof checkpoint.text === 'string') content += checkpoint.text;
+      if (typeof checkpoint.reasoning === 'string') reasoning += checkpoint.reasoning;
     } catch {
       break; // the crash cut this line short; everything before it is intact
     }
   }
-  return { header, content };
+  return { header, content, reasoning };
 }
 
 export async function removeJournal(path: string): Promise<void> {

@@ -9,6 +9,8 @@ export const httpStatusByCode = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   INVALID_FILE: 422,
+  // Well-formed input the chosen model cannot take (an image for a text-only model).
+  UNSUPPORTED_CONTENT: 422,
   RATE_LIMITED: 429,
   // nginx's "client closed request": the caller went away or asked for the abort, so nobody reads this status.
   ABORTED: 499,

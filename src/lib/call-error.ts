@@ -8,6 +8,7 @@ export const callErrorCodes = [
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
   'INVALID_FILE',
+  'UNSUPPORTED_CONTENT',
   'RATE_LIMITED',
   'ABORTED',
   'INTERNAL',

@@ -333,6 +333,9 @@ function startGeneration(path, query, parentId, canRepeat) {
         elements.streamStatus.textContent = 'Streaming the reply…';
         render();
         scheduleReload(); // a regenerate made a new empty branch: show it, with the stream in it
+      } else if (event.type === 'reasoning') {
+        draft.reasoning = (draft.reasoning ?? '') + event.content;
+        render();
       } else if (event.type === 'chunk') {
         draft.text += event.content;
         if (state.draftContent) state.draftContent.textContent = draft.text;

@@ -1,9 +1,9 @@
 // Renders the active path as chat messages: role, content, model and usage, branch switches, marks, actions.
 
 /**
- * @typedef {{ pid: string | null, role: string, content: string, meta?: any }} TreeNode
+ * @typedef {{ pid: string | null, role: string, content: string, reasoning?: string, attachments?: any[], meta?: any }} TreeNode
  * @typedef {{ depth: number, node_id: string, j: number, n: number }} Level
- * @typedef {{ nodeId: string, parentId: string, text: string }} Draft a reply being streamed
+ * @typedef {{ nodeId: string, parentId: string, text: string, reasoning?: string }} Draft a reply being streamed
  * @typedef {{ nodeId: string, text: string }} Editing
  * @typedef {{
  *   nodes: Record<string, TreeNode>,
@@ -99,6 +99,11 @@ function messageItem(level, node, model, actions, streaming) {
   if (model.editing?.nodeId === level.node_id) {
     item.append(editForm(level, model.editing, actions));
   } else {
+    const reasoning = streaming ? (model.draft?.reasoning ?? '') : typeof node.reasoning === 'string' ? node.reasoning : '';
+    if (reasoning !== '') item.append(reasoningBlock(reasoning, streaming));
+    const images = Array.isArray(node.attachments) ? node.attachments.filter((entry) => entry?.type === 'image') : [];
+    if (images.length > 0)
+      item.append(element('p', { className: 'meta muted' }, `${images.length} image${images.length === 1 ? '' : 's'} attached`));
     const text = streaming ? (model.draft?.text ?? '') : node.content;
     const content = element('div', { className: 'content' }, text);
     if (text === '' && !streaming) content.append(element('span', { className: 'muted' }, '(empty)'));
@@ -130,8 +135,21 @@ function draftItem(draft, depth) {
   const header = element('div', { className: 'message-header' });
   header.append(element('h3', { className: 'role', id: 'message-draft-heading' }, 'assistant'));
   header.append(element('span', { className: 'badge badge-streaming' }, 'streaming…'));
-  item.append(header, element('div', { className: 'content' }, draft.text));
+  item.append(header);
+  if (draft.reasoning) item.append(reasoningBlock(draft.reasoning, true));
+  item.append(element('div', { className: 'content' }, draft.text));
   return item;
+}
+
+/**
+ * The model's reasoning, folded away under a summary (open while it streams): it is not the answer.
+ * @param {string} text @param {boolean} open
+ */
+function reasoningBlock(text, open) {
+  const block = element('details', { className: 'reasoning' });
+  block.open = open;
+  block.append(element('summary', {}, 'Reasoning'), element('div', { className: 'reasoning-text muted' }, text));
+  return block;
 }
 
 /**

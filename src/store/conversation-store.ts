@@ -57,6 +57,13 @@ export interface ConversationStore {
     plan: (doc: ConversationDoc) => Mutation<Result> | Promise<Mutation<Result>>,
   ): Promise<{ doc: ConversationDoc; result: Result }>;
   /**
+   * Stores an attachment beside the conversation as `files/<sha256>.<extension>` (atomically; the same bytes
+   * twice are one file) and returns that reference, relative to the conversation's folder. Nothing else changes.
+   */
+  writeAttachment(file: string, bytes: Buffer, extension: string): Promise<string>;
+  /** An attachment's bytes by its reference; NOT_FOUND naming the file and `where` (e.g. the node) when it is missing. */
+  readAttachment(file: string, reference: string, where: string): Promise<Buffer>;
+  /**
    * Creates a new conversation folder with its tree and settings; CONFLICT if it exists. Both files start with a
    * `$schema` key naming their schema (unless the given tree or settings name one already).
    */

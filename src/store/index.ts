@@ -28,6 +28,7 @@ export { createNodeId, isNodeId, nodeIdPattern } from './tree/node-id.js';
 export { serialiseTree } from './tree/parse-tree.js';
 export { timestamp } from './tree/timestamp.js';
 export { writeDurably } from './disk/atomic-write.js';
+export { isAttachmentReference } from './file/attachment-files.js';
 export {
   conversationsFolder,
   createFileStore,

@@ -3,7 +3,9 @@
  * `POST /v1beta/models/<model>:generateContent` answers a GenerateContentResponse;
  * `:streamGenerateContent?alt=sse` answers SSE frames (CRLF-separated, as Google sends them), one per text
  * piece, the last with `finishReason` and the full `usageMetadata`; without `alt=sse` it answers the JSON
- * array the real endpoint sends. Errors are `{"error": {code, message, status}}`.
+ * array the real endpoint sends. Errors are `{"error": {code, message, status}}`. `reasoningChunks` stream first
+ * (only when the request sets `thinkingConfig.includeThoughts`) as thought parts (`{"text": ..., "thought": true}`), as with `thinkingConfig.includeThoughts`; `usage.reasoning`
+ * is reported as `thoughtsTokenCount` (not part of candidatesTokenCount, as Google counts it).
  *
  *   const server = await startFakeGemini();
  *   // config: { provider: 'gemini', api_key: 'test-key', base_url: server.baseUrl, model: 'gemini-test' }
@@ -64,26 +66,40 @@ export function startFakeGemini(): Promise<FakeServer> {
     },
     frames(reply, request): Frame[] {
       const pieces = replyPieces(reply);
-      if (pieces.length === 0) return [{ data: JSON.stringify(responseOf(reply, request, '', true)), text: false }];
-      return pieces.map((piece, index) => ({
-        data: JSON.stringify(responseOf(reply, request, piece, index === pieces.length - 1)),
+      // Like Google, thoughts are sent only when the request asks for them.
+      const thoughts = (includesThoughts(request) ? (reply.reasoningChunks ?? []) : []).map((piece) => ({
+        data: JSON.stringify(responseOf(reply, request, piece, false, true)),
         text: true,
       }));
+      if (pieces.length === 0) return [...thoughts, { data: JSON.stringify(responseOf(reply, request, '', true)), text: false }];
+      return [
+        ...thoughts,
+        ...pieces.map((piece, index) => ({
+          data: JSON.stringify(responseOf(reply, request, piece, index === pieces.length - 1)),
+          text: true,
+        })),
+      ];
     },
   });
+}
+
+function includesThoughts(request: RecordedRequest): boolean {
+  const body = request.body as { generationConfig?: { thinkingConfig?: { includeThoughts?: unknown } } } | undefined;
+  return body?.generationConfig?.thinkingConfig?.includeThoughts === true;
 }
 
 function isStreamRoute(request: RecordedRequest): boolean {
   return request.url.includes(':streamGenerateContent');
 }
 
-function responseOf(reply: FakeReply, request: RecordedRequest, text: string, last: boolean): object {
+function responseOf(reply: FakeReply, request: RecordedRequest, text: string, last: boolean, thought = false): object {
   const usage = replyUsage(reply);
   const model = reply.model ?? routePattern.exec(request.url.split('?')[0] ?? '')?.[1] ?? 'unknown';
+  const thoughts = usage?.reasoning ?? 0;
   return {
     candidates: [
       {
-        content: { parts: [{ text }], role: 'model' },
+        content: { parts: [thought ? { text, thought: true } : { text }], role: 'model' },
         ...(last ? { finishReason: reply.finishReason ?? 'STOP' } : {}),
         index: 0,
       },
@@ -91,7 +107,12 @@ function responseOf(reply: FakeReply, request: RecordedRequest, text: string, la
     ...(usage
       ? {
           usageMetadata: last
-            ? { promptTokenCount: usage.prompt, candidatesTokenCount: usage.completion, totalTokenCount: usage.prompt + usage.completion }
+            ? {
+                promptTokenCount: usage.prompt,
+                candidatesTokenCount: usage.completion - thoughts,
+                ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
+                totalTokenCount: usage.prompt + usage.completion,
+              }
             : { promptTokenCount: usage.prompt, totalTokenCount: usage.prompt },
         }
       : {}),

@@ -3,7 +3,9 @@
  * `POST <anything>/chat/completions` answers JSON, or with `"stream": true` SSE chunks (a role delta with
  * `content: null`, text deltas, a finish chunk, the usage chunk when `stream_options.include_usage`, then
  * `data: [DONE]`). Errors are `{"error": {message, type, param, code}}`; a 401's message quotes the bearer
- * token in full, as a careless proxy would, so tests can check that branchflow masks it.
+ * token in full, as a careless proxy would, so tests can check that branchflow masks it. `reasoningChunks` stream
+ * as `reasoning_content` deltas (DeepSeek) or `reasoning` (vLLM, OpenRouter) before the text. Like DeepSeek,
+ * the model `deepseek-reasoner` answers 400 to any request whose messages carry `reasoning_content`.
  *
  *   const server = await startFakeOpenAi();
  *   // config: { provider: 'openai_compatible', base_url: server.baseUrl, model: 'gpt-test' }
@@ -39,6 +41,14 @@ export function startFakeOpenAi(): Promise<FakeServer> {
       if (request.method !== 'POST' || !request.url.split('?')[0]!.endsWith('/chat/completions')) return null;
       return { stream: bodyOf(request).stream === true };
     },
+    reject(request) {
+      const body = bodyOf(request);
+      const messages = Array.isArray(body.messages) ? (body.messages as Array<Record<string, unknown>>) : [];
+      if (body.model === 'deepseek-reasoner' && messages.some((message) => 'reasoning_content' in message)) {
+        return { status: 400, message: deepseekReasonerRefusal };
+      }
+      return undefined;
+    },
     errorBody(status, reply, request) {
       const [type, code] = errorTypes[status] ?? ['server_error', null];
       const token = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -58,7 +68,12 @@ export function startFakeOpenAi(): Promise<FakeServer> {
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: replyPieces(reply).join(''), refusal: null },
+            message: {
+              role: 'assistant',
+              content: replyPieces(reply).join(''),
+              ...(reply.reasoningChunks ? { [reply.reasoningField ?? 'reasoning_content']: reply.reasoningChunks.join('') } : {}),
+              refusal: null,
+            },
             logprobs: null,
             finish_reason: reply.finishReason ?? 'stop',
           },
@@ -79,6 +94,10 @@ export function startFakeOpenAi(): Promise<FakeServer> {
       const includeUsage = (bodyOf(request).stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
       const frames: Frame[] = [
         { data: chunk([delta({ role: 'assistant', content: null }, null)]), text: false },
+        ...(reply.reasoningChunks ?? []).map((piece) => ({
+          data: chunk([delta({ content: null, [reply.reasoningField ?? 'reasoning_content']: piece }, null)]),
+          text: true,
+        })),
         ...replyPieces(reply).map((piece) => ({ data: chunk([delta({ content: piece }, null)]), text: true })),
         { data: chunk([delta({}, reply.finishReason ?? 'stop')]), text: false },
       ];
@@ -103,6 +122,16 @@ function envelope(reply: FakeReply, request: RecordedRequest, object: string): R
   };
 }
 
-function usageOf(usage: { prompt: number; completion: number }): object {
-  return { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion };
+/** DeepSeek's answer to reasoning_content sent to deepseek-reasoner. */
+export const deepseekReasonerRefusal =
+  'The reasoning_content is an intermediate result for display purposes only and will not be included in the context for inference. Please remove the reasoning_content from your API request to avoid 400 error';
+
+function usageOf(usage: NonNullable<FakeReply['usage']>): object {
+  return {
+    prompt_tokens: usage.prompt,
+    completion_tokens: usage.completion,
+    total_tokens: usage.prompt + usage.completion,
+    ...(usage.cacheRead === undefined ? {} : { prompt_tokens_details: { cached_tokens: usage.cacheRead } }),
+    ...(usage.reasoning === undefined ? {} : { completion_tokens_details: { reasoning_tokens: usage.reasoning } }),
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * @module The engine under the fake provider servers (fake-openai.ts, fake-gemini.ts): a node:http server on
+ * @module The engine under the fake provider servers (fake-openai.ts, fake-gemini.ts, fake-anthropic.ts): a node:http server on
  * 127.0.0.1, a port the system picks, that records every request and plays a scripted reply: latency, time
  * to first chunk, delays between chunks, a hang (before the headers, before or between chunks), a dropped
  * connection mid-stream, a malformed SSE frame, an error status with Retry-After, a non-JSON body.
@@ -29,10 +29,14 @@ export interface FakeReply {
   /** The reply text (default `Hello from the fake server.`), split into `chunkCount` pieces (default 3). */
   text?: string;
   chunkCount?: number;
+  /** Reasoning pieces streamed before the text, one per chunk (DeepSeek reasoning_content, Gemini thought parts). */
+  reasoningChunks?: string[];
+  /** OpenAI wire: the delta field the reasoning travels in (default `reasoning_content`, DeepSeek's). */
+  reasoningField?: 'reasoning_content' | 'reasoning';
   /** The vendor's own finish reason (default `stop` / `STOP`). */
   finishReason?: string;
-  /** Reported usage (default 12 prompt, 5 completion); null reports none. */
-  usage?: { prompt: number; completion: number } | null;
+  /** Reported usage (default 12 prompt, 5 completion); null reports none. `reasoning` is part of `completion`. */
+  usage?: { prompt: number; completion: number; reasoning?: number; cacheRead?: number; cacheWrite?: number } | null;
   /** The model named in the answer (default: the one asked for). */
   model?: string;
   /** Milliseconds before the status line and headers; Infinity hangs until the client gives up. */
@@ -47,6 +51,8 @@ export interface FakeReply {
   dropAfterChunks?: number;
   /** After this many text chunks, send a frame whose data is not JSON. */
   malformedAfterChunks?: number;
+  /** Anthropic wire: after this many text chunks, send an `error` event (overloaded_error) and end the stream. */
+  errorEventAfterChunks?: number;
 }
 
 export interface RecordedRequest {
@@ -81,6 +87,8 @@ export interface FakeServer {
 export interface Frame {
   data: string;
   text: boolean;
+  /** The SSE `event:` name (Anthropic names every event); none for OpenAI and Gemini. */
+  event?: string;
 }
 
 /** What a vendor module supplies: how to answer one request with one reply. */
@@ -89,6 +97,8 @@ export interface Vendor {
   /** null: 404 for an unknown route. */
   route(request: RecordedRequest): { stream: boolean } | null;
   errorBody(status: number, reply: FakeReply, request: RecordedRequest): string;
+  /** A request the real API refuses whatever the script says (e.g. a field a model rejects): its status and message. */
+  reject?(request: RecordedRequest): { status: number; message: string } | undefined;
   json(reply: FakeReply, request: RecordedRequest): unknown;
   frames(reply: FakeReply, request: RecordedRequest): Frame[];
   /** Frame separator: `\n\n` (OpenAI) or `\r\n\r\n` (Gemini). */
@@ -133,6 +143,13 @@ export async function startFakeServer(vendor: Vendor): Promise<FakeServer> {
         .end(vendor.errorBody(404, { errorMessage: `no route ${recorded.url}` }, recorded));
       return;
     }
+    const rejection = vendor.reject?.(recorded);
+    if (rejection !== undefined) {
+      response
+        .writeHead(rejection.status, { 'content-type': 'application/json' })
+        .end(vendor.errorBody(rejection.status, { errorMessage: rejection.message }, recorded));
+      return;
+    }
     const status = reply.status ?? 200;
     if (reply.rawBody !== undefined || status >= 400) {
       const type = reply.rawBody === undefined ? 'application/json' : 'text/plain';
@@ -161,7 +178,7 @@ export async function startFakeServer(vendor: Vendor): Promise<FakeServer> {
       }
       const wait = sentText === 0 ? (reply.firstChunkDelayMs ?? 0) : (reply.chunkDelayMs ?? 0);
       if (frame.text && !(await pause(wait, response))) return;
-      await send(response, `data: ${frame.data}${vendor.separator}`);
+      await send(response, `${frame.event === undefined ? '' : `event: ${frame.event}\n`}data: ${frame.data}${vendor.separator}`);
       if (frame.text) sentText++;
     }
     response.end();
@@ -236,6 +253,6 @@ export function replyPieces(reply: FakeReply): string[] {
   return pieces;
 }
 
-export function replyUsage(reply: FakeReply): { prompt: number; completion: number } | null {
+export function replyUsage(reply: FakeReply): NonNullable<FakeReply['usage']> | null {
   return reply.usage === undefined ? { prompt: 12, completion: 5 } : reply.usage;
 }

@@ -21,6 +21,7 @@ table('every code maps to its status', () => {
     CONFLICT: 409,
     PAYLOAD_TOO_LARGE: 413,
     INVALID_FILE: 422,
+    UNSUPPORTED_CONTENT: 422,
     RATE_LIMITED: 429,
     ABORTED: 499,
     INTERNAL: 500,

@@ -113,6 +113,7 @@ test('complete() uses generateContent and returns the whole answer', async () =>
   server.defaultReply = { text: 'Whole answer', usage: { prompt: 2, completion: 2 }, model: 'gemini-test-001' };
   assert.equal(await provider().complete(userSaysHi, { signal: neverAborted }), {
     content: 'Whole answer',
+    reasoning: '',
     usage: { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 },
     finish_reason: 'stop',
     model: 'gemini-test-001',

@@ -22,7 +22,7 @@ test.before(async () => {
     },
     'data/llm_configs/broken.json': '{\n  "provider": "openai",\n  "model": "x",,\n}',
     'data/llm_configs/wrong_types.json': { provider: 'openai', temperature: 'hot', mock: { chunk_size: 0 } },
-    'data/llm_configs/anthropic.json': { provider: 'anthropic', api_key: 'k' },
+    'data/llm_configs/cohere.json': { provider: 'cohere', api_key: 'k' },
     'data/llm_configs/extra.json': { provider: 'mock', gemini_config: {}, colour: 'blue' },
     'data/llm_configs/bad_placeholder.json': { provider: 'mock', name: '${not valid}' },
     'data/secret.json': { provider: 'mock' },
@@ -92,11 +92,11 @@ test('a schema violation is INVALID_FILE with each JSON pointer and the file', a
 });
 
 test('an unknown provider is BAD_INPUT listing the supported ones', async () => {
-  const error = await failure(service().loadConfig('data/llm_configs/anthropic.json'));
+  const error = await failure(service().loadConfig('data/llm_configs/cohere.json'));
   assert.is(error.code, 'BAD_INPUT');
   assert.is(
     error.message,
-    'config data/llm_configs/anthropic.json: provider "anthropic" is not supported; use one of openai, openai_compatible, gemini, mock',
+    'config data/llm_configs/cohere.json: provider "cohere" is not supported; use one of openai, openai_compatible, gemini, anthropic, mock',
   );
 });
 

@@ -104,6 +104,7 @@ test('aborting during a delay is ABORTED at once', async () => {
 test('complete() gathers the reply', async () => {
   assert.equal(await mock({ text: 'All of it' }).complete({ messages }, { signal: neverAborted }), {
     content: 'All of it',
+    reasoning: '',
     usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 },
     finish_reason: 'stop',
     model: 'mock',

@@ -114,6 +114,7 @@ test('complete() returns the whole answer', async () => {
   const completion = await provider({ temperature: 1, custom_params: { user: 'u1' } }).complete(userSaysHi, { signal: neverAborted });
   assert.equal(completion, {
     content: 'All at once',
+    reasoning: '',
     usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 },
     finish_reason: 'length',
     model: 'gpt-test',

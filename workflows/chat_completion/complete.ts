@@ -8,6 +8,7 @@ import { startGeneration } from './job/start-generation.js';
 interface CompleteOutput {
   success: true;
   content: string;
+  reasoning?: string;
   node_id: string;
   parent_id: string;
   generation_id: string;
@@ -26,6 +27,9 @@ const usage = {
     prompt_tokens: { type: 'integer' },
     completion_tokens: { type: 'integer' },
     total_tokens: { type: 'integer' },
+    reasoning_tokens: { type: 'integer' },
+    cache_read_tokens: { type: 'integer' },
+    cache_write_tokens: { type: 'integer' },
   },
 } as const;
 
@@ -41,6 +45,7 @@ export const complete = defineStep<CompletionInput, CompleteOutput>({
     properties: {
       success: { const: true },
       content: { type: 'string' },
+      reasoning: { type: 'string', description: "The model's reasoning, saved in the node's `reasoning` field." },
       node_id: { type: 'string' },
       parent_id: { type: 'string' },
       generation_id: { type: 'string' },
@@ -89,6 +94,7 @@ export const complete = defineStep<CompletionInput, CompleteOutput>({
     return {
       success: true,
       content: generation.content,
+      ...(generation.reasoning === '' ? {} : { reasoning: generation.reasoning }),
       node_id: nodeId,
       parent_id: generation.parentId,
       generation_id: generation.id,

@@ -7,10 +7,24 @@ import { generationEventSchema } from '../../src/generation/generation-events.js
 import { defineStep } from '../../src/registry/define-step.js';
 import { completionInputProperties, followUpInputProperties } from './completion-input.js';
 import { resumeGeneration } from './job/resume-generation.js';
+import { imagesProperty, type ImageInput } from '../../src/modules/chat_branches/image-attachments.js';
+import { refuseImagesWithoutVision } from '../../src/llm/vision.js';
+import type { StepContext } from '../../src/registry/define-step.js';
+
+/**
+ * A text-only config gets a 422 before the user message (and its images) is written: after the append, the
+ * refusal would leave a message no reply can follow. Without a config named anywhere, complete_stream says so.
+ */
+async function checkVisionFirst(input: SendInput, context: StepContext): Promise<void> {
+  const configFile = input.llm_config_file || (await context.services.store.readSettings(input.conversation_file)).llm_config;
+  if (typeof configFile !== 'string' || configFile === '') return;
+  refuseImagesWithoutVision(await context.services.llm.loadConfig(configFile), 'the message');
+}
 
 interface SendInput {
   conversation_file: string;
   content: string;
+  images?: ImageInput[];
   parent_node_id?: string;
   llm_config_file?: string | null;
   include_doc: boolean;
@@ -26,6 +40,7 @@ export const send = defineStep<SendInput, GenerationEvent>({
     properties: {
       ...followUpInputProperties,
       content: { type: 'string', minLength: 1, description: "The user's message" },
+      images: imagesProperty,
       parent_node_id: { ...completionInputProperties.parent_node_id, description: 'Append under this node; default: the active leaf' },
     },
     required: ['conversation_file', 'content'],
@@ -38,6 +53,7 @@ export const send = defineStep<SendInput, GenerationEvent>({
       yield* resumeGeneration(file, input.last_event_id, input.on_disconnect, context);
       return;
     }
+    if (input.images !== undefined && input.images.length > 0) await checkVisionFirst(input, context);
     const parentId =
       input.parent_node_id ?? (await context.call<{ node_id: string }>('modules/chat_branches/get_latest_message', { file })).node_id;
     const appended = await context.call<{ node: { node_id: string } }>('modules/chat_branches/append_message', {
@@ -45,6 +61,7 @@ export const send = defineStep<SendInput, GenerationEvent>({
       pid: parentId,
       role: 'user',
       content: input.content,
+      ...(input.images === undefined ? {} : { images: input.images }),
       return_mode: 'node',
     });
     yield* context.stream<GenerationEvent>('workflow/chat_completion/complete_stream', {

@@ -5,11 +5,13 @@
 import configSchemaFile from '../../../schemas/llm-config.schema.json' with { type: 'json' };
 import type { FinishReason } from '../provider.js';
 
-export const supportedProviders = ['openai', 'openai_compatible', 'gemini', 'mock'] as const;
+export const supportedProviders = ['openai', 'openai_compatible', 'gemini', 'anthropic', 'mock'] as const;
 export type ProviderName = (typeof supportedProviders)[number];
 
 export interface MockOptions {
   text?: string;
+  /** Streamed as reasoning before the text. */
+  reasoning?: string;
   chunk_size?: number;
   delay_ms?: number;
   fail_after_chunks?: number;
@@ -22,7 +24,22 @@ export interface MockOptions {
 export interface Pricing {
   input_per_million: number;
   output_per_million: number;
+  /** Prompt tokens read from the cache; default: the input price. */
+  cache_read_per_million?: number;
+  /** Prompt tokens written to the cache; default: the input price. */
+  cache_write_per_million?: number;
 }
+
+/** Reasoning options; each provider reads the ones it has. */
+export interface ThinkingOptions {
+  /** Gemini: `thinkingConfig.includeThoughts` (stream the thought summaries as reasoning). */
+  include_thoughts?: boolean | null;
+  /** Gemini `thinkingBudget`, Anthropic `thinking.budget_tokens` (Anthropic: at least 1024, below max_tokens). */
+  budget_tokens?: number | null;
+}
+
+/** Which stored reasoning goes back to the provider; see reasoning-policy.ts. */
+export type ReasoningPassBack = 'never' | 'tool_turns' | 'always';
 
 /** A config file's content after `${ENV}` resolution. `provider` is checked against the supported list. */
 export interface LlmConfig {
@@ -47,6 +64,10 @@ export interface LlmConfig {
   safety_settings?: Array<Record<string, unknown>> | null;
   mock?: MockOptions | null;
   pricing?: Pricing | null;
+  thinking?: ThinkingOptions | null;
+  reasoning_pass_back?: ReasoningPassBack | null;
+  /** false: the model takes no images, and a request with one is refused before it is sent. */
+  vision?: boolean | null;
   [field: string]: unknown;
 }
 

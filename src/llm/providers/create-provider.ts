@@ -4,12 +4,14 @@ import type { ClientCache } from '../transport/client-cache.js';
 import type { LoadedConfig } from '../config/config-check.js';
 import { connectionOf } from '../transport/connection.js';
 import type { Provider } from '../provider.js';
+import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
 import { createGeminiProvider } from './gemini/gemini-provider.js';
 import { createMockProvider } from './mock/mock-provider.js';
 import { createOpenAiProvider } from './openai/openai-provider.js';
 
 /**
- * Throws BAD_INPUT (no key for a vendor host, no base_url, no model) before anything is sent. With `clients`,
+ * Throws BAD_INPUT (no key for a vendor host, no base_url, no model, an Anthropic max_tokens or thinking budget
+ * the API would refuse) before anything is sent. With `clients`,
  * SDK clients are shared by every provider with the same base URL and key.
  */
 export function createProvider(loaded: LoadedConfig, logger: Logger, clients?: ClientCache): Provider {
@@ -20,6 +22,8 @@ export function createProvider(loaded: LoadedConfig, logger: Logger, clients?: C
       return createOpenAiProvider(connection, loaded.config, logger, clients);
     case 'gemini':
       return createGeminiProvider(connection, loaded.config, logger, clients);
+    case 'anthropic':
+      return createAnthropicProvider(connection, loaded.config, logger, clients);
     case 'mock':
       return createMockProvider(connection, loaded.config.mock ?? {});
   }

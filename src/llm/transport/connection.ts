@@ -29,6 +29,7 @@ export const defaultMaxRetries = 2;
 const defaultModels: Partial<Record<ProviderName, string>> = {
   openai: 'gpt-4o-mini',
   gemini: 'gemini-2.5-flash',
+  anthropic: 'claude-sonnet-4-5',
   mock: 'mock',
 };
 
@@ -36,6 +37,7 @@ const defaultModels: Partial<Record<ProviderName, string>> = {
 const keyedHosts: Partial<Record<ProviderName, string>> = {
   openai: 'api.openai.com',
   gemini: 'generativelanguage.googleapis.com',
+  anthropic: 'api.anthropic.com',
 };
 
 export function connectionOf(loaded: LoadedConfig): Connection {

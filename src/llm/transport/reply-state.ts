@@ -6,7 +6,7 @@
 import type { ProviderEvent, Usage } from '../provider.js';
 
 export class ReplyState {
-  /** A text part has reached the consumer: from here on, no retry. */
+  /** A text or reasoning part has reached the consumer: from here on, no retry. */
   delivered = false;
   finished = false;
   #modelSeen = false;
@@ -16,6 +16,8 @@ export class ReplyState {
   *accept(event: ProviderEvent): Generator<ProviderEvent, void, undefined> {
     switch (event.type) {
       case 'text':
+      case 'reasoning':
+        // Reasoning reaches the consumer like text: once either has, a retry would show it twice.
         if (event.text === '') return;
         if (!this.delivered) {
           this.delivered = true;

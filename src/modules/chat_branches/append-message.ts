@@ -1,6 +1,7 @@
 /** @module modules/chat_branches/append_message: a new node under a parent (or a new root). */
+import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
-import { appendMessage, createNodeId, hasNode, nodeOf, type NodeMeta, type Role } from '../../store/index.js';
+import { appendMessage, createNodeId, hasNode, nodeOf, type ConversationStore, type NodeMeta, type Role } from '../../store/index.js';
 import {
   activePathSchema,
   docReplySchema,
@@ -11,16 +12,37 @@ import {
   metaProperty,
   nodeIdProperty,
   nodeSchema,
+  reasoningProperty,
   roleProperty,
   updatedAtSchema,
 } from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
+import { checkImageRole, imagesProperty, storeImages, type ImageInput, type NodeAttachment } from './image-attachments.js';
+
+/**
+ * Stores the images before the node is committed. The parent is checked first, so a call that would fail on a
+ * missing parent writes no file; a file left by a commit that still fails is harmless (unreferenced, deduplicated).
+ */
+async function attachImages(input: AppendStepInput, store: ConversationStore): Promise<NodeAttachment[] | undefined> {
+  if (input.images === undefined || input.images.length === 0) return undefined;
+  checkImageRole(input.role, input.images);
+  const file = conversationFileOf(input);
+  const doc = await store.read(file);
+  if (input.pid !== null && !hasNode(doc, input.pid)) {
+    throw new CallError('NOT_FOUND', `parent node ${input.pid} is not in ${file} (it may have been deleted)`, {
+      details: { node_id: input.pid },
+    });
+  }
+  return storeImages(store, file, input.images);
+}
 
 interface AppendStepInput extends ConversationFileInput {
   node_id?: string;
   pid: string | null;
   role: Role;
   content: string;
+  reasoning?: string;
+  images?: ImageInput[];
   meta?: NodeMeta;
   placeholder: boolean;
   placeholder_id?: string;
@@ -48,6 +70,8 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
       pid: { anyOf: [nodeIdProperty, { type: 'null' }], description: 'The parent node; null for a new root.' },
       role: roleProperty,
       content: { type: 'string' },
+      reasoning: reasoningProperty,
+      images: imagesProperty,
       meta: metaProperty,
       placeholder: { type: 'boolean', default: false, description: 'Also add an empty assistant child and make it the leaf.' },
       placeholder_id: { ...nodeIdProperty, description: 'Id for the placeholder (implies placeholder: true).' },
@@ -92,6 +116,7 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
     ],
   },
   async run(input, context) {
+    const attachments = await attachImages(input, context.services.store);
     const wantsPlaceholder = input.placeholder || input.placeholder_id !== undefined;
     return commitMutation(
       context,
@@ -108,6 +133,10 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
             pid: input.pid,
             role: input.role,
             content: input.content,
+            fields: {
+              ...(input.reasoning === undefined ? {} : { reasoning: input.reasoning }),
+              ...(attachments === undefined ? {} : { attachments }),
+            },
             ...(input.meta === undefined ? {} : { meta: input.meta }),
             ...(placeholderId === undefined ? {} : { placeholderId }),
           },

@@ -16,6 +16,7 @@ import {
   docProperty,
   latestSchema,
   nodeIdProperty,
+  reasoningProperty,
   roleProperty,
   type ConversationFileInput,
 } from './schemas.js';
@@ -34,7 +35,7 @@ export const openaiMessagesStep = defineStep<
 >({
   path: 'modules/chat_branches/openai_messages',
   summary: 'The messages along the active path (or root to node_id), ready for a provider.',
-  description: `${viewDescription} Assistant nodes with blank content are left out wherever they are: providers reject empty assistant turns. \`path\` lists every node walked.`,
+  description: `${viewDescription} Assistant nodes with blank content are left out wherever they are: providers reject empty assistant turns. An assistant node's \`reasoning\` is included; whether it goes on the wire is the provider's policy. \`path\` lists every node walked.`,
   input: {
     type: 'object',
     properties: { ...viewProperties, node_id: { ...nodeIdProperty, description: 'Walk root -> this node instead of the active path.' } },
@@ -48,7 +49,16 @@ export const openaiMessagesStep = defineStep<
         type: 'array',
         items: {
           type: 'object',
-          properties: { role: roleProperty, content: { type: 'string' } },
+          properties: {
+            role: roleProperty,
+            content: { type: 'string' },
+            reasoning: reasoningProperty,
+            images: {
+              type: 'array',
+              description: "Image files beside the conversation (relative to its folder), from the node's `attachments`.",
+              items: { type: 'object', properties: { file: { type: 'string' }, mime: { type: 'string' } }, required: ['file', 'mime'] },
+            },
+          },
           required: ['role', 'content'],
           additionalProperties: false,
         },

@@ -56,6 +56,11 @@ export const nodeIdProperty = {
   description: 'A node id: letters, digits, "_" and "-".',
 } as const;
 
+export const reasoningProperty = {
+  type: 'string',
+  description: "The model's reasoning for an assistant turn, kept apart from `content` (the answer).",
+} as const;
+
 export const roleProperty = { enum: ['system', 'user', 'assistant'] } as const;
 
 export const metaProperty = {
@@ -71,6 +76,7 @@ export const nodeSchema = {
     pid: { type: ['string', 'null'] },
     role: roleProperty,
     content: { type: 'string' },
+    reasoning: { type: 'string' },
     node_updated_at: { type: 'string' },
     meta: { type: 'object' },
   },

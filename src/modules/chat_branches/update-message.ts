@@ -10,6 +10,7 @@ import {
   metaProperty,
   nodeIdProperty,
   nodeSchema,
+  reasoningProperty,
   updatedAtSchema,
 } from './schemas.js';
 import { commitMutation, docReply, updatedAt } from './step-support.js';
@@ -17,6 +18,7 @@ import { commitMutation, docReply, updatedAt } from './step-support.js';
 interface UpdateStepInput extends ConversationFileInput {
   node_id: string;
   content?: string;
+  reasoning?: string | null;
   meta?: NodeMeta | null;
   expected_content?: string;
   return_mode: 'doc' | 'node' | 'none';
@@ -26,7 +28,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
   path: 'modules/chat_branches/update_message',
   summary: "Replace a node's content and/or its meta; stamps node_updated_at and updated_at.",
   description:
-    "Give `content`, `meta` or both. `meta` replaces the node's meta (null removes it). With `expected_content` the update " +
+    "Give `content`, `reasoning`, `meta` or several. `reasoning` replaces the node's reasoning (null removes it); `meta` replaces the node's meta (null removes it). With `expected_content` the update " +
     'happens only if the node still holds exactly that text (e.g. "" to fill an empty node), else CONFLICT and nothing is written.',
   input: {
     type: 'object',
@@ -34,6 +36,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
       ...conversationFileProperties,
       node_id: nodeIdProperty,
       content: { type: 'string' },
+      reasoning: { anyOf: [reasoningProperty, { type: 'null' }] },
       meta: { anyOf: [metaProperty, { type: 'null' }] },
       expected_content: { type: 'string', description: 'Compare-and-set: the content the node must have now.' },
       return_mode: { enum: ['doc', 'node', 'none'], default: 'doc' },
@@ -66,8 +69,8 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
     ],
   },
   async run(input, context) {
-    if (input.content === undefined && input.meta === undefined) {
-      throw new CallError('BAD_INPUT', `update_message of node ${input.node_id} needs \`content\`, \`meta\` or both`);
+    if (input.content === undefined && input.meta === undefined && input.reasoning === undefined) {
+      throw new CallError('BAD_INPUT', `update_message of node ${input.node_id} needs \`content\`, \`reasoning\` or \`meta\``);
     }
     return commitMutation(
       context,
@@ -78,6 +81,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
           {
             nodeId: input.node_id,
             ...(input.content === undefined ? {} : { content: input.content }),
+            ...(input.reasoning === undefined ? {} : { fields: { reasoning: input.reasoning } }),
             ...(input.meta === undefined ? {} : { meta: input.meta }),
             ...(input.expected_content === undefined ? {} : { expectedContent: input.expected_content }),
           },

@@ -7,6 +7,7 @@ import type { StepContext } from '../../registry/define-step.js';
 import type { LoadedConfig } from '../../llm/config/config-check.js';
 import { embeddableLlmConfigSchema } from '../../llm/config/config-schema.js';
 import { defaultConfigFile } from '../../llm/llm-service.js';
+import { refuseImagesWithoutVision } from '../../llm/vision.js';
 import type { ChatMessage, Provider } from '../../llm/provider.js';
 
 export interface ChatInput {
@@ -22,12 +23,23 @@ export const chatInputSchema = {
     messages: {
       type: 'array',
       minItems: 1,
-      description: 'The conversation so far; other fields on a message are ignored.',
+      description: 'The conversation so far; fields other than role, content, reasoning and images are ignored.',
       items: {
         type: 'object',
         properties: {
           role: { enum: ['system', 'user', 'assistant'] },
           content: { type: 'string' },
+          reasoning: { type: 'string', description: "An assistant turn's reasoning; sent back only where the provider's policy says." },
+          images: {
+            type: 'array',
+            description: 'A user turn\'s images, inline (base64); refused with UNSUPPORTED_CONTENT by a config with "vision": false.',
+            items: {
+              type: 'object',
+              properties: { mime: { enum: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] }, data: { type: 'string' } },
+              required: ['mime', 'data'],
+              additionalProperties: false,
+            },
+          },
         },
         required: ['role', 'content'],
       },
@@ -63,6 +75,9 @@ export const usageSchema = {
     prompt_tokens: { type: 'integer', minimum: 0 },
     completion_tokens: { type: 'integer', minimum: 0 },
     total_tokens: { type: 'integer', minimum: 0 },
+    reasoning_tokens: { type: 'integer', minimum: 0, description: 'Part of completion_tokens.' },
+    cache_read_tokens: { type: 'integer', minimum: 0, description: 'Part of prompt_tokens.' },
+    cache_write_tokens: { type: 'integer', minimum: 0, description: 'Part of prompt_tokens.' },
   },
   required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
   additionalProperties: false,
@@ -78,6 +93,8 @@ export async function openProvider(input: ChatInput, context: StepContext): Prom
   }
   let loaded = input.config !== undefined ? llm.inlineConfig(input.config) : await llm.loadConfig(file);
   if (input.params !== undefined) loaded = withParams(loaded, input.params);
+  const withImages = input.messages.findIndex((message) => Array.isArray(message.images) && message.images.length > 0);
+  if (withImages !== -1) refuseImagesWithoutVision(loaded, `messages[${withImages}]`);
   return { loaded, provider: llm.provider(loaded) };
 }
 
@@ -89,9 +106,17 @@ function withParams(loaded: LoadedConfig, params: Record<string, unknown>): Load
   return { ...loaded, config };
 }
 
-/** Only role and content go upstream (SmartTavern's rule): node ids and other fields stay here. */
+/**
+ * Only role, content and reasoning reach the adapter (SmartTavern's rule, plus what the reasoning policy needs):
+ * node ids and other fields stay here. The adapter decides whether reasoning goes on the wire.
+ */
 export function toChatMessages(messages: ChatInput['messages']): ChatMessage[] {
-  return messages.map(({ role, content }) => ({ role, content }));
+  return messages.map(({ role, content, reasoning, images }) => ({
+    role,
+    content,
+    ...(typeof reasoning === 'string' && reasoning !== '' ? { reasoning } : {}),
+    ...(Array.isArray(images) && images.length > 0 ? { images } : {}),
+  }));
 }
 
 export function secondsSince(startedMs: number): number {

@@ -21,6 +21,7 @@ import {
 export type ChatStreamEvent =
   | { type: 'start'; provider: string; model: string }
   | { type: 'chunk'; content: string }
+  | { type: 'reasoning'; content: string }
   | { type: 'finish'; finish_reason: FinishReason }
   | { type: 'usage'; usage: Usage; cost?: number }
   | { type: 'error'; code: string; message: string }
@@ -30,6 +31,7 @@ export const chatStreamEventSchema = {
   oneOf: [
     event('start', { provider: { type: 'string' }, model: { type: 'string' } }, ['provider', 'model']),
     event('chunk', { content: { type: 'string' } }, ['content']),
+    event('reasoning', { content: { type: 'string' } }, ['content']),
     event('finish', { finish_reason: finishReasonSchema }, ['finish_reason']),
     event('usage', { usage: usageSchema, cost: { type: 'number', minimum: 0 } }, ['usage']),
     event('error', { code: { type: 'string' }, message: { type: 'string' } }, ['code', 'message']),
@@ -49,7 +51,7 @@ export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
   path: 'modules/llm_api/chat_stream',
   summary: 'Send messages to the LLM of a config and stream the reply as events.',
   description:
-    'Events: start, chunk x N, finish (exactly once), usage (when known), error (after a failure mid-stream), end (always last).',
+    'Events: start, reasoning and chunk x N (reasoning is the model thinking, chunk the answer), finish (exactly once), usage (when known), error (after a failure mid-stream), end (always last).',
   input: chatInputSchema,
   events: chatStreamEventSchema,
   async *stream(input, context) {
@@ -77,6 +79,8 @@ export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
           else if (part.type === 'text') {
             ttft ??= secondsSince(started);
             yield { type: 'chunk', content: part.text };
+          } else if (part.type === 'reasoning') {
+            yield { type: 'reasoning', content: part.text };
           } else if (part.type === 'finish') {
             finished = true;
             yield { type: 'finish', finish_reason: part.reason };

@@ -15,6 +15,8 @@ import {
 export interface ChatOutput {
   success: true;
   content: string;
+  /** The model's reasoning, when it streamed any. */
+  reasoning?: string;
   usage: Usage | null;
   finish_reason: FinishReason;
   model_used: string;
@@ -29,6 +31,7 @@ export const chatOutputSchema = {
   properties: {
     success: { const: true },
     content: { type: 'string' },
+    reasoning: { type: 'string', description: "The model's reasoning, apart from the answer; only when it sent some." },
     usage: { oneOf: [usageSchema, { type: 'null' }] },
     finish_reason: finishReasonSchema,
     model_used: { type: 'string' },
@@ -54,6 +57,7 @@ export const chat = defineStep<ChatInput, ChatOutput>({
     return {
       success: true,
       content: completion.content,
+      ...(completion.reasoning === '' ? {} : { reasoning: completion.reasoning }),
       usage: completion.usage,
       finish_reason: completion.finish_reason,
       model_used: completion.model,

@@ -11,6 +11,7 @@ import { replaceIfUnchanged, writeDurably, type WrittenFile } from '../disk/atom
 import type { ConversationDoc, ConversationSettings, DocChange, Mutation } from '../tree/document.js';
 import type { ConversationStore, ConversationSummary, StoreStatus } from '../conversation-store.js';
 import type { WatchEvent } from '../watch/watch-event.js';
+import { readAttachmentFile, writeAttachmentFile } from './attachment-files.js';
 import { createInspector } from './change-inspector.js';
 import { createDraft } from './draft.js';
 import { lockFile, removeOrphanedTempFiles } from '../disk/file-lock.js';
@@ -168,6 +169,15 @@ class ConversationFiles implements FileStore, BatchHost {
     if (this.#closed) throw new CallError('INTERNAL', 'the conversation store is closed');
     const sandboxed = await this.#sandboxInOrder(file);
     return (await this.#batches.enqueue(sandboxed, plan)) as { doc: ConversationDoc; result: Result };
+  }
+
+  async writeAttachment(file: string, bytes: Buffer, extension: string): Promise<string> {
+    return writeAttachmentFile((await this.#sandbox(file)).absolute, bytes, extension);
+  }
+
+  async readAttachment(file: string, reference: string, where: string): Promise<Buffer> {
+    const sandboxed = await this.#sandbox(file);
+    return readAttachmentFile(sandboxed.absolute, sandboxed.relative, reference, where);
   }
 
   async create(file: string, doc: ConversationDoc, settings: ConversationSettings): Promise<void> {

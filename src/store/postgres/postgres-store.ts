@@ -18,6 +18,7 @@ import { serialiseTree, invalidFileError } from '../tree/parse-tree.js';
 import { validateChanges, validateDoc } from '../tree/validate.js';
 import { createDraft } from '../file/draft.js';
 import { readRecoveryRecord, type RecoveryRecord } from '../file/recovery-records.js';
+import { readAttachmentFile, writeAttachmentFile } from '../file/attachment-files.js';
 import { freezeChanges } from '../file/freeze.js';
 import { llmConfigsFolder } from '../file/file-store.js';
 import { resolveInside } from '../disk/safe-path.js';
@@ -168,6 +169,19 @@ class ConversationRows implements PostgresStore {
       throw databaseFailure(error, `nothing was created`);
     }
     if (inserted.rowCount === 0) throw new CallError('CONFLICT', `${shown} already exists`, { details: { file: key } });
+  }
+
+  /**
+   * Attachments are files on this server's disk, in the conversation's folder under the root (not in the database):
+   * several servers need that folder shared (see docs/scale-out.md).
+   */
+  async writeAttachment(file: string, bytes: Buffer, extension: string): Promise<string> {
+    return writeAttachmentFile(join(this.#root, await this.resolve(file)), bytes, extension);
+  }
+
+  async readAttachment(file: string, reference: string, where: string): Promise<Buffer> {
+    const relative = await this.resolve(file);
+    return readAttachmentFile(join(this.#root, relative), relative, reference, where);
   }
 
   /** Recovery files stay on the disk of the server that wrote them, in the conversation's folder under the root. */

@@ -13,6 +13,8 @@ export interface AppendInput {
   pid: string | null;
   role: Role;
   content: string;
+  /** Data fields beside `content` (`reasoning`, `attachments`), stored as given. */
+  fields?: Record<string, unknown>;
   meta?: NodeMeta;
   /** Also add an empty assistant child with this id (only when a client asks for one). */
   placeholderId?: string;
@@ -44,7 +46,7 @@ export function appendMessage(doc: ConversationDoc, input: AppendInput, context:
     });
   }
   const builder = new ChangeBuilder(doc);
-  builder.setEntry('nodes', nodeId, newNode(pid, input.role, input.content, context.now, input.meta));
+  builder.setEntry('nodes', nodeId, newNode(pid, input.role, input.content, context.now, input.meta, input.fields));
   const siblings = siblingsOf(doc, pid);
   if (pid === null) builder.set('roots', [...siblings, nodeId]);
   else builder.setEntry('children', pid, [...siblings, nodeId]);
@@ -68,8 +70,24 @@ export function appendMessage(doc: ConversationDoc, input: AppendInput, context:
   return { changes: builder.changes, info: { nodeId, ...(placeholderId === undefined ? {} : { placeholderId }), moved } };
 }
 
-export function newNode(pid: string | null, role: Role, content: string, now: string, meta?: NodeMeta): ConversationNode {
-  return { pid, role, content, node_updated_at: now, ...(meta === undefined ? {} : { meta }) };
+/** Engine-owned keys a data field may not replace. */
+const structuralKeys: ReadonlySet<string> = new Set(['pid', 'role', 'content', 'node_updated_at', 'meta']);
+
+export function newNode(
+  pid: string | null,
+  role: Role,
+  content: string,
+  now: string,
+  meta?: NodeMeta,
+  fields: Record<string, unknown> = {},
+): ConversationNode {
+  return { pid, role, content, ...dataFields(fields), node_updated_at: now, ...(meta === undefined ? {} : { meta }) };
+}
+
+function dataFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([key, value]) => !structuralKeys.has(key) && value !== null && value !== undefined),
+  );
 }
 
 export interface UpdateInput {
@@ -77,6 +95,8 @@ export interface UpdateInput {
   content?: string;
   /** Replaces the node's `meta`; `null` removes it. */
   meta?: NodeMeta | null;
+  /** Data fields beside `content` (`reasoning`, `attachments`): each replaces the node's; `null` removes it. */
+  fields?: Record<string, unknown>;
   /** Compare-and-set: CONFLICT unless the node's content is exactly this (e.g. '' to fill an empty node). */
   expectedContent?: string;
 }
@@ -97,6 +117,11 @@ export function updateMessage(doc: ConversationDoc, input: UpdateInput, context:
   // Spreading keeps the node's key order; fields another tool added stay where they were.
   const next: ConversationNode = { ...node, node_updated_at: context.now };
   if (input.content !== undefined) next.content = input.content;
+  for (const [key, value] of Object.entries(input.fields ?? {})) {
+    if (structuralKeys.has(key) || value === undefined) continue;
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
   if (input.meta === null) delete next.meta;
   else if (input.meta !== undefined) next.meta = input.meta;
   const builder = new ChangeBuilder(doc);

@@ -11,6 +11,7 @@ export {
   latestOf,
   memoryKey,
   normaliseActivePath,
+  imageAttachments,
   openaiMessages,
   pathTo,
   positionOf,

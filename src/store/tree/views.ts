@@ -104,6 +104,22 @@ export function branchTable(doc: ConversationDoc): { latest: Latest; levels: Pos
 export interface ProviderMessage {
   role: Role;
   content: string;
+  /** The node's `reasoning`, when it has one: each provider's policy decides whether it goes on the wire. */
+  reasoning?: string;
+  /** The node's image attachments (files beside the conversation), for a user message. */
+  images?: Array<{ file: string; mime: string }>;
+}
+
+/** A node's `attachments` of type image, as written by append_message (entries of other shapes are skipped). */
+export function imageAttachments(node: Record<string, unknown>): Array<{ file: string; mime: string }> {
+  const attachments = node['attachments'];
+  if (!Array.isArray(attachments)) return [];
+  return attachments.flatMap((entry: unknown) => {
+    const attachment = entry as { type?: unknown; file?: unknown; mime?: unknown } | null;
+    return attachment?.type === 'image' && typeof attachment.file === 'string' && typeof attachment.mime === 'string'
+      ? [{ file: attachment.file, mime: attachment.mime }]
+      : [];
+  });
 }
 
 /**
@@ -120,7 +136,14 @@ export function openaiMessages(
   for (const id of path) {
     const node = nodeOf(doc, id)!;
     if (node.role === 'assistant' && node.content.trim() === '') continue;
-    messages.push({ role: node.role, content: node.content });
+    const reasoning = node['reasoning'];
+    const images = node.role === 'user' ? imageAttachments(node) : [];
+    messages.push({
+      role: node.role,
+      content: node.content,
+      ...(node.role === 'assistant' && typeof reasoning === 'string' && reasoning !== '' ? { reasoning } : {}),
+      ...(images.length === 0 ? {} : { images }),
+    });
   }
   return { messages, path };
 }

@@ -84,7 +84,7 @@ test('config problems keep their codes: 400 unknown provider, 400 missing variab
   };
   assert.equal(await codeOf({ config: { provider: 'custom' } }), [
     'BAD_INPUT',
-    'inline config: provider "custom" is not supported; use one of openai, openai_compatible, gemini, mock',
+    'inline config: provider "custom" is not supported; use one of openai, openai_compatible, gemini, anthropic, mock',
   ]);
   assert.match(
     (await codeOf({ config_file: 'data/llm_configs/keyed.json' })).join(' '),

@@ -7,6 +7,7 @@ import type { PreparedCompletion } from './prepare-completion.js';
 export type UpstreamEvent =
   | { type: 'start'; provider: string; model: string }
   | { type: 'chunk'; content: string }
+  | { type: 'reasoning'; content: string }
   | { type: 'finish'; finish_reason: string }
   | { type: 'usage'; usage: UsageCounts; cost?: number }
   | { type: 'error'; code: string; message: string }

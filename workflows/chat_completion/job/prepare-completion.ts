@@ -6,7 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { CallError } from '../../../src/lib/call-error.js';
 import type { StepContext } from '../../../src/registry/define-step.js';
-import { latestMessage, openaiMessages, type ConversationDoc, type ConversationSettings } from '../../../src/store/index.js';
+import {
+  imageAttachments,
+  latestMessage,
+  openaiMessages,
+  type ConversationDoc,
+  type ConversationSettings,
+  type ProviderMessage,
+} from '../../../src/store/index.js';
 import type { ChatMessage } from '../../../src/llm/provider.js';
 import type { CompletionInput } from '../completion-input.js';
 
@@ -32,7 +39,8 @@ export async function prepareCompletion(input: CompletionInput, context: StepCon
     file: input.conversation_file,
   });
   const { parentId, targetId } = chooseParent(input, doc, conversationFile);
-  const { messages } = openaiMessages(doc, conversationFile, parentId);
+  const { messages: pathMessages, path } = openaiMessages(doc, conversationFile, parentId);
+  const messages = await withImageData(pathMessages, path, doc, conversationFile, context);
   if (messages.length === 0) {
     throw new CallError('BAD_INPUT', `nothing to send: the path to node ${parentId} in ${conversationFile} has no messages with content`);
   }
@@ -45,6 +53,30 @@ export async function prepareCompletion(input: CompletionInput, context: StepCon
     configFile: input.llm_config_file || configFromSettings(await settings!, conversationFile),
     conversation: doc,
   };
+}
+
+/**
+ * The path's image attachments read from their files (base64 for the provider call). A file missing (deleted or
+ * renamed by hand) is NOT_FOUND naming the file and the node that refers to it, before anything is sent.
+ */
+async function withImageData(
+  messages: ProviderMessage[],
+  path: readonly string[],
+  doc: ConversationDoc,
+  conversationFile: string,
+  context: StepContext,
+): Promise<ChatMessage[]> {
+  const referrers = new Map<string, string>();
+  for (const id of path)
+    for (const image of imageAttachments(doc.nodes[id]!)) if (!referrers.has(image.file)) referrers.set(image.file, id);
+  const data = new Map<string, string>();
+  for (const [file, nodeId] of referrers) {
+    const bytes = await context.services.store.readAttachment(conversationFile, file, `node ${nodeId} of ${conversationFile}`);
+    data.set(file, bytes.toString('base64'));
+  }
+  return messages.map(({ images, ...message }) =>
+    images === undefined ? message : { ...message, images: images.map((image) => ({ mime: image.mime, data: data.get(image.file)! })) },
+  );
 }
 
 function chooseParent(input: CompletionInput, doc: ConversationDoc, file: string): { parentId: string; targetId?: string } {

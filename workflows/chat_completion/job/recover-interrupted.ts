@@ -7,6 +7,7 @@ import type { Logger } from '../../../src/lib/logger.js';
 import { toCallError } from '../../../src/lib/call-error.js';
 import type { Registry } from '../../../src/registry/registry.js';
 import type { ConversationDoc } from '../../../src/store/index.js';
+import { reasoningField } from './save-reply.js';
 import {
   findJournals,
   removeJournal,
@@ -21,6 +22,7 @@ export interface RecoveryReport {
   node_id?: string;
   recovery_file?: string;
   characters: number;
+  reasoning_characters?: number;
 }
 
 export async function recoverInterrupted(api: Registry, root: string, logger: Logger): Promise<RecoveryReport[]> {
@@ -52,15 +54,16 @@ export async function recoverInterrupted(api: Registry, root: string, logger: Lo
 export async function recoverOne(
   api: Registry,
   root: string,
-  journal: Pick<RecoveredJournal, 'header' | 'content'>,
+  journal: Pick<RecoveredJournal, 'header' | 'content'> & { reasoning?: string },
 ): Promise<RecoveryReport | undefined> {
   const { header, content } = journal;
-  if (content === '') return undefined;
+  const reasoning = journal.reasoning ?? '';
+  if (content === '' && reasoning === '') return undefined;
   const file = header.conversation_file;
   const { doc } = await api.call<{ doc: ConversationDoc }>('modules/chat_branches/get', { file });
   const existing = doc.nodes[header.node_id];
   // Saved before the crash and only the journal's removal was lost.
-  if (existing && existing.content !== '') return undefined;
+  if (existing && (existing.content !== '' || typeof existing['reasoning'] === 'string')) return undefined;
 
   const meta = {
     generation_id: header.generation_id,
@@ -71,13 +74,19 @@ export async function recoverOne(
     partial: true,
     interrupted: true,
   };
-  const base = { generation_id: header.generation_id, conversation_file: file, characters: content.length };
+  const base = {
+    generation_id: header.generation_id,
+    conversation_file: file,
+    characters: content.length,
+    ...(reasoning === '' ? {} : { reasoning_characters: reasoning.length }),
+  };
   try {
     if (header.fill_target && existing) {
       await api.call('modules/chat_branches/update_message', {
         file,
         node_id: header.node_id,
         content,
+        ...reasoningField(reasoning),
         meta,
         expected_content: '',
         return_mode: 'none',
@@ -89,6 +98,7 @@ export async function recoverOne(
         pid: header.parent_id,
         role: 'assistant',
         content,
+        ...reasoningField(reasoning),
         meta,
         return_mode: 'none',
       });
@@ -101,6 +111,7 @@ export async function recoverOne(
       ...header,
       role: 'assistant',
       content,
+      ...reasoningField(reasoning),
       meta,
       reason: toCallError(error).message,
       saved_at: new Date().toISOString(),

@@ -1,7 +1,7 @@
 /**
  * @module The job behind every completion: relay the provider's stream into the generation's log,
- * checkpoint the text to a journal, and on every way out (done, abort, provider error, shutdown) save
- * what was generated, marked, before logging `end`. An empty reply saves nothing.
+ * checkpoint the text and reasoning to a journal, and on every way out (done, abort, provider error, shutdown)
+ * save what was generated, marked, before logging `end`. A reply with neither text nor reasoning saves nothing.
  */
 import type { Generation, GenerationResult } from '../../../src/generation/generation.js';
 import type { GenerationEvent } from '../../../src/generation/generation-events.js';
@@ -61,6 +61,10 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
         result.timeToFirstToken ??= (performance.now() - startedAt) / 1000;
         journal.write(content);
         generation.push({ type: 'chunk', content });
+      } else if (event.type === 'reasoning') {
+        if (event.content === '') continue;
+        journal.writeReasoning(event.content);
+        generation.push(event);
       } else if (event.type === 'finish') {
         finishReason = event.finish_reason;
       } else if (event.type === 'usage') {
@@ -105,7 +109,8 @@ async function finishAndSave(
 ): Promise<void> {
   const stopped = generation.abortReason !== undefined;
   const content = generation.content === '' ? '' : await afterLLMCall(generation, plan, result);
-  if (generation.content === '') {
+  // Reasoning alone (stopped before the answer began) is kept too: it was paid for and shown.
+  if (generation.content === '' && generation.reasoning === '') {
     generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'empty';
     await journal.close({ remove: true });
   } else {

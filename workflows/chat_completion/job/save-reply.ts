@@ -39,7 +39,7 @@ export async function saveReply(
   let nodeId: string | undefined;
   for (let attempt = 0; nodeId === undefined; attempt++) {
     try {
-      nodeId = await writeToTree(plan, content, meta, context);
+      nodeId = await writeToTree(plan, content, generation.reasoning, meta, context);
     } catch (error) {
       const cause = toCallError(error);
       const delay = busyFileRetryDelaysMs[attempt];
@@ -73,8 +73,14 @@ export async function saveReply(
 }
 
 /** Appends the reply, or fills the empty target node; returns the id it was saved as. */
-async function writeToTree(plan: GenerationPlan, content: string, meta: NodeMeta, context: StepContext): Promise<string> {
-  const common = { file: plan.conversationFile, content, meta, return_mode: 'none' };
+async function writeToTree(
+  plan: GenerationPlan,
+  content: string,
+  reasoning: string,
+  meta: NodeMeta,
+  context: StepContext,
+): Promise<string> {
+  const common = { file: plan.conversationFile, content, ...reasoningField(reasoning), meta, return_mode: 'none' };
   const append = (nodeId: string) =>
     context.call(
       'modules/chat_branches/append_message',
@@ -132,6 +138,7 @@ async function recover(
       node_id: plan.nodeId,
       role: 'assistant',
       content,
+      ...reasoningField(generation.reasoning),
       meta,
       reason: cause.message,
       saved_at: new Date().toISOString(),
@@ -176,6 +183,7 @@ function nodeMeta(generation: Generation, plan: GenerationPlan, result: Generati
     provider: plan.provider,
     model: result.modelUsed ?? plan.model,
     usage: result.usage,
+    ...(result.usage?.reasoning_tokens === undefined ? {} : { reasoning_tokens: result.usage.reasoning_tokens }),
     ...(result.cost === undefined ? {} : { cost: result.cost }),
     finish_reason: result.finishReason,
     response_time: round(result.responseTime),
@@ -183,6 +191,11 @@ function nodeMeta(generation: Generation, plan: GenerationPlan, result: Generati
     ...(result.partial ? { partial: true } : {}),
     ...(result.error ? { error: result.error } : {}),
   };
+}
+
+/** The node's `reasoning` field: present only when the model reasoned, so other nodes stay as they were. */
+export function reasoningField(reasoning: string): { reasoning?: string } {
+  return reasoning === '' ? {} : { reasoning };
 }
 
 function round(seconds: number): number {

@@ -9,6 +9,7 @@ import type { LlmConfig } from '../../config/config-schema.js';
 import type { ClientCache } from '../../transport/client-cache.js';
 import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
+import { reasoningPolicy } from '../../reasoning-policy.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { buildGeminiConfig, convertMessages } from './gemini-request.js';
 import { mapGeminiError } from './map-gemini-error.js';
@@ -34,7 +35,7 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
         const generation = buildGeminiConfig(config);
         const parameters = {
           model: connection.model,
-          ...convertMessages(request.messages),
+          ...convertMessages(request.messages, reasoningPolicy('gemini', config.reasoning_pass_back)),
         };
         if (config.enable_logging)
           logger.info('llm request', { provider: 'gemini', config: connection.label, body: { ...parameters, generation } });
@@ -75,15 +76,20 @@ function geminiClient(connection: Connection): GoogleGenAI {
   });
 }
 
-/** One streamed chunk or a whole answer. Thought parts are not reply text. */
+/** One streamed chunk or a whole answer. Thought parts are reasoning, not reply text. */
 export function responseEvents(response: GenerateContentResponse): ProviderEvent[] {
   const events: ProviderEvent[] = [];
   if (response.modelVersion) events.push({ type: 'model', model: response.modelVersion });
   const candidate = response.candidates?.[0];
-  const text = (candidate?.content?.parts ?? [])
-    .filter((part) => typeof part.text === 'string' && !part.thought)
-    .map((part) => part.text)
-    .join('');
+  const parts = candidate?.content?.parts ?? [];
+  const textOf = (thought: boolean): string =>
+    parts
+      .filter((part) => typeof part.text === 'string' && Boolean(part.thought) === thought)
+      .map((part) => part.text)
+      .join('');
+  const reasoning = textOf(true);
+  if (reasoning !== '') events.push({ type: 'reasoning', text: reasoning });
+  const text = textOf(false);
   if (text !== '') events.push({ type: 'text', text });
   const reason = mapGeminiFinishReason(candidate?.finishReason);
   if (reason !== undefined) events.push({ type: 'finish', reason });
@@ -92,10 +98,18 @@ export function responseEvents(response: GenerateContentResponse): ProviderEvent
   if (usage) {
     const prompt = usage.promptTokenCount ?? 0;
     // Thinking tokens are billed as output, so they count as completion tokens.
-    const completion = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
+    const thoughts = usage.thoughtsTokenCount ?? 0;
+    const completion = (usage.candidatesTokenCount ?? 0) + thoughts;
+    const cached = usage.cachedContentTokenCount ?? 0;
     events.push({
       type: 'usage',
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokenCount ?? prompt + completion },
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: usage.totalTokenCount ?? prompt + completion,
+        ...(thoughts > 0 ? { reasoning_tokens: thoughts } : {}),
+        ...(cached > 0 ? { cache_read_tokens: cached } : {}),
+      },
     });
   }
   return events;

@@ -1,11 +1,13 @@
 /**
  * @module Messages and config in Gemini's terms: system messages become the system instruction, assistant
- * turns the `model` role, sampling fields the generation config, `safety_settings` the safety settings;
+ * turns the `model` role, sampling fields the generation config, `thinking` the thinking config (thought
+ * summaries, budget), `safety_settings` the safety settings;
  * `custom_params` go into the body as written (generation-config keys under `generationConfig`).
  */
-import type { Content, GenerateContentConfig } from '@google/genai';
+import type { Content, GenerateContentConfig, Part } from '@google/genai';
 import type { LlmConfig } from '../../config/config-schema.js';
 import type { ChatMessage } from '../../provider.js';
+import { reasoningToSend, type ReasoningPolicy } from '../../reasoning-policy.js';
 
 const generationConfigKeys = [
   'temperature',
@@ -36,16 +38,23 @@ export interface GeminiMessages {
   systemInstruction?: Content;
 }
 
-export function convertMessages(messages: ChatMessage[]): GeminiMessages {
+/** `policy`: which stored reasoning goes back, as a thought part before the turn's text (default: none). */
+export function convertMessages(messages: ChatMessage[], policy?: ReasoningPolicy): GeminiMessages {
   const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
   const contents: Content[] = [];
   for (const message of messages) {
     if (message.role === 'system') continue;
     const role = message.role === 'assistant' ? 'model' : 'user';
+    const reasoning = policy === undefined ? undefined : reasoningToSend(message, policy);
+    const parts: Part[] = [
+      ...(reasoning === undefined ? [] : [{ text: reasoning, thought: true }]),
+      { text: message.content },
+      ...(message.images ?? []).map((image) => ({ inlineData: { mimeType: image.mime, data: image.data } })),
+    ];
     const last = contents.at(-1);
     // Turns of one role in a row become one turn with several parts: older models insist on alternation.
-    if (last?.role === role) last.parts?.push({ text: message.content });
-    else contents.push({ role, parts: [{ text: message.content }] });
+    if (last?.role === role) last.parts?.push(...parts);
+    else contents.push({ role, parts });
   }
   if (system.length === 0) return { contents };
   const instruction = system.join('\n\n');
@@ -62,6 +71,13 @@ export function buildGeminiConfig(config: LlmConfig): GenerateContentConfig {
   if (config.presence_penalty != null) generation.presencePenalty = config.presence_penalty;
   if (config.frequency_penalty != null) generation.frequencyPenalty = config.frequency_penalty;
   if (config.safety_settings) generation.safetySettings = config.safety_settings;
+  const thinking = config.thinking;
+  if (thinking?.include_thoughts != null || thinking?.budget_tokens != null) {
+    generation.thinkingConfig = {
+      ...(thinking.include_thoughts == null ? {} : { includeThoughts: thinking.include_thoughts }),
+      ...(thinking.budget_tokens == null ? {} : { thinkingBudget: thinking.budget_tokens }),
+    };
+  }
   const extraBody = customBody(config.custom_params ?? {});
   if (Object.keys(extraBody).length > 0) generation.httpOptions = { extraBody };
   return generation;

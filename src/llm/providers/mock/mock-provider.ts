@@ -19,6 +19,11 @@ export function createMockProvider(connection: Connection, options: MockOptions 
     const text = options.text ?? mockReply(request.messages);
     const chunks = splitText(text, chunkSize);
     yield { type: 'model', model: connection.model };
+    for (const piece of splitText(options.reasoning ?? '', chunkSize)) {
+      if (delayMs > 0) await wait(delayMs, signal, connection);
+      if (signal.aborted) throw cancelled(connection, signal.reason);
+      yield { type: 'reasoning', text: piece };
+    }
     for (const [index, chunk] of chunks.entries()) {
       if (options.fail_after_chunks !== undefined && index === options.fail_after_chunks) throw failure(options, connection);
       if (delayMs > 0) await wait(delayMs, signal, connection);

@@ -74,11 +74,23 @@ function openAiClient(connection: Connection): OpenAI {
   });
 }
 
+/**
+ * Reasoning fields the SDK does not type: DeepSeek's `reasoning_content`, and `reasoning` from vLLM, OpenRouter
+ * and others. A server sending both sends the same text twice; the first found wins.
+ */
+function reasoningOf(part: object | null | undefined): string | undefined {
+  const fields = part as { reasoning_content?: unknown; reasoning?: unknown } | null | undefined;
+  const value = fields?.reasoning_content ?? fields?.reasoning;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** One SSE chunk. Only choice 0 counts; `content: null` (a role or tool delta) carries no text. */
 export function chunkEvents(chunk: ChatCompletionChunk): ProviderEvent[] {
   const events: ProviderEvent[] = [];
   if (typeof chunk.model === 'string' && chunk.model !== '') events.push({ type: 'model', model: chunk.model });
   const choice = chunk.choices?.find((candidate) => candidate.index === 0) ?? chunk.choices?.[0];
+  const reasoning = reasoningOf(choice?.delta);
+  if (reasoning !== undefined) events.push({ type: 'reasoning', text: reasoning });
   const text = choice?.delta?.content;
   if (typeof text === 'string' && text !== '') events.push({ type: 'text', text });
   const reason = mapOpenAiFinishReason(choice?.finish_reason);
@@ -92,6 +104,8 @@ export function completionEvents(completion: ChatCompletion): ProviderEvent[] {
   if (choice === undefined) throw new MalformedResponse('the answer has no choices');
   const events: ProviderEvent[] = [];
   if (typeof completion.model === 'string' && completion.model !== '') events.push({ type: 'model', model: completion.model });
+  const reasoning = reasoningOf(choice.message);
+  if (reasoning !== undefined) events.push({ type: 'reasoning', text: reasoning });
   const text = choice.message?.content;
   if (typeof text === 'string') events.push({ type: 'text', text });
   events.push({ type: 'finish', reason: mapOpenAiFinishReason(choice.finish_reason) ?? 'stop' });
@@ -99,8 +113,26 @@ export function completionEvents(completion: ChatCompletion): ProviderEvent[] {
   return events;
 }
 
-function normaliseUsage(usage: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }): Usage {
+interface WireUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  /** DeepSeek's name for cached prompt tokens. */
+  prompt_cache_hit_tokens?: number;
+}
+
+function normaliseUsage(usage: WireUsage): Usage {
   const prompt = usage.prompt_tokens ?? 0;
   const completion = usage.completion_tokens ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.total_tokens ?? prompt + completion };
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: usage.total_tokens ?? prompt + completion,
+    ...(typeof reasoning === 'number' && reasoning > 0 ? { reasoning_tokens: reasoning } : {}),
+    ...(typeof cached === 'number' && cached > 0 ? { cache_read_tokens: cached } : {}),
+  };
 }
