@@ -4,6 +4,12 @@
 // a stale dist/ never runs.
 import { existsSync } from 'node:fs';
 
+// `branchflow list | head` closes the pipe early: that is the reader's choice, not an error worth a stack.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const source = new URL('../src/cli.ts', import.meta.url);
 let cli;
 if (existsSync(source)) {

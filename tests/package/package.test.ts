@@ -159,7 +159,7 @@ test('the installed command runs from dist/ under plain node', async () => {
     cwd: project,
     env: plainEnv,
   });
-  assert.match(stdout, /^branchflow: branching conversations as files/);
+  assert.match(stdout, /^Usage: branchflow \[options\] \[command\]\n\nbranching conversations as files, replies from any LLM\n/);
 });
 
 test.run();

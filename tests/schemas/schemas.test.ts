@@ -45,11 +45,11 @@ function outsideValidators(): Record<keyof typeof schemaFiles, ValidateFunction>
 const outside = outsideValidators();
 
 const shipped = {
-  conversations: readdirSync(join(repository, 'data/conversations')).map((name) => `data/conversations/${name}/conversation.json`),
-  settings: readdirSync(join(repository, 'data/conversations'))
-    .map((name) => `data/conversations/${name}/settings.json`)
+  conversations: readdirSync(join(repository, 'examples/conversations')).map((name) => `examples/conversations/${name}/conversation.json`),
+  settings: readdirSync(join(repository, 'examples/conversations'))
+    .map((name) => `examples/conversations/${name}/settings.json`)
     .filter((path) => existsSync(join(repository, path))),
-  configs: readdirSync(join(repository, 'data/llm_configs')).map((name) => `data/llm_configs/${name}`),
+  configs: readdirSync(join(repository, 'examples/llm_configs')).map((name) => `examples/llm_configs/${name}`),
 };
 
 const files = suite('schema files');

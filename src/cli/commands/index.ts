@@ -3,6 +3,7 @@ import type { CliCommand } from '../command.js';
 import { callCommand } from './call.js';
 import { completeCommand } from './complete.js';
 import { configsCommand } from './configs.js';
+import { dbCommand } from './db.js';
 import { deleteCommand } from './delete.js';
 import { editCommand } from './edit.js';
 import { exportCommand } from './export.js';
@@ -38,4 +39,5 @@ export const commands: CliCommand[] = [
   callCommand,
   serveCommand,
   initCommand,
+  dbCommand,
 ];
