@@ -9,13 +9,13 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runIn(root: TempRoot, argv: string[], stdin = ''): Promise<CliRun> {
+export async function runIn(root: TempRoot, argv: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
-    env: { BRANCHFLOW_ROOT: root.root, LOG_LEVEL: 'silent' },
+    env: { BRANCHFLOW_ROOT: root.root, LOG_LEVEL: 'silent', ...env },
     stdin: Readable.from([stdin]),
   });
   return { code, stdout, stderr };
