@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConversationDoc } from '../../src/store/index.js';
@@ -193,18 +193,30 @@ test('import a SillyTavern chat, then export it as Markdown, to a file, and as S
   });
 });
 
-test('restore calls modules/chat_branches/restore once that step is registered', async () => {
+test('restore puts back a node an outside write removed, from the recovery file named alone', async () => {
   const { createEngine } = await import('../../src/engine.js');
   const engine = await createEngine({ root: root.root, env: {} });
-  const registered = engine.api.list().some((step) => step.path === 'modules/chat_branches/restore');
+  const file = 'data/conversations/demo/conversation.json';
+  const before = root.readText(file);
+  await engine.api.call('modules/chat_branches/append_message', {
+    conversation_file: 'demo',
+    pid: 'a1',
+    role: 'user',
+    content: 'kept?',
+    node_id: 'u_kept',
+  });
+  root.write(file, before);
+  await engine.services.store.read(file);
   await engine.close();
-  if (!registered) {
-    console.log('  skipped: modules/chat_branches/restore is not registered on this branch');
-    return;
-  }
-  const { code, stderr } = await runIn(root, ['restore', 'demo', 'data/conversations/demo/none.recovery.json']);
-  assert.is(code, 1);
-  assert.match(stderr, /^error [A-Z_]+: /);
+  const recovery = readdirSync(root.path('data/conversations/demo')).find((name) => name.startsWith('recovered-removed-'));
+  assert.ok(recovery, 'the removed node was kept in a recovery file');
+  const run = await runIn(root, ['restore', 'demo', recovery]);
+  assert.equal([run.code, run.stderr], [0, '']);
+  assert.match(run.stdout, /^restored 1 node\(s\): u_kept/);
+  assert.is(root.readJson<ConversationDoc>(file).nodes['u_kept']?.content, 'kept?');
+  const missing = await runIn(root, ['restore', 'demo', 'recovered-removed-none.json']);
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, /^error NOT_FOUND: /);
 });
 
 test.run();

@@ -17,11 +17,15 @@ export const restoreCommand: CliCommand = (program, cli) => {
         ?.split(',')
         .map((id) => id.trim())
         .filter((id) => id !== '');
-      const result = await engine.api.call('modules/chat_branches/restore', {
-        file: conversation,
-        recovery_file: recoveryFile,
+      // A recovery file named alone (as the notice and the log name it) is the one in the conversation's folder.
+      const file = await engine.services.store.resolve(conversation);
+      const inFolder = recoveryFile.includes('/') ? recoveryFile : `${file.replace(/[^/]+$/, '')}${recoveryFile}`;
+      const result = await engine.api.call<{ message?: string }>('modules/chat_branches/restore', {
+        conversation_file: file,
+        recovery_file: inFolder,
         ...(nodeIds === undefined ? {} : { node_ids: nodeIds }),
       });
-      cli.printJson(result);
+      if (cli.json || typeof result.message !== 'string') cli.printJson(result);
+      else cli.print(result.message);
     });
 };

@@ -1,11 +1,10 @@
 /** @module modules/chat_branches/restore: kept nodes from a recovery file put back into their conversation. */
 import { defineStep } from '../../registry/define-step.js';
 import { restoreNodes, type RestoreInfo } from '../../store/index.js';
-import { fileProperty, nodeIdProperty } from './schemas.js';
+import { conversationFileOf, conversationFileProperties, nodeIdProperty, type ConversationFileInput } from './schemas.js';
 import { commitMutation, updatedAt } from './step-support.js';
 
-interface RestoreStepInput {
-  file: string;
+interface RestoreStepInput extends ConversationFileInput {
   recovery_file: string;
   node_ids?: string[];
 }
@@ -26,7 +25,7 @@ export const restoreStep = defineStep<RestoreStepInput, RestoreOutput>({
   input: {
     type: 'object',
     properties: {
-      file: fileProperty,
+      ...conversationFileProperties,
       recovery_file: {
         type: 'string',
         minLength: 1,
@@ -34,7 +33,7 @@ export const restoreStep = defineStep<RestoreStepInput, RestoreOutput>({
       },
       node_ids: { type: 'array', items: nodeIdProperty, minItems: 1, uniqueItems: true, description: 'Only these kept nodes.' },
     },
-    required: ['file', 'recovery_file'],
+    required: ['recovery_file'],
     additionalProperties: false,
   },
   output: {
@@ -67,7 +66,7 @@ export const restoreStep = defineStep<RestoreStepInput, RestoreOutput>({
   },
   async run(input, context) {
     const { store } = context.services;
-    const file = await store.resolve(input.file);
+    const file = await store.resolve(conversationFileOf(input));
     // Read (and checked) before the change: a missing or foreign recovery file writes nothing.
     const record = await store.readRecovery(file, input.recovery_file);
     return commitMutation(
