@@ -26,12 +26,14 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
       process.stdout.write(`first start: created ${report.created.join(', ')} under ${root} from the examples\n`);
     }
     const checkpointMs = env['BRANCHFLOW_CHECKPOINT_MS'];
+    const retentionMs = env['BRANCHFLOW_GENERATION_RETENTION_MS'];
     const engine = await createEngine({
       root,
       logger,
       env,
       watch: true,
       ...(checkpointMs === undefined ? {} : { checkpointIntervalMs: Number(checkpointMs) }),
+      ...(retentionMs === undefined ? {} : { retentionMs: Number(retentionMs) }),
     });
     const { store } = engine.services;
     const server = await startServer({
