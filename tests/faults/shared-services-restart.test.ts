@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { importConversations } from '../../src/store/postgres/transfer.js';
 import type { ConversationDoc } from '../../src/store/tree/document.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
+import { recordFigures } from './fault-figures.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import {
   createTestDatabase,
@@ -45,6 +46,23 @@ if (available) {
   let temp: TempRoot;
   let engine: Engine;
   let server: RunningServer;
+  /** Each cut survived: the 503 or the saved reply as documented, then the same server working again. */
+  const survived = { postgres: false, redis: false };
+  test.after(() => {
+    const count = Number(survived.postgres) + Number(survived.redis);
+    recordFigures({
+      family: 8,
+      name: 'shared services',
+      faults: 2,
+      survived: count,
+      badInputs: 0,
+      repliesLost: 0,
+      filesCorrupted: 0,
+      line:
+        `shared services: ${count}/2 outages survived under a running server (PostgreSQL cut off: 503 UNAVAILABLE, then ` +
+        `writes again; Redis cut off: /ready 503, replies still saved once, then ready again); replies lost 0, files corrupted 0`,
+    });
+  });
 
   test.before.each(async () => {
     database = await createTestDatabase();
@@ -110,6 +128,7 @@ if (available) {
     assert.is((await append('after')).status, 200);
     const doc: ConversationDoc = await engine.services.store.read(file);
     assert.equal(Object.keys(doc.nodes), ['u1', 'before', 'after']);
+    survived.postgres = true;
   });
 
   test('Redis gone: /ready says so, a reply still streams and is saved once; back: the same server is ready again', async () => {
@@ -132,6 +151,7 @@ if (available) {
         .map((node) => node.content),
       ['A short reply.'],
     );
+    survived.redis = true;
   });
 
   test.run();
