@@ -48,7 +48,14 @@ test('thinking and text stream as reasoning and chunks; the node keeps both; the
   // 10 plain input at 3, 40 cached at 0.3, 20 output at 15 (per million).
   const cost = (10 * 3 + 40 * 0.3 + 20 * 15) / 1_000_000;
   assert.equal(received, [
-    { type: 'start', generation_id: start['generation_id'], conversation_file: world.file, parent_id: 'n_user', node_id: nodeId },
+    {
+      type: 'start',
+      generation_id: start['generation_id'],
+      conversation_file: world.file,
+      parent_id: 'n_user',
+      node_id: nodeId,
+      hooks: [],
+    },
     { type: 'reasoning', content: 'Two' },
     { type: 'reasoning', content: ' and two.' },
     { type: 'chunk', content: 'Fo' },

@@ -57,7 +57,14 @@ test('DeepSeek: reasoning events before the chunks, the node keeps both apart, a
   const nodeId = start['node_id'] as string;
   const usage = { prompt_tokens: 10, completion_tokens: 30, total_tokens: 40, reasoning_tokens: 25 };
   assert.equal(received, [
-    { type: 'start', generation_id: start['generation_id'], conversation_file: world.file, parent_id: 'n_user', node_id: nodeId },
+    {
+      type: 'start',
+      generation_id: start['generation_id'],
+      conversation_file: world.file,
+      parent_id: 'n_user',
+      node_id: nodeId,
+      hooks: [],
+    },
     { type: 'reasoning', content: 'Two and ' },
     { type: 'reasoning', content: 'two.' },
     { type: 'chunk', content: 'Fo' },
