@@ -5,7 +5,7 @@
  * overlays recording sets and deletes; anything deeper (a node) is copied when first read and compared at the end.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ConversationDoc, DocChange } from '../tree/document.js';
+import type { ConversationDoc, DocChange, Mutation } from '../tree/document.js';
 import { isPlainObject, setOwn } from '../../lib/plain-object.js';
 
 const deleted = Symbol('deleted');
@@ -152,4 +152,18 @@ export interface Draft {
 export function createDraft(base: ConversationDoc): Draft {
   const overlay = new Overlay(base, true);
   return { doc: overlay.proxy as ConversationDoc, finish: () => overlay.changes([]) };
+}
+
+/**
+ * `store.update(file, change)` as a `commit` plan, the same for every store: the change runs on a copy-on-write draft
+ * of the tree, and what it did to the draft is the change set.
+ */
+export function draftPlan<Result>(
+  change: (doc: ConversationDoc) => Result | Promise<Result>,
+): (doc: ConversationDoc) => Promise<Mutation<Result>> {
+  return async (doc) => {
+    const draft = createDraft(doc);
+    const result = await change(draft.doc);
+    return { changes: draft.finish(), result: () => result };
+  };
 }

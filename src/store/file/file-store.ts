@@ -13,7 +13,7 @@ import type { ConversationStore, ConversationSummary, StoreStatus } from '../con
 import type { WatchEvent } from '../watch/watch-event.js';
 import { readAttachmentFile, writeAttachmentFile } from './attachment-files.js';
 import { createInspector } from './change-inspector.js';
-import { createDraft } from './draft.js';
+import { draftPlan } from './draft.js';
 import { lockFile, removeOrphanedTempFiles } from '../disk/file-lock.js';
 import { FileWatcher } from '../watch/file-watcher.js';
 import { freezeTree } from './freeze.js';
@@ -155,11 +155,7 @@ class ConversationFiles implements FileStore, BatchHost {
     file: string,
     change: (doc: ConversationDoc) => Result | Promise<Result>,
   ): Promise<{ doc: ConversationDoc; result: Result }> {
-    return this.commit(file, async (doc) => {
-      const draft = createDraft(doc);
-      const result = await change(draft.doc);
-      return { changes: draft.finish(), result: () => result };
-    });
+    return this.commit(file, draftPlan(change));
   }
 
   async commit<Result>(

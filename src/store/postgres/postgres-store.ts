@@ -16,7 +16,7 @@ import type { ConversationDoc, ConversationSettings, DocChange, Mutation } from 
 import { withChanges } from '../tree/changes.js';
 import { serialiseTree, invalidFileError } from '../tree/parse-tree.js';
 import { validateChanges, validateDoc } from '../tree/validate.js';
-import { createDraft } from '../file/draft.js';
+import { draftPlan } from '../file/draft.js';
 import { readRecoveryRecord, type RecoveryRecord } from '../file/recovery-records.js';
 import { readAttachmentFile, writeAttachmentFile } from '../file/attachment-files.js';
 import { freezeChanges } from '../file/freeze.js';
@@ -132,11 +132,7 @@ class ConversationRows implements PostgresStore {
     file: string,
     change: (doc: ConversationDoc) => Result | Promise<Result>,
   ): Promise<{ doc: ConversationDoc; result: Result }> {
-    return this.commit(file, async (doc) => {
-      const draft = createDraft(doc);
-      const result = await change(draft.doc);
-      return { changes: draft.finish(), result: () => result };
-    });
+    return this.commit(file, draftPlan(change));
   }
 
   async commit<Result>(
