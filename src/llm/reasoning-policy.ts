@@ -11,8 +11,6 @@
  *     turn while a tool loop continues; thinking of earlier turns is dropped by the API anyway.
  *   - Gemini: the `thoughtSignature` it gave with a `functionCall` goes back on that part; thought text is not
  *     part of the contract.
- * Tool calls do not exist in branchflow yet: no stored turn is a tool-call turn, so `tool_turns` sends nothing
- * today. `turnMadeToolCalls` is the one place that learns to recognise such a turn once tool calls are stored.
  */
 import type { ReasoningPassBack } from './config/config-schema.js';
 import type { ChatMessage } from './provider.js';
@@ -43,13 +41,9 @@ export function reasoningPolicy(provider: string, configured: ReasoningPassBack 
   return policies[configured ?? providerDefaults[provider] ?? 'tool_turns'];
 }
 
-/**
- * Whether an assistant turn made tool calls. Always false until tool calls are stored on nodes; the tool-calling
- * feature makes this read them (e.g. a non-empty `tool_calls` on the message).
- */
+/** Whether an assistant message is a step that called tools (the node's `tool_steps` expand into such messages). */
 export function turnMadeToolCalls(message: ChatMessage): boolean {
-  const toolCalls = (message as ChatMessage & { tool_calls?: unknown }).tool_calls;
-  return Array.isArray(toolCalls) && toolCalls.length > 0;
+  return (message.tool_calls?.length ?? 0) > 0;
 }
 
 /** The reasoning to send back with this message under the policy, or undefined. */

@@ -140,6 +140,8 @@ test('complete() answers the whole message, thinking apart from the text', async
   assert.equal(await provider().complete(userSaysHi, { signal: neverAborted }), {
     content: 'Four',
     reasoning: 'Sum.',
+    reasoning_blocks: [],
+    tool_calls: [],
     usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
     finish_reason: 'stop',
     model: 'claude-test-001',

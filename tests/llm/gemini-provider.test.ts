@@ -114,6 +114,8 @@ test('complete() uses generateContent and returns the whole answer', async () =>
   assert.equal(await provider().complete(userSaysHi, { signal: neverAborted }), {
     content: 'Whole answer',
     reasoning: '',
+    reasoning_blocks: [],
+    tool_calls: [],
     usage: { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 },
     finish_reason: 'stop',
     model: 'gemini-test-001',

@@ -105,6 +105,8 @@ test('complete() gathers the reply', async () => {
   assert.equal(await mock({ text: 'All of it' }).complete({ messages }, { signal: neverAborted }), {
     content: 'All of it',
     reasoning: '',
+    reasoning_blocks: [],
+    tool_calls: [],
     usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 },
     finish_reason: 'stop',
     model: 'mock',

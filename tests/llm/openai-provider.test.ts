@@ -115,6 +115,8 @@ test('complete() returns the whole answer', async () => {
   assert.equal(completion, {
     content: 'All at once',
     reasoning: '',
+    reasoning_blocks: [],
+    tool_calls: [],
     usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 },
     finish_reason: 'length',
     model: 'gpt-test',

@@ -74,6 +74,8 @@ test('the `reasoning` delta field (vLLM, OpenRouter) is reasoning too; complete(
   assert.equal(await deepseek({ model: 'qwen3' }).complete(hi, { signal: neverAborted }), {
     content: 'Yes',
     reasoning: 'Hmm.',
+    reasoning_blocks: [],
+    tool_calls: [],
     usage: null,
     finish_reason: 'stop',
     model: 'qwen3',
@@ -115,7 +117,7 @@ test('reasoning_pass_back "always" sends reasoning_content, and deepseek-reasone
 
 test('the policy per provider and its override: only tool-call turns by default, none of which exist yet', () => {
   const plain = followUp.messages[1]!;
-  const toolTurn = { ...plain, tool_calls: [{ id: 'call_1' }] };
+  const toolTurn = { ...plain, tool_calls: [{ id: 'call_1', name: 'add', arguments: '{}' }] };
   for (const name of ['openai', 'openai_compatible', 'gemini', 'anthropic']) {
     assert.equal(reasoningPolicy(name, undefined), { plainTurns: false, toolTurns: true }, name);
     assert.is(reasoningToSend(plain, reasoningPolicy(name, undefined)), undefined);

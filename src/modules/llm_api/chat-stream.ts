@@ -84,7 +84,7 @@ export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
           } else if (part.type === 'finish') {
             finished = true;
             yield { type: 'finish', finish_reason: part.reason };
-          } else {
+          } else if (part.type === 'usage') {
             const cost = estimateCost(part.usage, loaded.config.pricing);
             yield { type: 'usage', usage: part.usage, ...(cost === undefined ? {} : { cost }) };
           }

@@ -46,8 +46,9 @@ export function buildAnthropicRequest(
       { type: 'text', text: message.content },
     ];
     const last = turns.at(-1);
-    if (last?.role === message.role) last.content.push(...blocks);
-    else turns.push({ role: message.role, content: blocks });
+    const role = message.role === 'assistant' ? 'assistant' : 'user';
+    if (last?.role === role) last.content.push(...blocks);
+    else turns.push({ role, content: blocks });
   }
   const instruction = system.join('\n\n');
   // The API refuses a request with no messages; a lone system prompt is then sent as the user turn.
