@@ -5,6 +5,7 @@
  */
 import type { Generation, GenerationSummary, LoggedEvent } from './generation.js';
 import type { GenerationEvent } from './generation-events.js';
+import type { ToolStep } from '../store/index.js';
 
 /** What a viewer needs of a generation, wherever it runs. `Generation` is one; a shared log gives others. */
 export interface GenerationView {
@@ -24,8 +25,11 @@ export interface OrphanedGeneration {
   provider?: string;
   model?: string;
   started_at: string;
-  /** The text streamed before the owner went away. */
+  /** The answer text streamed before the owner went away. */
   content: string;
+  /** The reasoning streamed, and the tool steps run, before it went away. */
+  reasoning: string;
+  tool_steps: ToolStep[];
   /** Whether the log already holds `end` (the owner finished but could not clear its claim). */
   ended: boolean;
 }

@@ -2,7 +2,10 @@
  * @module One generation: a server-side job with an id, an in-memory event log and any number of viewers.
  * The job writes events with `push`; viewers `follow` the log from any sequence number, then the live tail.
  */
+import type { ToolStep } from '../store/index.js';
 import type { GenerationEvent, UsageCounts } from './generation-events.js';
+import { ReplyFold, replyEventTypes } from './reply-fold.js';
+import { ToolApprovals } from './tool-approvals.js';
 
 export type GenerationStatus = 'running' | 'done';
 export type GenerationOutcome = 'completed' | 'aborted' | 'failed' | 'empty';
@@ -30,14 +33,17 @@ export class Generation {
   readonly startedAt = new Date();
   finishedAt: Date | undefined;
   outcome: GenerationOutcome | undefined;
-  /** The text generated so far: what a partial save writes. */
+  /** The answer text generated so far: what a partial save writes (set by the save when hooks changed it). */
   content = '';
   /** The reasoning streamed so far, kept apart from the answer. */
   reasoning = '';
+  readonly #reply = new ReplyFold();
   savedNodeId: string | undefined;
   /** What the job learnt, for the non-streaming answer; set before `end`. */
   result: GenerationResult | undefined;
   viewers = 0;
+  /** Tool calls waiting for approval. */
+  readonly approvals = new ToolApprovals();
 
   readonly #controller = new AbortController();
   readonly #events: GenerationEvent[] = [];
@@ -64,6 +70,11 @@ export class Generation {
     return this.#controller.signal;
   }
 
+  /** The tool steps so far (the calls of the current step included once it made some). */
+  get toolSteps(): ToolStep[] {
+    return this.#reply.toolSteps;
+  }
+
   get eventCount(): number {
     return this.#events.length;
   }
@@ -79,8 +90,11 @@ export class Generation {
 
   push(event: GenerationEvent): void {
     if (this.finishedAt !== undefined) throw new Error(`generation ${this.id} already ended; cannot log ${event.type}`);
-    if (event.type === 'chunk') this.content += event.content;
-    else if (event.type === 'reasoning') this.reasoning += event.content;
+    if (replyEventTypes.has(event.type)) {
+      this.#reply.apply(event);
+      this.content = this.#reply.content;
+      this.reasoning = this.#reply.reasoning;
+    }
     this.#events.push(event);
     for (const observe of this.#observers) observe(this.#events.length, event);
     if (event.type === 'end') {

@@ -6,7 +6,9 @@
  */
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { writeDurably } from '../store/index.js';
+import { writeDurably, type ToolStep } from '../store/index.js';
+import type { GenerationEvent } from './generation-events.js';
+import { ReplyFold, type ReplyEvent } from './reply-fold.js';
 
 export interface JournalHeader {
   generation_id: string;
@@ -25,6 +27,8 @@ export interface RecoveredJournal {
   content: string;
   /** The reasoning checkpointed beside the text; empty when there was none. */
   reasoning: string;
+  /** The tool steps journalled so far (calls without a result marked aborted). */
+  tool_steps: ToolStep[];
   /** Absolute path, for `removeJournal`. */
   path: string;
 }
@@ -48,6 +52,8 @@ export class GenerationJournal {
   #length = 0;
   #pending = '';
   #pendingReasoning = '';
+  /** Whole lines waiting for the next flush, in order: text before a tool event stays before it. */
+  #pendingLines: string[] = [];
   #flushing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout;
   readonly #onError: (error: unknown) => void;
@@ -93,6 +99,25 @@ export class GenerationJournal {
   }
 
   /**
+   * Records a step boundary, a tool call or its result, after the text buffered so far, and checkpoints at once:
+   * a tool may have side effects, so its call and result must not be lost to a crash and run twice.
+   */
+  writeEvent(event: Extract<ReplyEvent, { type: 'step' | 'tool_call' | 'tool_result' }>): Promise<void> {
+    this.#cutTextLine();
+    this.#pendingLines.push(JSON.stringify({ event }) + '\n');
+    return this.flush();
+  }
+
+  #cutTextLine(): void {
+    if (this.#pending === '' && this.#pendingReasoning === '') return;
+    this.#pendingLines.push(
+      JSON.stringify({ text: this.#pending, ...(this.#pendingReasoning === '' ? {} : { reasoning: this.#pendingReasoning }) }) + '\n',
+    );
+    this.#pending = '';
+    this.#pendingReasoning = '';
+  }
+
+  /**
    * Writes the buffered text as one line and fsyncs it (the file and its header first, if new). Flushes never
    * overlap. A flush that fails (the disk is full) keeps its text for the next one and leaves no partial line.
    */
@@ -101,13 +126,12 @@ export class GenerationJournal {
     this.#flushing = this.#flushing
       .catch(() => undefined)
       .then(async () => {
-        if (this.#pending === '' && this.#pendingReasoning === '') return;
-        const text = this.#pending;
-        const reasoning = this.#pendingReasoning;
-        this.#pending = '';
-        this.#pendingReasoning = '';
+        this.#cutTextLine();
+        if (this.#pendingLines.length === 0) return;
+        const pendingLines = this.#pendingLines;
+        this.#pendingLines = [];
         try {
-          let lines = JSON.stringify({ text, ...(reasoning === '' ? {} : { reasoning }) }) + '\n';
+          let lines = pendingLines.join('');
           if (this.#handle === undefined) {
             await mkdir(dirname(this.path), { recursive: true });
             this.#handle = await open(this.path, 'w');
@@ -119,8 +143,7 @@ export class GenerationJournal {
           await this.#handle.datasync();
           this.#length += bytes.length;
         } catch (error) {
-          this.#pending = text + this.#pending;
-          this.#pendingReasoning = reasoning + this.#pendingReasoning;
+          this.#pendingLines = [...pendingLines, ...this.#pendingLines];
           await this.#handle?.truncate(this.#length).catch(() => undefined);
           throw error;
         }
@@ -222,18 +245,19 @@ function parseJournal(text: string): Omit<RecoveredJournal, 'path'> | undefined 
   }
   const named = ['generation_id', 'conversation_file', 'parent_id', 'node_id'] as const;
   if (typeof header !== 'object' || header === null || named.some((field) => typeof header[field] !== 'string')) return undefined;
-  let content = '';
-  let reasoning = '';
+  const reply = new ReplyFold();
   for (const line of lines.slice(1)) {
+    let checkpoint: { text?: unknown; reasoning?: unknown; event?: unknown };
     try {
-      const checkpoint = JSON.parse(line) as { text?: unknown; reasoning?: unknown };
-      if (typeof checkpoint.text === 'string') content += checkpoint.text;
-      if (typeof checkpoint.reasoning === 'string') reasoning += checkpoint.reasoning;
+      checkpoint = JSON.parse(line) as typeof checkpoint;
     } catch {
       break; // the crash cut this line short; everything before it is intact
     }
+    if (typeof checkpoint.reasoning === 'string') reply.apply({ type: 'reasoning', content: checkpoint.reasoning });
+    if (typeof checkpoint.text === 'string') reply.apply({ type: 'chunk', content: checkpoint.text });
+    if (typeof checkpoint.event === 'object' && checkpoint.event !== null) reply.apply(checkpoint.event as GenerationEvent);
   }
-  return { header, content, reasoning };
+  return { header, content: reply.content, reasoning: reply.reasoning, tool_steps: reply.toolSteps };
 }
 
 export async function removeJournal(path: string): Promise<void> {

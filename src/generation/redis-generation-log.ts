@@ -12,6 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Generation, GenerationSummary, LoggedEvent } from './generation.js';
 import type { GenerationEvent } from './generation-events.js';
 import type { GenerationLog, GenerationView, OrphanedGeneration, SharedDetails, TakeOver } from './generation-log.js';
+import { ReplyFold } from './reply-fold.js';
 
 export const redisSetting = 'BRANCHFLOW_REDIS';
 
@@ -335,7 +336,7 @@ export class RedisGenerationLog implements GenerationLog {
       ...(meta['provider'] === undefined ? {} : { provider: meta['provider'] }),
       ...(meta['model'] === undefined ? {} : { model: meta['model'] }),
       started_at: meta['started_at'] ?? '',
-      content: logged.map(({ event }) => (event.type === 'chunk' ? event.content : '')).join(''),
+      ...foldReply(logged.map(({ event }) => event)),
       ended,
     };
     this.#logger.warn('taking over a generation whose server went away', { generation_id: id, characters: orphan.content.length });
@@ -362,4 +363,10 @@ export class RedisGenerationLog implements GenerationLog {
     this.#subscriber?.disconnect();
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
+}
+
+function foldReply(events: GenerationEvent[]): Pick<OrphanedGeneration, 'content' | 'reasoning' | 'tool_steps'> {
+  const reply = new ReplyFold();
+  for (const event of events) reply.apply(event);
+  return { content: reply.content, reasoning: reply.reasoning, tool_steps: reply.toolSteps };
 }

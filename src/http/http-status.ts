@@ -11,6 +11,8 @@ export const httpStatusByCode = {
   INVALID_FILE: 422,
   // Well-formed input the chosen model cannot take (an image for a text-only model).
   UNSUPPORTED_CONTENT: 422,
+  // A tool named in a request, settings.json or an LLM config that no step or MCP server provides.
+  UNKNOWN_TOOL: 422,
   RATE_LIMITED: 429,
   // nginx's "client closed request": the caller went away or asked for the abort, so nobody reads this status.
   ABORTED: 499,

@@ -9,6 +9,7 @@ export const callErrorCodes = [
   'PAYLOAD_TOO_LARGE',
   'INVALID_FILE',
   'UNSUPPORTED_CONTENT',
+  'UNKNOWN_TOOL',
   'RATE_LIMITED',
   'ABORTED',
   'INTERNAL',

@@ -22,6 +22,7 @@ table('every code maps to its status', () => {
     PAYLOAD_TOO_LARGE: 413,
     INVALID_FILE: 422,
     UNSUPPORTED_CONTENT: 422,
+    UNKNOWN_TOOL: 422,
     RATE_LIMITED: 429,
     ABORTED: 499,
     INTERNAL: 500,

@@ -1,4 +1,5 @@
 /** @module The input shared by `complete` and `complete_stream`, its schema, and the node-id pattern. */
+import type { ToolChoice } from '../../src/llm/provider.js';
 
 export interface CompletionInput {
   conversation_file: string;
@@ -8,6 +9,28 @@ export interface CompletionInput {
   include_doc: boolean;
   on_disconnect: 'continue' | 'abort';
   request_id?: string;
+  tools?: string[];
+  tool_choice?: ToolChoice;
+  max_steps?: number;
+}
+
+/** The tool choices a request may make (docs/tools.md): its own list, the choice, the step limit. */
+function toolInputProperties() {
+  return {
+    tools: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: "Tools for this request (within settings.json's or the config's list when one is set); [] offers none",
+    },
+    tool_choice: {
+      anyOf: [
+        { enum: ['auto', 'none', 'required'] },
+        { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false },
+      ],
+      description: 'auto, none, required, or {"name": "<tool>"}; for the first model call only',
+    },
+    max_steps: { type: 'integer', minimum: 1, maximum: 64, description: 'Model calls at most in this reply (default 8)' },
+  } as const;
 }
 
 const nodeId = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } as const;
@@ -35,6 +58,7 @@ export const completionInputProperties = {
     pattern: '^[A-Za-z0-9_.:-]{1,128}$',
     description: 'Makes a start idempotent: a retry with the same id attaches to the running generation',
   },
+  ...toolInputProperties(),
 } as const;
 
 /** The resume point of a reconnecting EventSource; the HTTP layer fills it from the Last-Event-ID header. */
@@ -57,4 +81,7 @@ export const followUpInputProperties = {
   include_doc: { ...completionInputProperties.include_doc, default: false },
   on_disconnect: completionInputProperties.on_disconnect,
   last_event_id: lastEventIdProperty,
+  tools: completionInputProperties.tools,
+  tool_choice: completionInputProperties.tool_choice,
+  max_steps: completionInputProperties.max_steps,
 } as const;

@@ -24,6 +24,7 @@ const errorTypeByCode: Record<CallErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'invalid_request_error',
   INVALID_FILE: 'invalid_request_error',
   UNSUPPORTED_CONTENT: 'invalid_request_error',
+  UNKNOWN_TOOL: 'invalid_request_error',
   RATE_LIMITED: 'rate_limit_error',
   ABORTED: 'request_aborted',
   INTERNAL: 'server_error',

@@ -1,7 +1,16 @@
 /** @module modules/chat_branches/append_message: a new node under a parent (or a new root). */
 import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
-import { appendMessage, createNodeId, hasNode, nodeOf, type ConversationStore, type NodeMeta, type Role } from '../../store/index.js';
+import {
+  appendMessage,
+  createNodeId,
+  hasNode,
+  nodeOf,
+  type ConversationStore,
+  type NodeMeta,
+  type Role,
+  type ToolStep,
+} from '../../store/index.js';
 import {
   activePathSchema,
   docReplySchema,
@@ -14,6 +23,7 @@ import {
   nodeSchema,
   reasoningProperty,
   roleProperty,
+  toolStepsProperty,
   updatedAtSchema,
 } from './schemas.js';
 import { commitMutation, docReply, pathReply, updatedAt } from './step-support.js';
@@ -42,6 +52,7 @@ interface AppendStepInput extends ConversationFileInput {
   role: Role;
   content: string;
   reasoning?: string;
+  tool_steps?: ToolStep[];
   images?: ImageInput[];
   meta?: NodeMeta;
   placeholder: boolean;
@@ -71,6 +82,7 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
       role: roleProperty,
       content: { type: 'string' },
       reasoning: reasoningProperty,
+      tool_steps: toolStepsProperty,
       images: imagesProperty,
       meta: metaProperty,
       placeholder: { type: 'boolean', default: false, description: 'Also add an empty assistant child and make it the leaf.' },
@@ -135,6 +147,7 @@ export const appendMessageStep = defineStep<AppendStepInput, Record<string, unkn
             content: input.content,
             fields: {
               ...(input.reasoning === undefined ? {} : { reasoning: input.reasoning }),
+              ...(input.tool_steps === undefined ? {} : { tool_steps: input.tool_steps }),
               ...(attachments === undefined ? {} : { attachments }),
             },
             ...(input.meta === undefined ? {} : { meta: input.meta }),

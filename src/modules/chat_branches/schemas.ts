@@ -61,6 +61,13 @@ export const reasoningProperty = {
   description: "The model's reasoning for an assistant turn, kept apart from `content` (the answer).",
 } as const;
 
+export const toolStepsProperty = {
+  type: 'array',
+  items: { type: 'object' },
+  description:
+    "An assistant turn's tool steps: [{content?, reasoning?, tool_calls: [{id, name, arguments, status, result, started_at?, duration_ms?}]}]; checked against the conversation schema.",
+} as const;
+
 export const roleProperty = { enum: ['system', 'user', 'assistant'] } as const;
 
 export const metaProperty = {
@@ -77,6 +84,7 @@ export const nodeSchema = {
     role: roleProperty,
     content: { type: 'string' },
     reasoning: { type: 'string' },
+    tool_steps: { type: 'array' },
     node_updated_at: { type: 'string' },
     meta: { type: 'object' },
   },

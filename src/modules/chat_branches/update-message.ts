@@ -1,7 +1,7 @@
 /** @module modules/chat_branches/update_message: new content and/or meta for a node, optionally compare-and-set. */
 import { CallError } from '../../lib/call-error.js';
 import { defineStep } from '../../registry/define-step.js';
-import { nodeOf, updateMessage, type NodeMeta } from '../../store/index.js';
+import { nodeOf, updateMessage, type NodeMeta, type ToolStep } from '../../store/index.js';
 import {
   docReplySchema,
   conversationFileOf,
@@ -11,6 +11,7 @@ import {
   nodeIdProperty,
   nodeSchema,
   reasoningProperty,
+  toolStepsProperty,
   updatedAtSchema,
 } from './schemas.js';
 import { commitMutation, docReply, updatedAt } from './step-support.js';
@@ -19,6 +20,7 @@ interface UpdateStepInput extends ConversationFileInput {
   node_id: string;
   content?: string;
   reasoning?: string | null;
+  tool_steps?: ToolStep[] | null;
   meta?: NodeMeta | null;
   expected_content?: string;
   return_mode: 'doc' | 'node' | 'none';
@@ -28,7 +30,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
   path: 'modules/chat_branches/update_message',
   summary: "Replace a node's content and/or its meta; stamps node_updated_at and updated_at.",
   description:
-    "Give `content`, `reasoning`, `meta` or several. `reasoning` replaces the node's reasoning (null removes it); `meta` replaces the node's meta (null removes it). With `expected_content` the update " +
+    "Give `content`, `reasoning`, `tool_steps`, `meta` or several. `reasoning` and `tool_steps` replace the node's (null removes them); `meta` replaces the node's meta (null removes it). With `expected_content` the update " +
     'happens only if the node still holds exactly that text (e.g. "" to fill an empty node), else CONFLICT and nothing is written.',
   input: {
     type: 'object',
@@ -37,6 +39,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
       node_id: nodeIdProperty,
       content: { type: 'string' },
       reasoning: { anyOf: [reasoningProperty, { type: 'null' }] },
+      tool_steps: { anyOf: [toolStepsProperty, { type: 'null' }] },
       meta: { anyOf: [metaProperty, { type: 'null' }] },
       expected_content: { type: 'string', description: 'Compare-and-set: the content the node must have now.' },
       return_mode: { enum: ['doc', 'node', 'none'], default: 'doc' },
@@ -69,9 +72,16 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
     ],
   },
   async run(input, context) {
-    if (input.content === undefined && input.meta === undefined && input.reasoning === undefined) {
-      throw new CallError('BAD_INPUT', `update_message of node ${input.node_id} needs \`content\`, \`reasoning\` or \`meta\``);
+    if (input.content === undefined && input.meta === undefined && input.reasoning === undefined && input.tool_steps === undefined) {
+      throw new CallError(
+        'BAD_INPUT',
+        `update_message of node ${input.node_id} needs \`content\`, \`reasoning\`, \`tool_steps\` or \`meta\``,
+      );
     }
+    const fields = {
+      ...(input.reasoning === undefined ? {} : { reasoning: input.reasoning }),
+      ...(input.tool_steps === undefined ? {} : { tool_steps: input.tool_steps }),
+    };
     return commitMutation(
       context,
       conversationFileOf(input),
@@ -81,7 +91,7 @@ export const updateMessageStep = defineStep<UpdateStepInput, Record<string, unkn
           {
             nodeId: input.node_id,
             ...(input.content === undefined ? {} : { content: input.content }),
-            ...(input.reasoning === undefined ? {} : { fields: { reasoning: input.reasoning } }),
+            ...(Object.keys(fields).length === 0 ? {} : { fields }),
             ...(input.meta === undefined ? {} : { meta: input.meta }),
             ...(input.expected_content === undefined ? {} : { expectedContent: input.expected_content }),
           },

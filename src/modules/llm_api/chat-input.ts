@@ -8,14 +8,49 @@ import type { LoadedConfig } from '../../llm/config/config-check.js';
 import { embeddableLlmConfigSchema } from '../../llm/config/config-schema.js';
 import { defaultConfigFile } from '../../llm/llm-service.js';
 import { refuseImagesWithoutVision } from '../../llm/vision.js';
-import type { ChatMessage, Provider } from '../../llm/provider.js';
+import type { ChatMessage, ChatRequest, Provider, ToolChoice, ToolSpec } from '../../llm/provider.js';
 
 export interface ChatInput {
   messages: Array<ChatMessage & Record<string, unknown>>;
   config_file?: string | null;
   config?: Record<string, unknown>;
   params?: Record<string, unknown>;
+  tools?: ToolSpec[];
+  tool_choice?: ToolChoice;
 }
+
+const toolCallSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    name: { type: 'string', minLength: 1 },
+    arguments: { type: 'string', description: 'JSON text, as the model wrote it.' },
+    thought_signature: { type: 'string' },
+  },
+  required: ['id', 'name', 'arguments'],
+  additionalProperties: false,
+} as const;
+
+export const providerToolCallSchema = toolCallSchema;
+
+const reasoningBlockSchema = {
+  oneOf: [
+    {
+      type: 'object',
+      properties: { type: { const: 'thinking' }, thinking: { type: 'string' }, signature: { type: 'string' } },
+      required: ['type', 'thinking', 'signature'],
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      properties: { type: { const: 'redacted_thinking' }, data: { type: 'string' } },
+      required: ['type', 'data'],
+      additionalProperties: false,
+    },
+  ],
+} as const;
+
+export const providerReasoningBlockSchema = reasoningBlockSchema;
 
 export const chatInputSchema = {
   type: 'object',
@@ -23,12 +58,17 @@ export const chatInputSchema = {
     messages: {
       type: 'array',
       minItems: 1,
-      description: 'The conversation so far; fields other than role, content, reasoning and images are ignored.',
+      description: 'The conversation so far; fields other than role, content, reasoning, images and the tool fields are ignored.',
       items: {
         type: 'object',
         properties: {
-          role: { enum: ['system', 'user', 'assistant'] },
+          role: { enum: ['system', 'user', 'assistant', 'tool'] },
           content: { type: 'string' },
+          tool_calls: { type: 'array', items: toolCallSchema, description: 'An assistant step that called tools.' },
+          reasoning_blocks: { type: 'array', items: reasoningBlockSchema, description: 'Anthropic thinking blocks as received.' },
+          tool_call_id: { type: 'string', description: 'A `tool` message: the call it answers.' },
+          tool_name: { type: 'string', description: 'A `tool` message: the tool that answered.' },
+          is_error: { type: 'boolean', description: 'A `tool` message: the tool failed.' },
           reasoning: { type: 'string', description: "An assistant turn's reasoning; sent back only where the provider's policy says." },
           images: {
             type: 'array',
@@ -64,6 +104,26 @@ export const chatInputSchema = {
       },
       additionalProperties: false,
     },
+    tools: {
+      type: 'array',
+      description: 'Tools the model may call (names of [A-Za-z0-9_-], at most 64 characters).',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          description: { type: 'string' },
+          parameters: { type: 'object' },
+        },
+        required: ['name', 'description', 'parameters'],
+        additionalProperties: false,
+      },
+    },
+    tool_choice: {
+      anyOf: [
+        { enum: ['auto', 'none', 'required'] },
+        { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false },
+      ],
+    },
   },
   required: ['messages'],
   additionalProperties: false,
@@ -84,6 +144,15 @@ export const usageSchema = {
 } as const;
 
 export const finishReasonSchema = { enum: ['stop', 'length', 'content_filter', 'tool_calls', 'error'] } as const;
+
+/** The provider request of a step's input: the messages, and the tools when some are offered. */
+export function chatRequestOf(input: ChatInput): ChatRequest {
+  return {
+    messages: toChatMessages(input.messages),
+    ...(input.tools === undefined || input.tools.length === 0 ? {} : { tools: input.tools }),
+    ...(input.tool_choice === undefined ? {} : { tool_choice: input.tool_choice }),
+  };
+}
 
 export async function openProvider(input: ChatInput, context: StepContext): Promise<{ loaded: LoadedConfig; provider: Provider }> {
   const { llm } = context.services;
@@ -107,16 +176,24 @@ function withParams(loaded: LoadedConfig, params: Record<string, unknown>): Load
 }
 
 /**
- * Only role, content and reasoning reach the adapter (SmartTavern's rule, plus what the reasoning policy needs):
- * node ids and other fields stay here. The adapter decides whether reasoning goes on the wire.
+ * Only role, content, reasoning, images and the tool fields reach the adapter (SmartTavern's rule, plus what the
+ * reasoning policy and tool calls need): node ids and other fields stay here. The adapter decides what goes on the wire.
  */
 export function toChatMessages(messages: ChatInput['messages']): ChatMessage[] {
-  return messages.map(({ role, content, reasoning, images }) => ({
-    role,
-    content,
-    ...(typeof reasoning === 'string' && reasoning !== '' ? { reasoning } : {}),
-    ...(Array.isArray(images) && images.length > 0 ? { images } : {}),
-  }));
+  return messages.map((message) => {
+    const { role, content, reasoning, reasoning_blocks, images, tool_calls, tool_call_id, tool_name, is_error } = message;
+    return {
+      role,
+      content,
+      ...(typeof reasoning === 'string' && reasoning !== '' ? { reasoning } : {}),
+      ...(Array.isArray(reasoning_blocks) && reasoning_blocks.length > 0 ? { reasoning_blocks } : {}),
+      ...(Array.isArray(images) && images.length > 0 ? { images } : {}),
+      ...(Array.isArray(tool_calls) && tool_calls.length > 0 ? { tool_calls } : {}),
+      ...(typeof tool_call_id === 'string' ? { tool_call_id } : {}),
+      ...(typeof tool_name === 'string' ? { tool_name } : {}),
+      ...(is_error === true ? { is_error } : {}),
+    };
+  });
 }
 
 export function secondsSince(startedMs: number): number {

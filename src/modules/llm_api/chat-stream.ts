@@ -7,13 +7,15 @@ import { eventSchema as event } from '../../lib/event-schema.js';
 import { defineStep } from '../../registry/define-step.js';
 import { toCallError } from '../../lib/call-error.js';
 import { estimateCost } from '../../llm/cost.js';
-import type { FinishReason, ProviderEvent, Usage } from '../../llm/provider.js';
+import type { FinishReason, ProviderEvent, ProviderToolCall, ReasoningBlock, Usage } from '../../llm/provider.js';
 import {
   chatInputSchema,
+  chatRequestOf,
   finishReasonSchema,
   openProvider,
+  providerReasoningBlockSchema,
+  providerToolCallSchema,
   secondsSince,
-  toChatMessages,
   usageSchema,
   type ChatInput,
 } from './chat-input.js';
@@ -22,6 +24,8 @@ export type ChatStreamEvent =
   | { type: 'start'; provider: string; model: string }
   | { type: 'chunk'; content: string }
   | { type: 'reasoning'; content: string }
+  | { type: 'reasoning_block'; block: ReasoningBlock }
+  | { type: 'tool_call'; call: ProviderToolCall }
   | { type: 'finish'; finish_reason: FinishReason }
   | { type: 'usage'; usage: Usage; cost?: number }
   | { type: 'error'; code: string; message: string }
@@ -32,6 +36,8 @@ export const chatStreamEventSchema = {
     event('start', { provider: { type: 'string' }, model: { type: 'string' } }, ['provider', 'model']),
     event('chunk', { content: { type: 'string' } }, ['content']),
     event('reasoning', { content: { type: 'string' } }, ['content']),
+    event('reasoning_block', { block: providerReasoningBlockSchema }, ['block']),
+    event('tool_call', { call: providerToolCallSchema }, ['call']),
     event('finish', { finish_reason: finishReasonSchema }, ['finish_reason']),
     event('usage', { usage: usageSchema, cost: { type: 'number', minimum: 0 } }, ['usage']),
     event('error', { code: { type: 'string' }, message: { type: 'string' } }, ['code', 'message']),
@@ -51,7 +57,7 @@ export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
   path: 'modules/llm_api/chat_stream',
   summary: 'Send messages to the LLM of a config and stream the reply as events.',
   description:
-    'Events: start, reasoning and chunk x N (reasoning is the model thinking, chunk the answer), finish (exactly once), usage (when known), error (after a failure mid-stream), end (always last).',
+    'Events: start, reasoning and chunk x N (reasoning is the model thinking, chunk the answer), reasoning_block (Anthropic thinking with its signature), tool_call x N (each whole, when tools were offered), finish (exactly once), usage (when known), error (after a failure mid-stream), end (always last).',
   input: chatInputSchema,
   events: chatStreamEventSchema,
   async *stream(input, context) {
@@ -59,7 +65,7 @@ export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
     const started = performance.now();
     // The request leaves before `start` is announced: while the provider works on it, the caller sets up
     // whatever `start` sets off (a generation, an SSE response) instead of doing that first and asking after.
-    const parts = provider.stream({ messages: toChatMessages(input.messages) }, { signal: context.signal })[Symbol.asyncIterator]();
+    const parts = provider.stream(chatRequestOf(input), { signal: context.signal })[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<ProviderEvent>> | undefined = parts.next();
     // Read below; a consumer that leaves right after `start` never reads it, and its abort makes it reject.
     pending.catch(() => undefined);
@@ -81,6 +87,10 @@ export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
             yield { type: 'chunk', content: part.text };
           } else if (part.type === 'reasoning') {
             yield { type: 'reasoning', content: part.text };
+          } else if (part.type === 'tool_call') {
+            yield { type: 'tool_call', call: part.call };
+          } else if (part.type === 'reasoning_block') {
+            yield { type: 'reasoning_block', block: part.block };
           } else if (part.type === 'finish') {
             finished = true;
             yield { type: 'finish', finish_reason: part.reason };

@@ -1,13 +1,14 @@
 /** @module `modules/llm_api/chat`: one completion, answered whole. */
 import { defineStep } from '../../registry/define-step.js';
 import { estimateCost } from '../../llm/cost.js';
-import type { FinishReason, Usage } from '../../llm/provider.js';
+import type { FinishReason, ProviderToolCall, Usage } from '../../llm/provider.js';
 import {
   chatInputSchema,
   finishReasonSchema,
   openProvider,
   secondsSince,
-  toChatMessages,
+  chatRequestOf,
+  providerToolCallSchema,
   usageSchema,
   type ChatInput,
 } from './chat-input.js';
@@ -17,6 +18,8 @@ export interface ChatOutput {
   content: string;
   /** The model's reasoning, when it streamed any. */
   reasoning?: string;
+  /** The calls the model made, when tools were offered and it called some. */
+  tool_calls?: ProviderToolCall[];
   usage: Usage | null;
   finish_reason: FinishReason;
   model_used: string;
@@ -32,6 +35,7 @@ export const chatOutputSchema = {
     success: { const: true },
     content: { type: 'string' },
     reasoning: { type: 'string', description: "The model's reasoning, apart from the answer; only when it sent some." },
+    tool_calls: { type: 'array', items: providerToolCallSchema, description: 'The calls the model made (finish_reason tool_calls).' },
     usage: { oneOf: [usageSchema, { type: 'null' }] },
     finish_reason: finishReasonSchema,
     model_used: { type: 'string' },
@@ -52,12 +56,13 @@ export const chat = defineStep<ChatInput, ChatOutput>({
   async run(input, context) {
     const { loaded, provider } = await openProvider(input, context);
     const started = performance.now();
-    const completion = await provider.complete({ messages: toChatMessages(input.messages) }, { signal: context.signal });
+    const completion = await provider.complete(chatRequestOf(input), { signal: context.signal });
     const cost = estimateCost(completion.usage, loaded.config.pricing);
     return {
       success: true,
       content: completion.content,
       ...(completion.reasoning === '' ? {} : { reasoning: completion.reasoning }),
+      ...(completion.tool_calls.length === 0 ? {} : { tool_calls: completion.tool_calls }),
       usage: completion.usage,
       finish_reason: completion.finish_reason,
       model_used: completion.model,

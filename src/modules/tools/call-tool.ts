@@ -15,18 +15,64 @@ interface CallInput {
   timeout_ms?: number;
 }
 
+export interface ToolRunOptions {
+  signal: AbortSignal;
+  timeoutMs?: number;
+  /** MCP progress messages while the tool runs. */
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * Runs a tool; its failures are thrown as they are (CallErrors), for callers that tell them apart (the completion
+ * loop marks a timeout as such). A step tool's timeout is an abort of its call, thrown as UPSTREAM_TIMEOUT.
+ */
+export async function executeTool(
+  name: string,
+  args: Record<string, unknown>,
+  options: ToolRunOptions,
+  context: StepContext,
+): Promise<ToolResult> {
+  if (name.startsWith(mcpPrefix)) {
+    return context.services.tools.call(name, args, {
+      signal: options.signal,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  }
+  const step = context.listSteps().find((candidate) => candidate.path === name);
+  if (!step || step.tool !== true || step.kind !== 'plain') throw new CallError('NOT_FOUND', `no tool ${name} (see modules/tools/list)`);
+  const timeoutMs = options.timeoutMs ?? stepToolTimeoutMs;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([options.signal, timeout]);
+  try {
+    // Raced against the signal: a step that ignores its signal must not hold the loop past its timeout.
+    return jsonResult(await untilAborted(context.call(name, args, { signal }), signal, name));
+  } catch (error) {
+    if (timeout.aborted && !options.signal.aborted)
+      throw new CallError('UPSTREAM_TIMEOUT', `tool ${name} did not answer within ${timeoutMs} ms`);
+    throw error;
+  }
+}
+
+const stepToolTimeoutMs = 60_000;
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, name: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(new CallError('ABORTED', `tool ${name} was stopped`));
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => reject(new CallError('ABORTED', `tool ${name} was stopped`));
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
 export async function runTool(input: CallInput, context: StepContext): Promise<ToolResult> {
   try {
-    if (input.name.startsWith(mcpPrefix)) {
-      return await context.services.tools.call(input.name, input.arguments, {
-        signal: context.signal,
-        ...(input.timeout_ms === undefined ? {} : { timeoutMs: input.timeout_ms }),
-      });
-    }
-    const step = context.listSteps().find((candidate) => candidate.path === input.name);
-    if (!step || step.tool !== true || step.kind !== 'plain')
-      throw new CallError('NOT_FOUND', `no tool ${input.name} (see modules/tools/list)`);
-    return jsonResult(await context.call(input.name, input.arguments));
+    return await executeTool(
+      input.name,
+      input.arguments,
+      { signal: context.signal, ...(input.timeout_ms === undefined ? {} : { timeoutMs: input.timeout_ms }) },
+      context,
+    );
   } catch (error) {
     if (!isCallError(error) || error.code === 'NOT_FOUND' || error.code === 'ABORTED' || context.signal.aborted) throw error;
     return errorResult(error.message);

@@ -27,3 +27,13 @@ export { createConversationDoc, slugOf, type NewConversation } from './create.js
 export { validateChanges, validateDoc, type Problem } from './validate.js';
 export { restoreNodes, type KeptNodes, type RestoredNode, type RestoreInfo } from './restore.js';
 export type { TreeContext, TreeMutation } from './mutation.js';
+export {
+  resultText,
+  stepMessages,
+  toolStepsOf,
+  type StepMessages,
+  type ToolCallMessage,
+  type ToolCallRecord,
+  type ToolCallStatus,
+  type ToolStep,
+} from './tool-steps.js';

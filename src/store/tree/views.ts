@@ -6,6 +6,7 @@ import { CallError } from '../../lib/call-error.js';
 import type { ConversationDoc, Role } from './document.js';
 import { isPlainObject } from '../../lib/plain-object.js';
 import { childrenInNodesOrder, nodeOf, rootIds, siblingCount, siblingsOf, structureVersion } from './children-index.js';
+import { stepMessages, toolStepsOf, type ToolCallMessage } from './tool-steps.js';
 
 /** The top-level map that remembers, per parent with several children, the child last on the active path. */
 export const memoryKey = 'last_active_child';
@@ -102,12 +103,18 @@ export function branchTable(doc: ConversationDoc): { latest: Latest; levels: Pos
 }
 
 export interface ProviderMessage {
-  role: Role;
+  role: Role | 'tool';
   content: string;
   /** The node's `reasoning`, when it has one: each provider's policy decides whether it goes on the wire. */
   reasoning?: string;
   /** The node's image attachments (files beside the conversation), for a user message. */
   images?: Array<{ file: string; mime: string }>;
+  /** An assistant step that called tools (from the node's `tool_steps`), with engine tool names. */
+  tool_calls?: ToolCallMessage[];
+  /** A `tool` message: the call it answers and the tool's engine name. */
+  tool_call_id?: string;
+  tool_name?: string;
+  is_error?: boolean;
 }
 
 /** A node's `attachments` of type image, as written by append_message (entries of other shapes are skipped). */
@@ -124,7 +131,8 @@ export function imageAttachments(node: Record<string, unknown>): Array<{ file: s
 
 /**
  * Messages along the active path (or root -> `nodeId`). An assistant node with blank content is left out
- * wherever it is: providers reject empty assistant turns. `path` still lists every node walked.
+ * wherever it is: providers reject empty assistant turns. A node with `tool_steps` stands for its steps (each an
+ * assistant message with its calls, then the results) and then its answer. `path` still lists every node walked.
  */
 export function openaiMessages(
   doc: ConversationDoc,
@@ -135,6 +143,12 @@ export function openaiMessages(
   const messages: ProviderMessage[] = [];
   for (const id of path) {
     const node = nodeOf(doc, id)!;
+    if (node.role === 'assistant') {
+      for (const step of toolStepsOf(node)) {
+        const { assistant, results } = stepMessages(step);
+        messages.push(assistant, ...results);
+      }
+    }
     if (node.role === 'assistant' && node.content.trim() === '') continue;
     const reasoning = node['reasoning'];
     const images = node.role === 'user' ? imageAttachments(node) : [];

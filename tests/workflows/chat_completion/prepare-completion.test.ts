@@ -75,7 +75,7 @@ test('a broken settings.json beside a conversation is a 422 naming it, and nothi
   assert.is(world.openAi.requests.length, 0);
 });
 
-test('with llm_config_file given, a broken settings.json is not read at all', async () => {
+test('with llm_config_file given, a broken settings.json does not stop the reply (only its tool settings are lost)', async () => {
   world.root.write('data/conversations/test/settings.json', '{ not json');
   world.openAi.defaultReply = { chunks: ['Fine'] };
   const reply = await stream({ llm_config_file: world.openAiConfig });

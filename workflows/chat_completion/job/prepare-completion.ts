@@ -27,12 +27,18 @@ export interface PreparedCompletion {
   configFile: string;
   /** The conversation as read for this completion (what beforeLLMCall hooks see). */
   conversation: ConversationDoc;
+  /** settings.json beside it, and its root-relative path (it names tools too). */
+  settings: ConversationSettings;
+  settingsFile: string;
 }
 
 export async function prepareCompletion(input: CompletionInput, context: StepContext): Promise<PreparedCompletion> {
   // settings.json is read beside the doc, not after it: both are trips to the disk before the provider is called.
-  const settings = input.llm_config_file ? undefined : context.services.store.readSettings(input.conversation_file);
-  settings?.catch(() => undefined);
+  // With a config named by the call, a broken settings.json only loses its tool settings (the reply still works).
+  const settingsRead = context.services.store
+    .readSettings(input.conversation_file)
+    .catch((error: unknown) => (input.llm_config_file ? ({} as ConversationSettings) : Promise.reject(error)));
+  settingsRead.catch(() => undefined);
   // One read of the tree serves everything below: the messages and the latest node are pure views of it,
   // the same functions the openai_messages and get_latest_message steps answer with.
   const { file: conversationFile, doc } = await context.call<{ file: string; doc: ConversationDoc }>('modules/chat_branches/get', {
@@ -44,14 +50,17 @@ export async function prepareCompletion(input: CompletionInput, context: StepCon
   if (messages.length === 0) {
     throw new CallError('BAD_INPUT', `nothing to send: the path to node ${parentId} in ${conversationFile} has no messages with content`);
   }
+  const settings = await settingsRead;
   return {
     conversationFile,
     parentId,
     nodeId: targetId ?? newNodeId(),
     fillTarget: targetId !== undefined,
     messages,
-    configFile: input.llm_config_file || configFromSettings(await settings!, conversationFile),
+    configFile: input.llm_config_file || configFromSettings(settings, conversationFile),
     conversation: doc,
+    settings,
+    settingsFile: settingsFileOf(conversationFile),
   };
 }
 
@@ -91,7 +100,7 @@ function chooseParent(input: CompletionInput, doc: ConversationDoc, file: string
   }
   const leaf = latestMessage(doc, file);
   const leafNode = doc.nodes[leaf.node_id];
-  if (leafNode?.role === 'assistant' && leafNode.content.trim() === '' && leafNode.pid !== null) {
+  if (leafNode?.role === 'assistant' && isPlaceholder(leafNode) && leafNode.pid !== null) {
     return { parentId: leafNode.pid, targetId: leaf.node_id };
   }
   return { parentId: leaf.node_id };
@@ -100,20 +109,29 @@ function chooseParent(input: CompletionInput, doc: ConversationDoc, file: string
 function checkFillable(doc: ConversationDoc, targetId: string, file: string): string {
   const target = doc.nodes[targetId];
   if (!target) throw new CallError('NOT_FOUND', `no node ${targetId} in ${file} (target_node_id)`);
-  if (target.role !== 'assistant' || target.content.trim() !== '') {
+  if (target.role !== 'assistant' || !isPlaceholder(target)) {
     throw new CallError('CONFLICT', `node ${targetId} in ${file} is not an empty assistant node, so it cannot be filled`);
   }
   if (target.pid === null) throw new CallError('BAD_INPUT', `node ${targetId} in ${file} is a root; a reply needs a parent`);
   return target.pid;
 }
 
+/** An empty assistant node waiting for its reply; one that holds tool steps is a turn (cut short), not a placeholder. */
+function isPlaceholder(node: ConversationDoc['nodes'][string]): boolean {
+  return node.content.trim() === '' && node['tool_steps'] === undefined;
+}
+
 function configFromSettings(settings: ConversationSettings, conversationFile: string): string {
   if (typeof settings.llm_config === 'string' && settings.llm_config !== '') return settings.llm_config;
-  const settingsFile = conversationFile.replace(/[^/]+$/, 'settings.json');
+  const settingsFile = settingsFileOf(conversationFile);
   throw new CallError(
     'BAD_INPUT',
     `no LLM config: pass llm_config_file, or set "llm_config" in ${settingsFile} (e.g. "data/llm_configs/mock.json")`,
   );
+}
+
+function settingsFileOf(conversationFile: string): string {
+  return conversationFile.replace(/[^/]+$/, 'settings.json');
 }
 
 /** SmartTavern's `n_ass<ms>`, plus a random suffix: two replies in one millisecond, or from two processes, must not collide. */

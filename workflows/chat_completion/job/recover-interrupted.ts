@@ -8,6 +8,7 @@ import { toCallError } from '../../../src/lib/call-error.js';
 import type { Registry } from '../../../src/registry/registry.js';
 import type { ConversationDoc } from '../../../src/store/index.js';
 import { reasoningField } from './save-reply.js';
+import { toolStepsField } from '../../../src/generation/reply-fold.js';
 import {
   findJournals,
   removeJournal,
@@ -23,6 +24,7 @@ export interface RecoveryReport {
   recovery_file?: string;
   characters: number;
   reasoning_characters?: number;
+  tool_calls?: number;
 }
 
 export async function recoverInterrupted(api: Registry, root: string, logger: Logger): Promise<RecoveryReport[]> {
@@ -54,16 +56,17 @@ export async function recoverInterrupted(api: Registry, root: string, logger: Lo
 export async function recoverOne(
   api: Registry,
   root: string,
-  journal: Pick<RecoveredJournal, 'header' | 'content'> & { reasoning?: string },
+  journal: Pick<RecoveredJournal, 'header' | 'content' | 'reasoning' | 'tool_steps'>,
 ): Promise<RecoveryReport | undefined> {
-  const { header, content } = journal;
-  const reasoning = journal.reasoning ?? '';
-  if (content === '' && reasoning === '') return undefined;
+  const { header, content, reasoning, tool_steps: toolSteps } = journal;
+  if (content === '' && reasoning === '' && toolSteps.length === 0) return undefined;
   const file = header.conversation_file;
   const { doc } = await api.call<{ doc: ConversationDoc }>('modules/chat_branches/get', { file });
   const existing = doc.nodes[header.node_id];
   // Saved before the crash and only the journal's removal was lost.
-  if (existing && (existing.content !== '' || typeof existing['reasoning'] === 'string')) return undefined;
+  if (existing && (existing.content !== '' || typeof existing['reasoning'] === 'string' || existing['tool_steps'] !== undefined))
+    return undefined;
+  const fields = { ...reasoningField(reasoning), ...toolStepsField(toolSteps) };
 
   const meta = {
     generation_id: header.generation_id,
@@ -79,6 +82,7 @@ export async function recoverOne(
     conversation_file: file,
     characters: content.length,
     ...(reasoning === '' ? {} : { reasoning_characters: reasoning.length }),
+    ...(toolSteps.length === 0 ? {} : { tool_calls: toolSteps.reduce((sum, step) => sum + step.tool_calls.length, 0) }),
   };
   try {
     if (header.fill_target && existing) {
@@ -86,7 +90,7 @@ export async function recoverOne(
         file,
         node_id: header.node_id,
         content,
-        ...reasoningField(reasoning),
+        ...fields,
         meta,
         expected_content: '',
         return_mode: 'none',
@@ -98,7 +102,7 @@ export async function recoverOne(
         pid: header.parent_id,
         role: 'assistant',
         content,
-        ...reasoningField(reasoning),
+        ...fields,
         meta,
         return_mode: 'none',
       });
@@ -111,7 +115,7 @@ export async function recoverOne(
       ...header,
       role: 'assistant',
       content,
-      ...reasoningField(reasoning),
+      ...fields,
       meta,
       reason: toCallError(error).message,
       saved_at: new Date().toISOString(),

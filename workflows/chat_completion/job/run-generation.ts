@@ -4,11 +4,12 @@
  * save what was generated, marked, before logging `end`. A reply with neither text nor reasoning saves nothing.
  */
 import type { Generation, GenerationResult } from '../../../src/generation/generation.js';
-import type { GenerationEvent } from '../../../src/generation/generation-events.js';
+import type { UsageCounts } from '../../../src/generation/generation-events.js';
 import { toCallError } from '../../../src/lib/call-error.js';
 import type { StepContext } from '../../../src/registry/define-step.js';
 import { GenerationJournal } from '../../../src/generation/journal.js';
-import type { GenerationPlan } from './generation-plan.js';
+import type { GenerationPlan, UpstreamEvent } from './generation-plan.js';
+import { runToolCalls, type ModelStep } from '../tools/run-tool-calls.js';
 import { saveReply } from './save-reply.js';
 
 const abortMessages = {
@@ -50,32 +51,25 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
 
   const result: GenerationResult = { finishReason: 'stop', usage: null, responseTime: 0, partial: false, provider: plan.provider };
   let finishReason: string | undefined;
-  let usageEvent: GenerationEvent | undefined;
+  const usage = new UsageTotal();
   try {
-    for (let next = await plan.upstream.next(); !next.done; next = await plan.upstream.next()) {
-      const event = next.value;
-      if (event.type === 'chunk') {
-        // Changed (or dropped) before clients see it and before it is journalled: what is saved is what was seen.
-        const content = plan.hooks.transformsChunks ? await plan.hooks.transformChunk(event.content, generation.id) : event.content;
-        if (content === '') continue;
-        result.timeToFirstToken ??= (performance.now() - startedAt) / 1000;
-        journal.write(content);
-        generation.push({ type: 'chunk', content });
-      } else if (event.type === 'reasoning') {
-        if (event.content === '') continue;
-        journal.writeReasoning(event.content);
-        generation.push(event);
-      } else if (event.type === 'finish') {
-        finishReason = event.finish_reason;
-      } else if (event.type === 'usage') {
-        result.usage = event.usage;
-        if (event.cost !== undefined) result.cost = event.cost;
-        usageEvent = event;
-      } else if (event.type === 'error') {
-        result.error = { code: event.code, message: event.message };
-      } else if (event.type === 'end' && event.model_used !== undefined) {
-        result.modelUsed = event.model_used;
+    let upstream = plan.upstream;
+    let messages = plan.requestMessages;
+    for (let step = 1; ; step++) {
+      const relayed = await relayStep(upstream, step, generation, plan, journal, result, startedAt);
+      usage.add(relayed.usage);
+      finishReason = relayed.finishReason;
+      if (result.error || !plan.tools || relayed.calls.length === 0 || generation.signal.aborted) break;
+      messages = [...messages, ...(await runToolCalls(relayed, { generation, journal, tools: plan.tools, context }))];
+      if (generation.signal.aborted) break;
+      if (step >= plan.tools.maxSteps) {
+        finishReason = 'max_steps';
+        break;
       }
+      const next = { type: 'step' as const, step: step + 1 };
+      generation.push(next);
+      await journal.writeEvent(next).catch(() => undefined);
+      upstream = await plan.nextUpstream(messages);
     }
   } catch (error) {
     const callError = toCallError(error);
@@ -84,6 +78,8 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
     result.error = { code: callError.code, message: callError.code === 'INTERNAL' ? 'the provider stream failed' : callError.message };
     if (callError.code === 'INTERNAL') context.logger.error('provider stream failed', { generation_id: generation.id, error });
   }
+  result.usage = usage.counts;
+  if (usage.cost !== undefined) result.cost = usage.cost;
   result.responseTime = (performance.now() - startedAt) / 1000;
 
   const abortReason = generation.abortReason;
@@ -95,9 +91,83 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
   result.finishReason = abortReason !== undefined ? 'aborted' : result.error ? 'error' : (finishReason ?? 'stop');
   result.partial = abortReason !== undefined || result.error !== undefined;
   generation.push({ type: 'finish', finish_reason: result.finishReason });
-  if (usageEvent) generation.push(usageEvent);
+  if (result.usage) generation.push({ type: 'usage', usage: result.usage, ...(result.cost === undefined ? {} : { cost: result.cost }) });
 
   await finishAndSave(generation, plan, result, journal, context);
+}
+
+/**
+ * Relays one model call into the generation: text (through plugins' transformChunk hooks) and reasoning as they
+ * come, checkpointed to the journal; the tool calls, reasoning blocks, finish reason and usage gathered for the loop.
+ */
+async function relayStep(
+  upstream: AsyncIterator<UpstreamEvent>,
+  step: number,
+  generation: Generation,
+  plan: GenerationPlan,
+  journal: GenerationJournal,
+  result: GenerationResult,
+  startedAt: number,
+): Promise<ModelStep & { finishReason: string | undefined; usage: UsageEvent | undefined }> {
+  const relayed: ModelStep & { finishReason: string | undefined; usage: UsageEvent | undefined } = {
+    step,
+    text: '',
+    reasoning: '',
+    reasoningBlocks: [],
+    calls: [],
+    finishReason: undefined,
+    usage: undefined,
+  };
+  for (let next = await upstream.next(); !next.done; next = await upstream.next()) {
+    const event = next.value;
+    if (event.type === 'chunk') {
+      // Changed (or dropped) before clients see it and before it is journalled: what is saved is what was seen.
+      const content = plan.hooks.transformsChunks ? await plan.hooks.transformChunk(event.content, generation.id) : event.content;
+      if (content === '') continue;
+      result.timeToFirstToken ??= (performance.now() - startedAt) / 1000;
+      relayed.text += content;
+      journal.write(content);
+      generation.push({ type: 'chunk', content });
+    } else if (event.type === 'reasoning') {
+      if (event.content === '') continue;
+      relayed.reasoning += event.content;
+      journal.writeReasoning(event.content);
+      generation.push(event);
+    } else if (event.type === 'tool_call') {
+      relayed.calls.push(event.call);
+    } else if (event.type === 'reasoning_block') {
+      relayed.reasoningBlocks.push(event.block);
+    } else if (event.type === 'finish') {
+      relayed.finishReason = event.finish_reason;
+    } else if (event.type === 'usage') {
+      relayed.usage = event;
+    } else if (event.type === 'error') {
+      result.error = { code: event.code, message: event.message };
+    } else if (event.type === 'end' && event.model_used !== undefined) {
+      result.modelUsed = event.model_used;
+    }
+  }
+  return relayed;
+}
+
+type UsageEvent = Extract<UpstreamEvent, { type: 'usage' }>;
+
+/** The usage of every model call of a reply, added up (a tool loop makes several); null when no call reported any. */
+class UsageTotal {
+  counts: UsageCounts | null = null;
+  cost: number | undefined;
+
+  add(event: UsageEvent | undefined): void {
+    if (!event) return;
+    if (event.cost !== undefined) this.cost = (this.cost ?? 0) + event.cost;
+    if (this.counts === null) {
+      this.counts = { ...event.usage };
+      return;
+    }
+    const total: Record<string, number> = { ...this.counts };
+    for (const [key, value] of Object.entries(event.usage)) if (typeof value === 'number') total[key] = (total[key] ?? 0) + value;
+    this.counts = total as unknown as UsageCounts;
+  }
 }
 
 async function finishAndSave(
@@ -109,8 +179,8 @@ async function finishAndSave(
 ): Promise<void> {
   const stopped = generation.abortReason !== undefined;
   const content = generation.content === '' ? '' : await afterLLMCall(generation, plan, result);
-  // Reasoning alone (stopped before the answer began) is kept too: it was paid for and shown.
-  if (generation.content === '' && generation.reasoning === '') {
+  // Reasoning alone (stopped before the answer began) is kept too: it was paid for and shown; so are tool calls.
+  if (generation.content === '' && generation.reasoning === '' && generation.toolSteps.length === 0) {
     generation.outcome = stopped ? 'aborted' : result.error ? 'failed' : 'empty';
     await journal.close({ remove: true });
   } else {

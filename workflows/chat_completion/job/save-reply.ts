@@ -9,6 +9,7 @@ import { toCallError, type CallError } from '../../../src/lib/call-error.js';
 import type { StepContext } from '../../../src/registry/define-step.js';
 import { keptChanging, type NodeMeta } from '../../../src/store/index.js';
 import { writeRecoveryFile } from '../../../src/generation/journal.js';
+import { toolStepsField } from '../../../src/generation/reply-fold.js';
 import type { GenerationPlan } from './generation-plan.js';
 
 /** Saving must finish even when the generation (or its client) was aborted. */
@@ -39,7 +40,7 @@ export async function saveReply(
   let nodeId: string | undefined;
   for (let attempt = 0; nodeId === undefined; attempt++) {
     try {
-      nodeId = await writeToTree(plan, content, generation.reasoning, meta, context);
+      nodeId = await writeToTree(plan, content, replyFields(generation), meta, context);
     } catch (error) {
       const cause = toCallError(error);
       const delay = busyFileRetryDelaysMs[attempt];
@@ -76,11 +77,11 @@ export async function saveReply(
 async function writeToTree(
   plan: GenerationPlan,
   content: string,
-  reasoning: string,
+  fields: Record<string, unknown>,
   meta: NodeMeta,
   context: StepContext,
 ): Promise<string> {
-  const common = { file: plan.conversationFile, content, ...reasoningField(reasoning), meta, return_mode: 'none' };
+  const common = { file: plan.conversationFile, content, ...fields, meta, return_mode: 'none' };
   const append = (nodeId: string) =>
     context.call(
       'modules/chat_branches/append_message',
@@ -138,7 +139,7 @@ async function recover(
       node_id: plan.nodeId,
       role: 'assistant',
       content,
-      ...reasoningField(generation.reasoning),
+      ...replyFields(generation),
       meta,
       reason: cause.message,
       saved_at: new Date().toISOString(),
@@ -191,6 +192,11 @@ function nodeMeta(generation: Generation, plan: GenerationPlan, result: Generati
     ...(result.partial ? { partial: true } : {}),
     ...(result.error ? { error: result.error } : {}),
   };
+}
+
+/** The node's data fields beside `content`: the reasoning and the tool steps, each only when there is some. */
+function replyFields(generation: Generation): Record<string, unknown> {
+  return { ...reasoningField(generation.reasoning), ...toolStepsField(generation.toolSteps) };
 }
 
 /** The node's `reasoning` field: present only when the model reasoned, so other nodes stay as they were. */

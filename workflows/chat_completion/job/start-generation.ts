@@ -13,7 +13,11 @@ import { withEventId } from '../../../src/registry/event-id.js';
 import type { CompletionInput } from '../completion-input.js';
 import { CompletionHooks } from './completion-hooks.js';
 import { prepareCompletion } from './prepare-completion.js';
-import type { UpstreamEvent } from './generation-plan.js';
+import type { GenerationPlan, UpstreamEvent } from './generation-plan.js';
+import type { ChatMessage, ToolChoice } from '../../../src/llm/provider.js';
+import { providerToolName } from '../../../src/tools/tool-names.js';
+import { ToolSet, type ToolSettings } from '../tools/tool-set.js';
+import type { PreparedCompletion } from './prepare-completion.js';
 import { runGeneration } from './run-generation.js';
 
 export async function startGeneration(input: CompletionInput, context: StepContext): Promise<Generation> {
@@ -22,9 +26,10 @@ export async function startGeneration(input: CompletionInput, context: StepConte
   if (existing) return existing;
 
   const prepared = await prepareCompletion(input, context);
+  const tools = await openToolSet(input, prepared, context);
   // Plugins' beforeLLMCall hooks run before anything is paid for: a failure is an ordinary error, before any event.
   const hooks = await CompletionHooks.open(prepared.conversationFile, context);
-  const request = await hooks.beforeLLMCall(prepared);
+  const request = await hooks.beforeLLMCall({ ...prepared, messages: withWireToolNames(prepared.messages, tools) });
   const generation = new Generation({
     id: GenerationManager.newId(),
     conversationFile: prepared.conversationFile,
@@ -32,20 +37,27 @@ export async function startGeneration(input: CompletionInput, context: StepConte
     nodeId: prepared.nodeId,
     ...(input.request_id === undefined ? {} : { requestId: input.request_id }),
   });
-  const events = context.stream<UpstreamEvent>(
-    'modules/llm_api/chat_stream',
-    {
-      messages: request.messages,
-      config_file: prepared.configFile,
-      ...(Object.keys(request.params).length === 0 ? {} : { params: request.params }),
-    },
-    { signal: generation.signal },
-  );
-  const upstream = events[Symbol.asyncIterator]();
-  const first = await upstream.next();
-  if (first.done || first.value.type !== 'start') {
-    throw new CallError('INTERNAL', 'modules/llm_api/chat_stream did not begin with a start event');
-  }
+  const openUpstream = async (messages: ChatMessage[], toolChoice: ToolChoice | undefined): Promise<AsyncIterator<UpstreamEvent>> => {
+    const events = context.stream<UpstreamEvent>(
+      'modules/llm_api/chat_stream',
+      {
+        messages,
+        config_file: prepared.configFile,
+        ...(Object.keys(request.params).length === 0 ? {} : { params: request.params }),
+        ...(tools === undefined ? {} : { tools: tools.specs, ...(toolChoice === undefined ? {} : { tool_choice: toolChoice }) }),
+      },
+      { signal: generation.signal },
+    );
+    const upstream = events[Symbol.asyncIterator]();
+    const first = await upstream.next();
+    if (first.done || first.value.type !== 'start') {
+      throw new CallError('INTERNAL', 'modules/llm_api/chat_stream did not begin with a start event');
+    }
+    starts.push(first.value);
+    return upstream;
+  };
+  const starts: Array<Extract<UpstreamEvent, { type: 'start' }>> = [];
+  const upstream = await openUpstream(request.messages, tools?.toolChoice);
 
   // A retry with the same request_id may have started the same generation while this one was preparing.
   const raced = input.request_id === undefined ? undefined : manager.findByRequestId(input.request_id);
@@ -53,13 +65,51 @@ export async function startGeneration(input: CompletionInput, context: StepConte
     await upstream.return?.();
     return raced;
   }
-  const plan = { ...prepared, includeDoc: input.include_doc, provider: first.value.provider, model: first.value.model, upstream, hooks };
+  const plan: GenerationPlan = {
+    ...prepared,
+    includeDoc: input.include_doc,
+    provider: starts[0]!.provider,
+    model: starts[0]!.model,
+    upstream,
+    requestMessages: request.messages,
+    tools,
+    // A forced tool_choice holds for the first call only: forcing it again after the results would loop to max_steps.
+    nextUpstream: (messages) => openUpstream(messages, undefined),
+    hooks,
+  };
   manager.start(generation, (started) => runGeneration(started, plan, context), {
     fillTarget: prepared.fillTarget,
     provider: plan.provider,
     model: plan.model,
   });
   return generation;
+}
+
+/** The tools this completion offers: the request's, else settings.json's, else the LLM config's (422 for a name that names none). */
+async function openToolSet(input: CompletionInput, prepared: PreparedCompletion, context: StepContext): Promise<ToolSet | undefined> {
+  const config = await context.services.llm.loadConfig(prepared.configFile);
+  return ToolSet.open(
+    {
+      ...(input.tools === undefined ? {} : { tools: input.tools }),
+      ...(input.tool_choice === undefined ? {} : { tool_choice: input.tool_choice }),
+      ...(input.max_steps === undefined ? {} : { max_steps: input.max_steps }),
+    },
+    [
+      { where: prepared.settingsFile, settings: prepared.settings as ToolSettings },
+      { where: config.file ?? prepared.configFile, settings: config.config as ToolSettings },
+    ],
+    context,
+  );
+}
+
+/** Stored turns name tools the engine's way; providers get the provider-safe names. */
+function withWireToolNames(messages: ChatMessage[], tools: ToolSet | undefined): ChatMessage[] {
+  const wire = (name: string): string => (tools ? tools.wireName(name) : providerToolName(name));
+  return messages.map((message) => {
+    if (message.tool_calls) return { ...message, tool_calls: message.tool_calls.map((call) => ({ ...call, name: wire(call.name) })) };
+    if (message.tool_name !== undefined) return { ...message, tool_name: wire(message.tool_name) };
+    return message;
+  });
 }
 
 /**

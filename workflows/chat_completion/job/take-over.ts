@@ -17,8 +17,8 @@ export async function takeOverGeneration(
 ): Promise<GenerationEvent[]> {
   const gone = 'the server running this generation went away; the text streamed so far was saved, marked partial';
   const closing: GenerationEvent[] = [{ type: 'finish', finish_reason: 'interrupted' }];
-  const { content, ...header } = orphan;
-  const report = await recoverOne(api, root, { header: { ...header }, content });
+  const { content, reasoning, tool_steps, ...header } = orphan;
+  const report = await recoverOne(api, root, { header: { ...header }, content, reasoning, tool_steps });
   if (report?.node_id !== undefined) closing.push({ type: 'saved', node_id: report.node_id, usage: null, partial: true });
   if (report?.recovery_file !== undefined) {
     closing.push({
@@ -32,7 +32,7 @@ export async function takeOverGeneration(
       type: 'error',
       code: 'UNAVAILABLE',
       message:
-        content === ''
+        content === '' && reasoning === '' && tool_steps.length === 0
           ? 'the server running this generation went away before any text'
           : report === undefined
             ? 'the server running this generation went away after its reply was saved'
