@@ -31,6 +31,8 @@ export interface FakeReply {
   chunkCount?: number;
   /** Reasoning pieces streamed before the text, one per chunk (DeepSeek reasoning_content, Gemini thought parts). */
   reasoningChunks?: string[];
+  /** Anthropic wire: a redacted_thinking block with this data, before any thinking. */
+  redactedThinking?: string;
   /** OpenAI wire: the delta field the reasoning travels in (default `reasoning_content`, DeepSeek's). */
   reasoningField?: 'reasoning_content' | 'reasoning';
   /** The vendor's own finish reason (default `stop` / `STOP`). */
