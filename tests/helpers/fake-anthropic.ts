@@ -5,7 +5,11 @@
  * message_delta (stop_reason, output usage) and message_stop. Errors are `{"type": "error", "error": {type,
  * message}}`; `errorEventAfterChunks` sends one as an `error` event mid-stream, as an overloaded API does.
  * Like the real API it answers 400 to a request without `max_tokens`, with a `system` role among the messages,
- * or with a thinking budget below 1024 or not below max_tokens.
+ * or with a thinking budget below 1024 or not below max_tokens. `redactedThinking` sends a redacted_thinking
+ * block first; `toolCalls` come after the text as tool_use blocks whose input streams as `input_json_delta`
+ * pieces (stop_reason `tool_use`). Tool loops are checked as the API checks them: a thinking block sent back
+ * without its signature, or with one the server never gave, is a 400; with thinking enabled, the assistant
+ * message before the last tool results must start with a thinking or redacted_thinking block (400 otherwise).
  *
  *   const server = await startFakeAnthropic();
  *   // config: { provider: 'anthropic', api_key: 'k', base_url: server.baseUrl, model: 'claude-test' }
@@ -13,11 +17,13 @@
  * Every FakeReply option (latency, hangs, drops, malformed frames, raw bodies) is described in fake-server.ts.
  */
 import {
+  argumentPieces,
   replyPieces,
   replyUsage,
   startFakeServer,
   type FakeReply,
   type FakeServer,
+  type FakeToolCall,
   type Frame,
   type RecordedRequest,
 } from './fake-server.js';
@@ -58,7 +64,7 @@ export function startFakeAnthropic(): Promise<FakeServer> {
         if (budget < 1024) return { status: 400, message: 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024' };
         if (budget >= body.max_tokens) return { status: 400, message: '`max_tokens` must be greater than `thinking.budget_tokens`' };
       }
-      return undefined;
+      return toolLoopRefusal(messages as WireMessage[], thinking?.type === 'enabled');
     },
     errorBody(status, reply) {
       const type = errorTypes[status] ?? 'api_error';
@@ -67,13 +73,17 @@ export function startFakeAnthropic(): Promise<FakeServer> {
     },
     json(reply, request) {
       const reasoning = reply.reasoningChunks?.join('');
+      const text = replyPieces(reply).join('');
+      const calls = reply.toolCalls ?? [];
       return {
         ...messageEnvelope(reply, request),
         content: [
+          ...(reply.redactedThinking === undefined ? [] : [{ type: 'redacted_thinking', data: reply.redactedThinking }]),
           ...(reasoning === undefined ? [] : [{ type: 'thinking', thinking: reasoning, signature: fakeSignature }]),
-          { type: 'text', text: replyPieces(reply).join('') },
+          ...(text === '' && calls.length > 0 ? [] : [{ type: 'text', text }]),
+          ...calls.map((call, index) => ({ type: 'tool_use', id: toolUseId(call, index), name: call.name, input: inputOf(call) })),
         ],
-        stop_reason: reply.finishReason ?? 'end_turn',
+        stop_reason: finishOf(reply),
         usage: usageOf(reply, true),
       };
     },
@@ -86,6 +96,11 @@ export function startFakeAnthropic(): Promise<FakeServer> {
         frame('ping', {}),
       ];
       let index = 0;
+      if (reply.redactedThinking !== undefined) {
+        frames.push(frame('content_block_start', { index, content_block: { type: 'redacted_thinking', data: reply.redactedThinking } }));
+        frames.push(frame('content_block_stop', { index }));
+        index++;
+      }
       if (reply.reasoningChunks) {
         frames.push(frame('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
         for (const piece of reply.reasoningChunks) {
@@ -95,13 +110,30 @@ export function startFakeAnthropic(): Promise<FakeServer> {
         frames.push(frame('content_block_stop', { index }));
         index++;
       }
-      frames.push(frame('content_block_start', { index, content_block: { type: 'text', text: '' } }));
-      for (const piece of replyPieces(reply))
-        frames.push(frame('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }, true));
-      frames.push(frame('content_block_stop', { index }));
+      const pieces = replyPieces(reply);
+      const calls = reply.toolCalls ?? [];
+      if (pieces.length > 0 || calls.length === 0) {
+        frames.push(frame('content_block_start', { index, content_block: { type: 'text', text: '' } }));
+        for (const piece of pieces) frames.push(frame('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }, true));
+        frames.push(frame('content_block_stop', { index }));
+        index++;
+      }
+      for (const [position, call] of calls.entries()) {
+        frames.push(
+          frame('content_block_start', {
+            index,
+            content_block: { type: 'tool_use', id: toolUseId(call, position), name: call.name, input: {} },
+          }),
+        );
+        for (const piece of argumentPieces(call)) {
+          frames.push(frame('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }, true));
+        }
+        frames.push(frame('content_block_stop', { index }));
+        index++;
+      }
       frames.push(
         frame('message_delta', {
-          delta: { stop_reason: reply.finishReason ?? 'end_turn', stop_sequence: null },
+          delta: { stop_reason: finishOf(reply), stop_sequence: null },
           usage: { output_tokens: replyUsage(reply)?.completion ?? 0 },
         }),
       );
@@ -116,6 +148,56 @@ export function startFakeAnthropic(): Promise<FakeServer> {
       ];
     },
   });
+}
+
+function finishOf(reply: FakeReply): string {
+  return reply.finishReason ?? ((reply.toolCalls?.length ?? 0) > 0 ? 'tool_use' : 'end_turn');
+}
+
+function toolUseId(call: FakeToolCall, index: number): string {
+  return call.id ?? `toolu_fake_${index + 1}`;
+}
+
+/** The parsed input; broken JSON (which the real API never sends whole) as `{}`. */
+function inputOf(call: FakeToolCall): unknown {
+  try {
+    return JSON.parse(call.arguments) as unknown;
+  } catch {
+    return {};
+  }
+}
+
+interface WireMessage {
+  role?: string;
+  content?: string | Array<{ type?: string; signature?: unknown }>;
+}
+
+/** The API's 400s for a tool loop sent back wrong (see the module comment). */
+function toolLoopRefusal(messages: WireMessage[], thinkingEnabled: boolean): { status: number; message: string } | undefined {
+  for (const [at, message] of messages.entries()) {
+    if (message.role !== 'assistant' || !Array.isArray(message.content)) continue;
+    for (const [position, block] of message.content.entries()) {
+      if (block.type !== 'thinking') continue;
+      if (block.signature === undefined)
+        return { status: 400, message: `messages.${at}.content.${position}.thinking.signature: Field required` };
+      if (block.signature !== fakeSignature)
+        return { status: 400, message: `messages.${at}.content.${position}: Invalid \`signature\` in \`thinking\` block` };
+    }
+  }
+  const last = messages.at(-1);
+  const endsInResults = last?.role === 'user' && Array.isArray(last.content) && last.content.some((block) => block.type === 'tool_result');
+  const step = messages.findLastIndex((message) => message.role === 'assistant');
+  if (!thinkingEnabled || !endsInResults || step === -1) return undefined;
+  const content = messages[step]?.content;
+  const first = Array.isArray(content) ? content[0]?.type : 'text';
+  if (first === 'thinking' || first === 'redacted_thinking') return undefined;
+  return {
+    status: 400,
+    message:
+      `messages.${step}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first}\`. When \`thinking\` is enabled, ` +
+      'a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). ' +
+      'We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`.',
+  };
 }
 
 function bodyOf(request: RecordedRequest): Record<string, unknown> {

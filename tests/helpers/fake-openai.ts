@@ -4,8 +4,11 @@
  * `content: null`, text deltas, a finish chunk, the usage chunk when `stream_options.include_usage`, then
  * `data: [DONE]`). Errors are `{"error": {message, type, param, code}}`; a 401's message quotes the bearer
  * token in full, as a careless proxy would, so tests can check that branchflow masks it. `reasoningChunks` stream
- * as `reasoning_content` deltas (DeepSeek) or `reasoning` (vLLM, OpenRouter) before the text. Like DeepSeek,
- * the model `deepseek-reasoner` answers 400 to any request whose messages carry `reasoning_content`.
+ * as `reasoning_content` deltas (DeepSeek) or `reasoning` (vLLM, OpenRouter) before the text. `toolCalls` come
+ * after the text as `delta.tool_calls` fragments (the first with index, id, type and name, then the argument
+ * pieces; `interleaveToolCalls` sends parallel calls' fragments round-robin), or as `message.tool_calls`.
+ * Like DeepSeek in thinking mode, the model `deepseek-reasoner` answers 400 to a request whose assistant
+ * message carries `reasoning_content` on an ordinary turn, and to one where a turn that made tool calls lacks it.
  *
  *   const server = await startFakeOpenAi();
  *   // config: { provider: 'openai_compatible', base_url: server.baseUrl, model: 'gpt-test' }
@@ -14,6 +17,7 @@
  * Every FakeReply option (latency, hangs, drops, malformed frames, raw bodies) is described in fake-server.ts.
  */
 import {
+  argumentPieces,
   replyPieces,
   replyUsage,
   startFakeServer,
@@ -44,8 +48,13 @@ export function startFakeOpenAi(): Promise<FakeServer> {
     reject(request) {
       const body = bodyOf(request);
       const messages = Array.isArray(body.messages) ? (body.messages as Array<Record<string, unknown>>) : [];
-      if (body.model === 'deepseek-reasoner' && messages.some((message) => 'reasoning_content' in message)) {
+      if (body.model !== 'deepseek-reasoner') return undefined;
+      const toolTurn = (message: Record<string, unknown>): boolean => Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
+      if (messages.some((message) => message.role === 'assistant' && !toolTurn(message) && 'reasoning_content' in message)) {
         return { status: 400, message: deepseekReasonerRefusal };
+      }
+      if (messages.some((message) => message.role === 'assistant' && toolTurn(message) && typeof message.reasoning_content !== 'string')) {
+        return { status: 400, message: deepseekMissingReasoning };
       }
       return undefined;
     },
@@ -63,6 +72,8 @@ export function startFakeOpenAi(): Promise<FakeServer> {
     },
     json(reply, request) {
       const usage = replyUsage(reply);
+      const calls = reply.toolCalls ?? [];
+      const text = replyPieces(reply).join('');
       return {
         ...envelope(reply, request, 'chat.completion'),
         choices: [
@@ -70,12 +81,21 @@ export function startFakeOpenAi(): Promise<FakeServer> {
             index: 0,
             message: {
               role: 'assistant',
-              content: replyPieces(reply).join(''),
+              content: calls.length > 0 && text === '' ? null : text,
               ...(reply.reasoningChunks ? { [reply.reasoningField ?? 'reasoning_content']: reply.reasoningChunks.join('') } : {}),
+              ...(calls.length === 0
+                ? {}
+                : {
+                    tool_calls: calls.map((call, index) => ({
+                      id: call.id ?? `call_fake_${index + 1}`,
+                      type: 'function',
+                      function: { name: call.name, arguments: call.arguments },
+                    })),
+                  }),
               refusal: null,
             },
             logprobs: null,
-            finish_reason: reply.finishReason ?? 'stop',
+            finish_reason: finishOf(reply),
           },
         ],
         ...(usage ? { usage: usageOf(usage) } : {}),
@@ -99,7 +119,8 @@ export function startFakeOpenAi(): Promise<FakeServer> {
           text: true,
         })),
         ...replyPieces(reply).map((piece) => ({ data: chunk([delta({ content: piece }, null)]), text: true })),
-        { data: chunk([delta({}, reply.finishReason ?? 'stop')]), text: false },
+        ...toolCallDeltas(reply).map((fragment) => ({ data: chunk([delta({ tool_calls: [fragment] }, null)]), text: true })),
+        { data: chunk([delta({}, finishOf(reply))]), text: false },
       ];
       if (includeUsage && usage) frames.push({ data: chunk([], { usage: usageOf(usage) }), text: false });
       frames.push({ data: '[DONE]', text: false });
@@ -121,6 +142,27 @@ function envelope(reply: FakeReply, request: RecordedRequest, object: string): R
     system_fingerprint: 'fp_fake',
   };
 }
+
+function finishOf(reply: FakeReply): string {
+  return reply.finishReason ?? ((reply.toolCalls?.length ?? 0) > 0 ? 'tool_calls' : 'stop');
+}
+
+/** Each call's fragments: index, id, type and name with empty arguments first, then one per argument piece. */
+function toolCallDeltas(reply: FakeReply): object[] {
+  const perCall = (reply.toolCalls ?? []).map((call, index) => [
+    { index, id: call.id ?? `call_fake_${index + 1}`, type: 'function', function: { name: call.name, arguments: '' } },
+    ...argumentPieces(call).map((piece) => ({ index, function: { arguments: piece } })),
+  ]);
+  if (!reply.interleaveToolCalls) return perCall.flat();
+  const fragments: object[] = [];
+  for (let round = 0; perCall.some((list) => round < list.length); round++) {
+    for (const list of perCall) if (round < list.length) fragments.push(list[round]!);
+  }
+  return fragments;
+}
+
+/** DeepSeek's answer, in thinking mode, to a tool-call turn sent back without its reasoning_content. */
+export const deepseekMissingReasoning = 'The reasoning_content in the thinking mode must be passed back to the API.';
 
 /** DeepSeek's answer to reasoning_content sent to deepseek-reasoner. */
 export const deepseekReasonerRefusal =

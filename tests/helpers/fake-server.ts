@@ -31,6 +31,8 @@ export interface FakeReply {
   chunkCount?: number;
   /** Reasoning pieces streamed before the text, one per chunk (DeepSeek reasoning_content, Gemini thought parts). */
   reasoningChunks?: string[];
+  /** Anthropic wire: a redacted_thinking block with this data, before any thinking. */
+  redactedThinking?: string;
   /** OpenAI wire: the delta field the reasoning travels in (default `reasoning_content`, DeepSeek's). */
   reasoningField?: 'reasoning_content' | 'reasoning';
   /** The vendor's own finish reason (default `stop` / `STOP`). */
@@ -53,6 +55,26 @@ export interface FakeReply {
   malformedAfterChunks?: number;
   /** Anthropic wire: after this many text chunks, send an `error` event (overloaded_error) and end the stream. */
   errorEventAfterChunks?: number;
+  /**
+   * Tool calls the model makes after its text, in each vendor's form (then the text defaults to none, and the
+   * finish reason to the vendor's tool-call one: `tool_calls`, `tool_use`, Gemini's `STOP`). Each call's
+   * argument fragments count as text chunks for the *AfterChunks options.
+   */
+  toolCalls?: FakeToolCall[];
+  /** OpenAI wire: stream the calls' fragments round-robin (call 0, call 1, call 0, ...) instead of one call after the other. */
+  interleaveToolCalls?: boolean;
+}
+
+export interface FakeToolCall {
+  /** Default: `call_fake_<n>` (OpenAI), `toolu_fake_<n>` (Anthropic); Gemini sends none unless given. */
+  id?: string;
+  name: string;
+  /** The arguments as the model writes them: JSON text, possibly broken (Gemini: must be an object's JSON). */
+  arguments: string;
+  /** The arguments in these streamed pieces instead of one (OpenAI `delta.tool_calls`, Anthropic `input_json_delta`). */
+  pieces?: string[];
+  /** Gemini: the `thoughtSignature` on this functionCall part. */
+  thoughtSignature?: string;
 }
 
 export interface RecordedRequest {
@@ -242,9 +264,15 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** The reply's text pieces: `chunks`, or `text` cut into `chunkCount` nearly equal pieces. */
+/** A tool call's argument pieces: `pieces`, or the whole text as one. */
+export function argumentPieces(call: FakeToolCall): string[] {
+  return call.pieces ?? [call.arguments];
+}
+
+/** The reply's text pieces (none by default when it calls tools): `chunks`, or `text` cut into `chunkCount` nearly equal pieces. */
 export function replyPieces(reply: FakeReply): string[] {
   if (reply.chunks) return reply.chunks;
+  if (reply.text === undefined && (reply.toolCalls?.length ?? 0) > 0) return [];
   const characters = Array.from(reply.text ?? 'Hello from the fake server.');
   const count = Math.max(1, Math.min(reply.chunkCount ?? 3, characters.length));
   const size = Math.ceil(characters.length / count);

@@ -4,7 +4,7 @@ import { estimateCost } from '../../src/llm/cost.js';
 import { createLlmService } from '../../src/llm/llm-service.js';
 import type { ChatRequest, ProviderEvent } from '../../src/llm/provider.js';
 import { retryTiming } from '../../src/llm/transport/upstream-failure.js';
-import { startFakeAnthropic, type FakeServer } from '../helpers/fake-anthropic.js';
+import { fakeSignature, startFakeAnthropic, type FakeServer } from '../helpers/fake-anthropic.js';
 import { capturingLogger, collect, collectUntilFailure, failure, neverAborted, userSaysHi, type CapturingLogger } from './llm-test-kit.js';
 
 const key = 'sk-ant-test-key-0001';
@@ -42,7 +42,7 @@ test.before.each(() => {
 });
 test.after(() => server.close());
 
-test('streams thinking as reasoning, then text, one finish, and usage with cache reads and writes', async () => {
+test('streams thinking as reasoning (then the whole block with its signature), text, one finish, usage with cache reads and writes', async () => {
   server.defaultReply = {
     reasoningChunks: ['Let me', ' think.'],
     chunks: ['Hel', 'lo'],
@@ -52,6 +52,7 @@ test('streams thinking as reasoning, then text, one finish, and usage with cache
     { type: 'model', model: 'claude-test' },
     { type: 'reasoning', text: 'Let me' },
     { type: 'reasoning', text: ' think.' },
+    { type: 'reasoning_block', block: { type: 'thinking', thinking: 'Let me think.', signature: fakeSignature } },
     { type: 'text', text: 'Hel' },
     { type: 'text', text: 'lo' },
     { type: 'finish', reason: 'stop' },
@@ -140,7 +141,7 @@ test('complete() answers the whole message, thinking apart from the text', async
   assert.equal(await provider().complete(userSaysHi, { signal: neverAborted }), {
     content: 'Four',
     reasoning: 'Sum.',
-    reasoning_blocks: [],
+    reasoning_blocks: [{ type: 'thinking', thinking: 'Sum.', signature: fakeSignature }],
     tool_calls: [],
     usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
     finish_reason: 'stop',

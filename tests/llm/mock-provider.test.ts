@@ -113,4 +113,73 @@ test('complete() gathers the reply', async () => {
   });
 });
 
+const offered = [{ name: 'current_time', description: 'The time.', parameters: { type: 'object' } }];
+const toolCalls = [
+  { name: 'modules/tools/current_time', arguments: { time_zone: 'Asia/Tokyo' } },
+  { name: 'add', arguments: '{"a": 1,' },
+];
+
+test('tool_calls: offered tools and a user message last: the calls (ids call_mock_N, names as configured), then tool_calls', async () => {
+  const events = await collect(
+    mock({ tool_calls: toolCalls, reasoning: 'Hm.' }).stream({ messages, tools: offered }, { signal: neverAborted }),
+  );
+  assert.equal(events, [
+    { type: 'model', model: 'mock' },
+    { type: 'reasoning', text: 'Hm.' },
+    { type: 'tool_call', call: { id: 'call_mock_1', name: 'modules/tools/current_time', arguments: '{"time_zone":"Asia/Tokyo"}' } },
+    { type: 'tool_call', call: { id: 'call_mock_2', name: 'add', arguments: '{"a": 1,' } },
+    { type: 'finish', reason: 'tool_calls' },
+    { type: 'usage', usage: { prompt_tokens: 10, completion_tokens: 9, total_tokens: 19 } },
+  ]);
+});
+
+test('tool_calls: after the results it answers naming each; with no tools offered, or tool_choice none, it just answers', async () => {
+  const loop = [
+    ...messages,
+    {
+      role: 'assistant' as const,
+      content: '',
+      tool_calls: [
+        { id: 'call_mock_1', name: 'modules/tools/current_time', arguments: '{}' },
+        { id: 'call_mock_2', name: 'add', arguments: '{"a": 1,' },
+      ],
+    },
+    { role: 'tool' as const, content: '{"time":"14:02"}', tool_call_id: 'call_mock_1', tool_name: 'modules/tools/current_time' },
+    { role: 'tool' as const, content: 'arguments are not valid JSON', tool_call_id: 'call_mock_2', tool_name: 'add', is_error: true },
+  ];
+  const answer = await mock({ tool_calls: toolCalls }).complete({ messages: loop, tools: offered }, { signal: neverAborted });
+  assert.equal(answer, {
+    content:
+      'Mock reply to: What is two plus two? (tool modules/tools/current_time: {"time":"14:02"}) (tool add: arguments are not valid JSON)',
+    reasoning: '',
+    reasoning_blocks: [],
+    tool_calls: [],
+    usage: { prompt_tokens: 24, completion_tokens: 33, total_tokens: 57 },
+    finish_reason: 'stop',
+    model: 'mock',
+  });
+  const plain = { content: 'Mock reply to: What is two plus two?', finish_reason: 'stop', tool_calls: [] };
+  for (const request of [{ messages }, { messages, tools: offered, tool_choice: 'none' as const }]) {
+    const { content, finish_reason, tool_calls } = await mock({ tool_calls: toolCalls }).complete(request, { signal: neverAborted });
+    assert.equal({ content, finish_reason, tool_calls }, plain);
+  }
+});
+
+test('tool_calls: a failure configured for the answer leaves the call step alone', async () => {
+  const events = await collect(
+    mock({ tool_calls: toolCalls, fail_after_chunks: 0, usage: null }).stream({ messages, tools: offered }, { signal: neverAborted }),
+  );
+  assert.equal(
+    events.map((event) => event.type),
+    ['model', 'tool_call', 'tool_call', 'finish'],
+  );
+  const { error } = await collectUntilFailure(
+    mock({ tool_calls: toolCalls, fail_after_chunks: 0 }).stream(
+      { messages: [...messages, { role: 'tool', content: 'x', tool_call_id: 'call_mock_1', tool_name: 'add' }], tools: offered },
+      { signal: neverAborted },
+    ),
+  );
+  assert.is(error.code, 'UPSTREAM_FAILED');
+});
+
 test.run();

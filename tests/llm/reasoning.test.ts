@@ -115,7 +115,7 @@ test('reasoning_pass_back "always" sends reasoning_content, and deepseek-reasone
   });
 });
 
-test('the policy per provider and its override: only tool-call turns by default, none of which exist yet', () => {
+test('the policy per provider and its override: only tool-call turns by default', () => {
   const plain = followUp.messages[1]!;
   const toolTurn = { ...plain, tool_calls: [{ id: 'call_1', name: 'add', arguments: '{}' }] };
   for (const name of ['openai', 'openai_compatible', 'gemini', 'anthropic']) {

@@ -19,6 +19,8 @@ export interface MockOptions {
   fail_message?: string;
   finish_reason?: FinishReason;
   usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  /** Called when the request offers tools and ends in a user message; after the results, the reply names them. */
+  tool_calls?: Array<{ name: string; arguments?: Record<string, unknown> | string }>;
 }
 
 export interface Pricing {

@@ -17,6 +17,11 @@ export interface UpstreamCall<Chunk> {
   open(signal: AbortSignal): Promise<AsyncIterable<Chunk>>;
   /** The provider-neutral parts in one chunk. */
   toEvents(chunk: Chunk): ProviderEvent[];
+  /**
+   * The parts still held when the upstream ends its stream (e.g. tool calls assembled from fragments whose
+   * finish chunk never came). State an adapter keeps across chunks is reset in `open`, once per attempt.
+   */
+  end?(): ProviderEvent[];
   /** What went wrong, from whatever the SDK threw. */
   toFailure(error: unknown): UpstreamFailure;
 }
@@ -59,6 +64,7 @@ export async function* runUpstream<Chunk>(
         if (next.done) break;
         for (const event of call.toEvents(next.value)) yield* reply.accept(event);
       }
+      for (const event of call.end?.() ?? []) yield* reply.accept(event);
       if (!reply.delivered && !reply.finished) {
         // Not one event: a body that is no event stream at all (plain text, a proxy's page) parses as nothing.
         // That is a response that could not be read, not an empty reply that ends well.

@@ -1,11 +1,14 @@
 /**
  * @module The Messages API request body from a config and the messages: system messages become the top-level
  * `system`, turns of one role in a row become one turn, `max_tokens` is always set (the API requires it),
- * `thinking` becomes extended thinking, `custom_params` are merged on top (a null there removes a field).
+ * `thinking` becomes extended thinking, offered tools `tools` (`input_schema`) and `tool_choice`, an assistant
+ * step's calls `tool_use` blocks (after the thinking blocks the reasoning policy sends back, and its text), tool
+ * results `tool_result` blocks of a user turn; `custom_params` are merged on top (a null there removes a field).
  */
 import { CallError } from '../../../lib/call-error.js';
 import type { LlmConfig } from '../../config/config-schema.js';
-import type { ChatMessage } from '../../provider.js';
+import type { ChatMessage, ChatRequest, ReasoningBlock, ToolChoice, ToolSpec } from '../../provider.js';
+import { anthropicBlocksToSend, currentTurnStart, reasoningPolicy, type ReasoningPolicy } from '../../reasoning-policy.js';
 
 /** What `max_tokens` is when the config does not say; a thinking budget is added on top of it. */
 export const defaultAnthropicMaxTokens = 4096;
@@ -13,8 +16,15 @@ export const defaultAnthropicMaxTokens = 4096;
 export const minimumThinkingBudget = 1024;
 
 const fixedKeys: ReadonlySet<string> = new Set(['messages', 'stream', 'system']);
+/** Also fixed when the request offers tools (without, `custom_params` may still send its own). */
+const toolKeys: ReadonlySet<string> = new Set(['tools', 'tool_choice']);
 
-type Block = { type: 'text'; text: string } | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } };
+type Block =
+  | { type: 'text'; text: string }
+  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } }
+  | ReasoningBlock
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
+  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: true };
 
 /**
  * Checks what the API would refuse with a 400 anyway, before anything is sent: BAD_INPUT naming the field.
@@ -28,23 +38,17 @@ export function buildAnthropicRequest(
   config: LlmConfig,
   label: string,
   model: string,
-  messages: ChatMessage[],
+  request: ChatRequest,
   stream: boolean,
 ): Record<string, unknown> {
+  const { messages } = request;
+  const policy = reasoningPolicy('anthropic', config.reasoning_pass_back);
+  const turnStart = currentTurnStart(messages);
   const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
   const turns: Array<{ role: 'user' | 'assistant'; content: Block[] }> = [];
-  for (const message of messages) {
+  for (const [index, message] of messages.entries()) {
     if (message.role === 'system') continue;
-    // Stored reasoning is not sent back: Anthropic needs each thinking block with the signature it came with,
-    // and only inside a tool loop (see reasoning-policy.ts); plain turns never need it.
-    // Images first, then the text: the order Anthropic recommends.
-    const blocks: Block[] = [
-      ...(message.images ?? []).map((image) => ({
-        type: 'image' as const,
-        source: { type: 'base64' as const, media_type: image.mime, data: image.data },
-      })),
-      { type: 'text', text: message.content },
-    ];
+    const blocks = blocksOf(message, index >= turnStart, policy);
     const last = turns.at(-1);
     const role = message.role === 'assistant' ? 'assistant' : 'user';
     if (last?.role === role) last.content.push(...blocks);
@@ -64,13 +68,81 @@ export function buildAnthropicRequest(
     temperature: config.temperature,
     top_p: config.top_p,
     ...(budget === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: budget } }),
+    ...toolFields(request),
   };
+  const offersTools = (request.tools?.length ?? 0) > 0;
   for (const [key, value] of Object.entries(config.custom_params ?? {})) {
-    if (fixedKeys.has(key)) continue;
+    if (fixedKeys.has(key) || (offersTools && toolKeys.has(key))) continue;
     const current = body[key];
     body[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
   }
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null && value !== undefined));
+}
+
+/**
+ * One message's blocks. A user turn: images first, then the text (the order Anthropic recommends). A tool
+ * result: a `tool_result` block. An assistant step that called tools: the thinking blocks the policy sends
+ * back (as received, signatures and redacted blocks untouched), its text when it said any, a `tool_use` per
+ * call. Reasoning text without its blocks never goes back: a thinking block without its signature is refused.
+ */
+function blocksOf(message: ChatMessage, inCurrentTurn: boolean, policy: ReasoningPolicy): Block[] {
+  if (message.role === 'tool') {
+    return [
+      {
+        type: 'tool_result',
+        tool_use_id: message.tool_call_id ?? '',
+        content: message.content,
+        ...(message.is_error === true ? { is_error: true as const } : {}),
+      },
+    ];
+  }
+  const thinking = anthropicBlocksToSend(message, inCurrentTurn, policy);
+  const calls = message.role === 'assistant' ? (message.tool_calls ?? []) : [];
+  if (calls.length > 0) {
+    return [
+      ...thinking,
+      ...(message.content === '' ? [] : [{ type: 'text' as const, text: message.content }]),
+      ...calls.map((call) => ({ type: 'tool_use' as const, id: call.id, name: call.name, input: inputObject(call.arguments) })),
+    ];
+  }
+  return [
+    ...thinking,
+    ...(message.images ?? []).map((image) => ({
+      type: 'image' as const,
+      source: { type: 'base64' as const, media_type: image.mime, data: image.data },
+    })),
+    { type: 'text', text: message.content },
+  ];
+}
+
+/** `input` must be an object: arguments that are no JSON object (a model's broken JSON) go back as `{}`. */
+function inputObject(text: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function toolFields(request: ChatRequest): Record<string, unknown> {
+  const tools = request.tools ?? [];
+  if (tools.length === 0) return {};
+  return {
+    tools: tools.map(anthropicTool),
+    ...(request.tool_choice === undefined ? {} : { tool_choice: anthropicToolChoice(request.tool_choice) }),
+  };
+}
+
+function anthropicTool(tool: ToolSpec): Record<string, unknown> {
+  return { name: tool.name, description: tool.description, input_schema: tool.parameters };
+}
+
+function anthropicToolChoice(choice: ToolChoice): Record<string, unknown> {
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any' };
+  return { type: 'tool', name: choice.name };
 }
 
 /** One text block is sent as a plain string, the form every Anthropic-compatible server reads. */

@@ -9,9 +9,10 @@ import type { LlmConfig } from '../../config/config-schema.js';
 import type { ClientCache } from '../../transport/client-cache.js';
 import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
+import { generateToolCallId } from '../../transport/tool-call-id.js';
 import { reasoningPolicy } from '../../reasoning-policy.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
-import { buildGeminiConfig, convertMessages } from './gemini-request.js';
+import { buildGeminiConfig, buildGeminiTools, convertMessages } from './gemini-request.js';
 import { mapGeminiError } from './map-gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 
@@ -29,10 +30,12 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
       lastHeaders = response.headers;
       return response;
     };
+    let reader = new ResponseReader();
     return {
       async open(signal) {
         lastHeaders = undefined;
-        const generation = buildGeminiConfig(config);
+        reader = new ResponseReader();
+        const generation = { ...buildGeminiConfig(config), ...buildGeminiTools(request) };
         const parameters = {
           model: connection.model,
           ...convertMessages(request.messages, reasoningPolicy('gemini', config.reasoning_pass_back)),
@@ -52,7 +55,7 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
         if (streaming) return client.models.generateContentStream(model);
         return once(await client.models.generateContent(model));
       },
-      toEvents: responseEvents,
+      toEvents: (response) => reader.events(response),
       toFailure: (error) => mapGeminiError(error, lastHeaders),
     };
   };
@@ -76,43 +79,71 @@ function geminiClient(connection: Connection): GoogleGenAI {
   });
 }
 
-/** One streamed chunk or a whole answer. Thought parts are reasoning, not reply text. */
-export function responseEvents(response: GenerateContentResponse): ProviderEvent[] {
-  const events: ProviderEvent[] = [];
-  if (response.modelVersion) events.push({ type: 'model', model: response.modelVersion });
-  const candidate = response.candidates?.[0];
-  const parts = candidate?.content?.parts ?? [];
-  const textOf = (thought: boolean): string =>
-    parts
-      .filter((part) => typeof part.text === 'string' && Boolean(part.thought) === thought)
-      .map((part) => part.text)
-      .join('');
-  const reasoning = textOf(true);
-  if (reasoning !== '') events.push({ type: 'reasoning', text: reasoning });
-  const text = textOf(false);
-  if (text !== '') events.push({ type: 'text', text });
-  const reason = mapGeminiFinishReason(candidate?.finishReason);
-  if (reason !== undefined) events.push({ type: 'finish', reason });
-  else if (candidate === undefined && response.promptFeedback?.blockReason) events.push({ type: 'finish', reason: 'content_filter' });
-  const usage = response.usageMetadata;
-  if (usage) {
-    const prompt = usage.promptTokenCount ?? 0;
-    // Thinking tokens are billed as output, so they count as completion tokens.
-    const thoughts = usage.thoughtsTokenCount ?? 0;
-    const completion = (usage.candidatesTokenCount ?? 0) + thoughts;
-    const cached = usage.cachedContentTokenCount ?? 0;
-    events.push({
-      type: 'usage',
-      usage: {
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-        total_tokens: usage.totalTokenCount ?? prompt + completion,
-        ...(thoughts > 0 ? { reasoning_tokens: thoughts } : {}),
-        ...(cached > 0 ? { cache_read_tokens: cached } : {}),
-      },
-    });
+/**
+ * The chunks of one attempt (or a whole answer). Thought parts are reasoning, not reply text. Each functionCall
+ * part is a whole call (Gemini does not split them): its args as JSON text, its id or a made-up one, its
+ * `thoughtSignature` kept. Gemini ends a turn that called functions with STOP; that is reported as `tool_calls`.
+ */
+export class ResponseReader {
+  #calledTools = false;
+
+  events(response: GenerateContentResponse): ProviderEvent[] {
+    const events: ProviderEvent[] = [];
+    if (response.modelVersion) events.push({ type: 'model', model: response.modelVersion });
+    const candidate = response.candidates?.[0];
+    const parts = candidate?.content?.parts ?? [];
+    const textOf = (thought: boolean): string =>
+      parts
+        .filter((part) => typeof part.text === 'string' && Boolean(part.thought) === thought)
+        .map((part) => part.text)
+        .join('');
+    const reasoning = textOf(true);
+    if (reasoning !== '') events.push({ type: 'reasoning', text: reasoning });
+    const text = textOf(false);
+    if (text !== '') events.push({ type: 'text', text });
+    for (const part of parts) {
+      const call = part.functionCall;
+      if (call === undefined) continue;
+      this.#calledTools = true;
+      events.push({
+        type: 'tool_call',
+        call: {
+          id: typeof call.id === 'string' && call.id !== '' ? call.id : generateToolCallId(),
+          name: call.name ?? '',
+          arguments: JSON.stringify(call.args ?? {}),
+          ...(typeof part.thoughtSignature === 'string' && part.thoughtSignature !== ''
+            ? { thought_signature: part.thoughtSignature }
+            : {}),
+        },
+      });
+    }
+    const reason = mapGeminiFinishReason(candidate?.finishReason);
+    if (reason !== undefined) events.push({ type: 'finish', reason: this.#calledTools && reason === 'stop' ? 'tool_calls' : reason });
+    else if (candidate === undefined && response.promptFeedback?.blockReason) events.push({ type: 'finish', reason: 'content_filter' });
+    const usage = usageEvent(response);
+    if (usage !== undefined) events.push(usage);
+    return events;
   }
-  return events;
+}
+
+function usageEvent(response: GenerateContentResponse): ProviderEvent | undefined {
+  const usage = response.usageMetadata;
+  if (!usage) return undefined;
+  const prompt = usage.promptTokenCount ?? 0;
+  // Thinking tokens are billed as output, so they count as completion tokens.
+  const thoughts = usage.thoughtsTokenCount ?? 0;
+  const completion = (usage.candidatesTokenCount ?? 0) + thoughts;
+  const cached = usage.cachedContentTokenCount ?? 0;
+  return {
+    type: 'usage',
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: usage.totalTokenCount ?? prompt + completion,
+      ...(thoughts > 0 ? { reasoning_tokens: thoughts } : {}),
+      ...(cached > 0 ? { cache_read_tokens: cached } : {}),
+    },
+  };
 }
 
 /**

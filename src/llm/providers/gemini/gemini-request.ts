@@ -1,13 +1,16 @@
 /**
  * @module Messages and config in Gemini's terms: system messages become the system instruction, assistant
  * turns the `model` role, sampling fields the generation config, `thinking` the thinking config (thought
- * summaries, budget), `safety_settings` the safety settings;
- * `custom_params` go into the body as written (generation-config keys under `generationConfig`).
+ * summaries, budget), `safety_settings` the safety settings, offered tools `functionDeclarations` and
+ * `toolConfig`; an assistant step's calls are `functionCall` parts (with their `thoughtSignature`), tool results
+ * `functionResponse` parts of a user turn; `custom_params` go into the body as written (generation-config keys
+ * under `generationConfig`).
  */
-import type { Content, GenerateContentConfig, Part } from '@google/genai';
+import { FunctionCallingConfigMode, type Content, type GenerateContentConfig, type Part, type ToolConfig } from '@google/genai';
 import type { LlmConfig } from '../../config/config-schema.js';
-import type { ChatMessage } from '../../provider.js';
-import { reasoningToSend, type ReasoningPolicy } from '../../reasoning-policy.js';
+import type { ChatMessage, ChatRequest, ProviderToolCall, ToolChoice } from '../../provider.js';
+import { geminiSignaturesToSend, geminiThoughtToSend, type ReasoningPolicy } from '../../reasoning-policy.js';
+import { isGeneratedToolCallId } from '../../transport/tool-call-id.js';
 
 const generationConfigKeys = [
   'temperature',
@@ -38,19 +41,28 @@ export interface GeminiMessages {
   systemInstruction?: Content;
 }
 
-/** `policy`: which stored reasoning goes back, as a thought part before the turn's text (default: none). */
+/**
+ * `policy`: which stored reasoning goes back: thought text as a thought part before the turn's text, and the
+ * functionCall parts' `thoughtSignature` (default: none of it).
+ */
 export function convertMessages(messages: ChatMessage[], policy?: ReasoningPolicy): GeminiMessages {
   const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
   const contents: Content[] = [];
+  const callNames = new Map(messages.flatMap((message) => (message.tool_calls ?? []).map((call) => [call.id, call.name] as const)));
   for (const message of messages) {
     if (message.role === 'system') continue;
     const role = message.role === 'assistant' ? 'model' : 'user';
-    const reasoning = policy === undefined ? undefined : reasoningToSend(message, policy);
-    const parts: Part[] = [
-      ...(reasoning === undefined ? [] : [{ text: reasoning, thought: true }]),
-      { text: message.content },
-      ...(message.images ?? []).map((image) => ({ inlineData: { mimeType: image.mime, data: image.data } })),
-    ];
+    let parts: Part[];
+    if (message.role === 'tool') parts = [functionResponsePart(message, callNames)];
+    else if (message.role === 'assistant' && (message.tool_calls?.length ?? 0) > 0) parts = stepParts(message, policy);
+    else {
+      const reasoning = policy === undefined ? undefined : geminiThoughtToSend(message, policy);
+      parts = [
+        ...(reasoning === undefined ? [] : [{ text: reasoning, thought: true }]),
+        { text: message.content },
+        ...(message.images ?? []).map((image) => ({ inlineData: { mimeType: image.mime, data: image.data } })),
+      ];
+    }
     const last = contents.at(-1);
     // Turns of one role in a row become one turn with several parts: older models insist on alternation.
     if (last?.role === role) last.parts?.push(...parts);
@@ -61,6 +73,69 @@ export function convertMessages(messages: ChatMessage[], policy?: ReasoningPolic
   // Gemini refuses a request with no contents; a lone system prompt is then sent as the user turn.
   if (contents.length === 0) return { contents: [{ role: 'user', parts: [{ text: instruction }] }] };
   return { contents, systemInstruction: { parts: [{ text: instruction }] } };
+}
+
+/** A model step that called tools: its thought (under `always`), its text when it said any, one functionCall part per call. */
+function stepParts(message: ChatMessage, policy: ReasoningPolicy | undefined): Part[] {
+  const reasoning = policy === undefined ? undefined : geminiThoughtToSend(message, policy);
+  const signatures = policy !== undefined && geminiSignaturesToSend(message, policy);
+  return [
+    ...(reasoning === undefined ? [] : [{ text: reasoning, thought: true }]),
+    ...(message.content === '' ? [] : [{ text: message.content }]),
+    ...(message.tool_calls ?? []).map((call) => functionCallPart(call, signatures)),
+  ];
+}
+
+function functionCallPart(call: ProviderToolCall, signatures: boolean): Part {
+  return {
+    functionCall: { name: call.name, args: argumentsObject(call.arguments), ...providerId(call.id) },
+    ...(signatures && call.thought_signature !== undefined ? { thoughtSignature: call.thought_signature } : {}),
+  };
+}
+
+/** `{result}` or, for a failed call, `{error}`: the shape Google documents for a function's response. */
+function functionResponsePart(message: ChatMessage, callNames: ReadonlyMap<string, string>): Part {
+  const id = message.tool_call_id ?? '';
+  return {
+    functionResponse: {
+      name: message.tool_name ?? callNames.get(id) ?? '',
+      ...providerId(id),
+      response: message.is_error === true ? { error: message.content } : { result: message.content },
+    },
+  };
+}
+
+/** An id Gemini gave goes back; one branchflow made up (Gemini usually gives none) does not. */
+function providerId(id: string): { id?: string } {
+  return id === '' || isGeneratedToolCallId(id) ? {} : { id };
+}
+
+/** Gemini's args are an object: arguments that are no JSON object (a model's broken JSON) go back as `{}`. */
+function argumentsObject(text: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The offered tools as one `functionDeclarations` tool (parameters as JSON Schema), and the choice as `toolConfig`. */
+export function buildGeminiTools(request: ChatRequest): Pick<GenerateContentConfig, 'tools' | 'toolConfig'> {
+  const tools = request.tools ?? [];
+  if (tools.length === 0) return {};
+  const declarations = tools.map((tool) => ({ name: tool.name, description: tool.description, parametersJsonSchema: tool.parameters }));
+  return {
+    tools: [{ functionDeclarations: declarations }],
+    ...(request.tool_choice === undefined ? {} : { toolConfig: toolConfigOf(request.tool_choice) }),
+  };
+}
+
+function toolConfigOf(choice: ToolChoice): ToolConfig {
+  if (choice === 'auto') return { functionCallingConfig: { mode: FunctionCallingConfigMode.AUTO } };
+  if (choice === 'none') return { functionCallingConfig: { mode: FunctionCallingConfigMode.NONE } };
+  if (choice === 'required') return { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } };
+  return { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY, allowedFunctionNames: [choice.name] } };
 }
 
 export function buildGeminiConfig(config: LlmConfig): GenerateContentConfig {

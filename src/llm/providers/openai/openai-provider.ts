@@ -14,12 +14,13 @@ import { collectCompletion } from '../../transport/collect-completion.js';
 import type { LlmConfig } from '../../config/config-schema.js';
 import type { ClientCache } from '../../transport/client-cache.js';
 import type { Connection } from '../../transport/connection.js';
-import type { ChatRequest, Provider, ProviderEvent, Usage } from '../../provider.js';
+import type { ChatRequest, FinishReason, Provider, ProviderEvent, Usage } from '../../provider.js';
 import { MalformedResponse } from '../../transport/upstream-failure.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { mapOpenAiError } from './map-openai-error.js';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.js';
 import { buildOpenAiRequest } from './openai-request.js';
+import { ToolCallAssembler, type ToolCallFragment } from './openai-tool-calls.js';
 
 const openAiBaseUrl = 'https://api.openai.com/v1';
 
@@ -30,19 +31,24 @@ export function createOpenAiProvider(connection: Connection, config: LlmConfig, 
     if (config.enable_logging) logger.info('llm request', { provider: connection.provider, config: connection.label, body });
   };
 
-  const streamCall = (request: ChatRequest): UpstreamCall<ChatCompletionChunk> => ({
-    async open(signal) {
-      const body = buildOpenAiRequest(config, connection.model, request.messages, true);
-      logRequest(body);
-      return client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, { signal });
-    },
-    toEvents: chunkEvents,
-    toFailure: mapOpenAiError,
-  });
+  const streamCall = (request: ChatRequest): UpstreamCall<ChatCompletionChunk> => {
+    let reader = new ChunkReader();
+    return {
+      async open(signal) {
+        reader = new ChunkReader();
+        const body = buildOpenAiRequest(config, connection.model, request, true);
+        logRequest(body);
+        return client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, { signal });
+      },
+      toEvents: (chunk) => reader.events(chunk),
+      end: () => reader.end(),
+      toFailure: mapOpenAiError,
+    };
+  };
 
   const completeCall = (request: ChatRequest): UpstreamCall<ChatCompletion> => ({
     async open(signal) {
-      const body = buildOpenAiRequest(config, connection.model, request.messages, false);
+      const body = buildOpenAiRequest(config, connection.model, request, false);
       logRequest(body);
       return once(await client.chat.completions.create(body as unknown as ChatCompletionCreateParamsNonStreaming, { signal }));
     },
@@ -84,19 +90,44 @@ function reasoningOf(part: object | null | undefined): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** One SSE chunk. Only choice 0 counts; `content: null` (a role or tool delta) carries no text. */
-export function chunkEvents(chunk: ChatCompletionChunk): ProviderEvent[] {
-  const events: ProviderEvent[] = [];
-  if (typeof chunk.model === 'string' && chunk.model !== '') events.push({ type: 'model', model: chunk.model });
-  const choice = chunk.choices?.find((candidate) => candidate.index === 0) ?? chunk.choices?.[0];
-  const reasoning = reasoningOf(choice?.delta);
-  if (reasoning !== undefined) events.push({ type: 'reasoning', text: reasoning });
-  const text = choice?.delta?.content;
-  if (typeof text === 'string' && text !== '') events.push({ type: 'text', text });
-  const reason = mapOpenAiFinishReason(choice?.finish_reason);
-  if (reason !== undefined) events.push({ type: 'finish', reason });
-  if (chunk.usage) events.push({ type: 'usage', usage: normaliseUsage(chunk.usage) });
-  return events;
+/**
+ * The SSE chunks of one attempt. Only choice 0 counts; `content: null` (a role or tool delta) carries no text.
+ * Tool-call fragments are assembled across chunks and come out whole, in index order, just before the finish
+ * (or at the end of a stream that never sent one). A server that says `stop` after calling tools (some local
+ * ones do) is reported as `tool_calls`: the model stopped to have them run.
+ */
+export class ChunkReader {
+  readonly #calls = new ToolCallAssembler();
+  #finished = false;
+
+  events(chunk: ChatCompletionChunk): ProviderEvent[] {
+    const events: ProviderEvent[] = [];
+    if (typeof chunk.model === 'string' && chunk.model !== '') events.push({ type: 'model', model: chunk.model });
+    const choice = chunk.choices?.find((candidate) => candidate.index === 0) ?? chunk.choices?.[0];
+    const reasoning = reasoningOf(choice?.delta);
+    if (reasoning !== undefined) events.push({ type: 'reasoning', text: reasoning });
+    const text = choice?.delta?.content;
+    if (typeof text === 'string' && text !== '') events.push({ type: 'text', text });
+    if (!this.#finished) this.#calls.add(choice?.delta?.tool_calls);
+    const reason = mapOpenAiFinishReason(choice?.finish_reason);
+    if (reason !== undefined && !this.#finished) events.push(...this.#finish(reason));
+    if (chunk.usage) events.push({ type: 'usage', usage: normaliseUsage(chunk.usage) });
+    return events;
+  }
+
+  /** Calls still held when the stream ends without a finish reason. */
+  end(): ProviderEvent[] {
+    return this.#finished || !this.#calls.pending ? [] : this.#finish('tool_calls');
+  }
+
+  #finish(reason: FinishReason): ProviderEvent[] {
+    this.#finished = true;
+    const calls = this.#calls.take();
+    return [
+      ...calls.map((call): ProviderEvent => ({ type: 'tool_call', call })),
+      { type: 'finish', reason: calls.length > 0 && reason === 'stop' ? 'tool_calls' : reason },
+    ];
+  }
 }
 
 export function completionEvents(completion: ChatCompletion): ProviderEvent[] {
@@ -108,7 +139,14 @@ export function completionEvents(completion: ChatCompletion): ProviderEvent[] {
   if (reasoning !== undefined) events.push({ type: 'reasoning', text: reasoning });
   const text = choice.message?.content;
   if (typeof text === 'string') events.push({ type: 'text', text });
-  events.push({ type: 'finish', reason: mapOpenAiFinishReason(choice.finish_reason) ?? 'stop' });
+  const calls = new ToolCallAssembler();
+  const wireCalls = (choice.message?.tool_calls ?? []) as ToolCallFragment[];
+  // Custom (free-text) tools are never offered, so only function calls are read.
+  calls.add(wireCalls.filter((call) => call.function != null).map((call, index) => ({ ...call, index })));
+  const toolCalls = calls.take();
+  for (const call of toolCalls) events.push({ type: 'tool_call', call });
+  const reason = mapOpenAiFinishReason(choice.finish_reason) ?? 'stop';
+  events.push({ type: 'finish', reason: toolCalls.length > 0 && reason === 'stop' ? 'tool_calls' : reason });
   if (completion.usage) events.push({ type: 'usage', usage: normaliseUsage(completion.usage) });
   return events;
 }
