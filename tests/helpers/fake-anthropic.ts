@@ -9,7 +9,8 @@
  * block first; `toolCalls` come after the text as tool_use blocks whose input streams as `input_json_delta`
  * pieces (stop_reason `tool_use`). Tool loops are checked as the API checks them: a thinking block sent back
  * without its signature, or with one the server never gave, is a 400; with thinking enabled, the assistant
- * message before the last tool results must start with a thinking or redacted_thinking block (400 otherwise).
+ * message before the last tool results must start with a thinking or redacted_thinking block (400 otherwise);
+ * tool_use or tool_result blocks in a request that defines no tools are a 400.
  *
  *   const server = await startFakeAnthropic();
  *   // config: { provider: 'anthropic', api_key: 'k', base_url: server.baseUrl, model: 'claude-test' }
@@ -64,7 +65,7 @@ export function startFakeAnthropic(): Promise<FakeServer> {
         if (budget < 1024) return { status: 400, message: 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024' };
         if (budget >= body.max_tokens) return { status: 400, message: '`max_tokens` must be greater than `thinking.budget_tokens`' };
       }
-      return toolLoopRefusal(messages as WireMessage[], thinking?.type === 'enabled');
+      return toolLoopRefusal(messages as WireMessage[], thinking?.type === 'enabled', Array.isArray(body.tools) && body.tools.length > 0);
     },
     errorBody(status, reply) {
       const type = errorTypes[status] ?? 'api_error';
@@ -173,7 +174,17 @@ interface WireMessage {
 }
 
 /** The API's 400s for a tool loop sent back wrong (see the module comment). */
-function toolLoopRefusal(messages: WireMessage[], thinkingEnabled: boolean): { status: number; message: string } | undefined {
+function toolLoopRefusal(
+  messages: WireMessage[],
+  thinkingEnabled: boolean,
+  hasTools: boolean,
+): { status: number; message: string } | undefined {
+  const toolBlocks = messages.some(
+    (message) =>
+      Array.isArray(message.content) && message.content.some((block) => block.type === 'tool_use' || block.type === 'tool_result'),
+  );
+  if (toolBlocks && !hasTools)
+    return { status: 400, message: 'Requests which include `tool_use` or `tool_result` blocks must define tools.' };
   for (const [at, message] of messages.entries()) {
     if (message.role !== 'assistant' || !Array.isArray(message.content)) continue;
     for (const [position, block] of message.content.entries()) {

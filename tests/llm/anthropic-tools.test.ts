@@ -180,6 +180,17 @@ test('the API refuses a tool loop whose current step lost its thinking (400): "n
   server.defaultReply = { chunks: ['ok'], usage: null };
   const next = [...followUp.messages, { role: 'assistant' as const, content: '14:02.' }, { role: 'user' as const, content: 'Thanks' }];
   await collect(provider(thinkingOn).stream({ messages: next }, { signal: neverAborted }));
+  // No tools offered any more, but calls in the history: the API wants them declared, so they are, unusable.
+  assert.equal(
+    [body(2)['tools'], body(2)['tool_choice']],
+    [
+      [
+        { name: 'add', description: 'Not offered in this request.', input_schema: { type: 'object' } },
+        { name: 'current_time', description: 'Not offered in this request.', input_schema: { type: 'object' } },
+      ],
+      { type: 'none' },
+    ],
+  );
   const sent = body(2)['messages'] as Array<{ content: unknown }>;
   assert.equal(sent[5]?.content, [
     { type: 'text', text: 'Checking.' },

@@ -2,7 +2,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlmService } from '../../src/llm/llm-service.js';
 import type { ChatRequest, ProviderEvent } from '../../src/llm/provider.js';
-import { reasoningPolicy, reasoningToSend } from '../../src/llm/reasoning-policy.js';
+import {
+  anthropicBlocksToSend,
+  currentTurnStart,
+  geminiSignaturesToSend,
+  geminiThoughtToSend,
+  reasoningPolicy,
+  reasoningToSend,
+} from '../../src/llm/reasoning-policy.js';
 import { deepseekReasonerRefusal, startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { startFakeGemini } from '../helpers/fake-gemini.js';
 import { capturingLogger, collect, collectUntilFailure, neverAborted } from './llm-test-kit.js';
@@ -127,6 +134,37 @@ test('the policy per provider and its override: only tool-call turns by default'
   assert.is(reasoningToSend(toolTurn, reasoningPolicy('openai', 'never')), undefined);
   assert.is(reasoningToSend(plain, reasoningPolicy('gemini', 'always')), 'Two and two make four.');
   assert.is(reasoningToSend(followUp.messages[0]!, reasoningPolicy('gemini', 'always')), undefined);
+});
+
+test('the Gemini and Anthropic rules: signatures on tool-call steps; thinking blocks of the current turn only', () => {
+  const blocks = [{ type: 'redacted_thinking' as const, data: 'r' }];
+  const step = {
+    role: 'assistant' as const,
+    content: '',
+    reasoning: 'R',
+    reasoning_blocks: blocks,
+    tool_calls: [{ id: 'c', name: 'f', arguments: '{}' }],
+  };
+  const plain = { role: 'assistant' as const, content: 'A', reasoning: 'R', reasoning_blocks: blocks };
+  const table = (['never', 'tool_turns', 'always'] as const).map((value) => {
+    const policy = reasoningPolicy('anthropic', value);
+    return [
+      value,
+      geminiSignaturesToSend(step, policy),
+      geminiSignaturesToSend(plain, policy),
+      geminiThoughtToSend(step, policy) ?? null,
+      anthropicBlocksToSend(step, true, policy).length,
+      anthropicBlocksToSend(step, false, policy).length,
+      anthropicBlocksToSend(plain, true, policy).length,
+    ];
+  });
+  assert.equal(table, [
+    ['never', false, false, null, 0, 0, 0],
+    ['tool_turns', true, false, null, 1, 0, 0],
+    ['always', true, false, 'R', 1, 1, 1],
+  ]);
+  assert.is(currentTurnStart([{ role: 'user', content: 'a' }, step, { role: 'tool', content: 'x', tool_call_id: 'c' }]), 1);
+  assert.is(currentTurnStart([step]), 0);
 });
 
 test('Gemini: thinking.include_thoughts asks for thoughts; thought parts stream as reasoning; thoughtsTokenCount is counted', async () => {

@@ -125,9 +125,21 @@ function inputObject(text: string): Record<string, unknown> {
   }
 }
 
+/**
+ * The offered tools and the choice. With none offered but calls in the history (tools since removed from the
+ * config), the API would refuse the request ("Requests which include tool_use or tool_result blocks must
+ * define tools"): the history's tool names are declared with an open schema and `tool_choice: none`.
+ */
 function toolFields(request: ChatRequest): Record<string, unknown> {
   const tools = request.tools ?? [];
-  if (tools.length === 0) return {};
+  if (tools.length === 0) {
+    const used = [...new Set(request.messages.flatMap((message) => (message.tool_calls ?? []).map((call) => call.name)))];
+    if (used.length === 0) return {};
+    return {
+      tools: used.map((name) => ({ name, description: 'Not offered in this request.', input_schema: { type: 'object' } })),
+      tool_choice: { type: 'none' },
+    };
+  }
   return {
     tools: tools.map(anthropicTool),
     ...(request.tool_choice === undefined ? {} : { tool_choice: anthropicToolChoice(request.tool_choice) }),
