@@ -2,6 +2,8 @@
 import type { UsageCounts } from '../../src/generation/generation-events.js';
 import { CallError, callErrorCodes, type CallErrorCode } from '../../src/lib/call-error.js';
 import { defineStep } from '../../src/registry/define-step.js';
+import { toolStepsField } from '../../src/generation/reply-fold.js';
+import type { ToolStep } from '../../src/store/index.js';
 import { completionInputSchema, type CompletionInput } from './completion-input.js';
 import { startGeneration } from './job/start-generation.js';
 
@@ -9,6 +11,7 @@ interface CompleteOutput {
   success: true;
   content: string;
   reasoning?: string;
+  tool_steps?: ToolStep[];
   node_id: string;
   parent_id: string;
   generation_id: string;
@@ -46,6 +49,7 @@ export const complete = defineStep<CompletionInput, CompleteOutput>({
       success: { const: true },
       content: { type: 'string' },
       reasoning: { type: 'string', description: "The model's reasoning, saved in the node's `reasoning` field." },
+      tool_steps: { type: 'array', description: 'The tool calls and results of the reply, as saved in the node (when it called tools).' },
       node_id: { type: 'string' },
       parent_id: { type: 'string' },
       generation_id: { type: 'string' },
@@ -95,6 +99,7 @@ export const complete = defineStep<CompletionInput, CompleteOutput>({
       success: true,
       content: generation.content,
       ...(generation.reasoning === '' ? {} : { reasoning: generation.reasoning }),
+      ...toolStepsField(generation.toolSteps),
       node_id: nodeId,
       parent_id: generation.parentId,
       generation_id: generation.id,

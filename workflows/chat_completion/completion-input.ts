@@ -85,3 +85,12 @@ export const followUpInputProperties = {
   tool_choice: completionInputProperties.tool_choice,
   max_steps: completionInputProperties.max_steps,
 } as const;
+
+/** The tool choices of a `send` or `regenerate`, passed on to complete_stream as they came. */
+export function toolInputOf(input: Pick<CompletionInput, 'tools' | 'tool_choice' | 'max_steps'>): Partial<CompletionInput> {
+  return {
+    ...(input.tools === undefined ? {} : { tools: input.tools }),
+    ...(input.tool_choice === undefined ? {} : { tool_choice: input.tool_choice }),
+    ...(input.max_steps === undefined ? {} : { max_steps: input.max_steps }),
+  };
+}

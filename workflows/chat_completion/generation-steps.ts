@@ -1,7 +1,8 @@
-/** @module Steps over running generations: abort, status, the list, and attaching another viewer. */
+/** @module Steps over running generations: abort, status, the list, attaching another viewer, and approving a tool call. */
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { generationSummarySchema, type GenerationSummary } from '../../src/generation/generation.js';
+import { CallError } from '../../src/lib/call-error.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { viewGeneration } from './job/start-generation.js';
 
@@ -80,5 +81,57 @@ export const attachGeneration = defineStep<{ generation_id: string; after_seq: n
   async *stream(input, context) {
     const generation = await context.services.generations.getAnywhere(input.generation_id);
     yield* viewGeneration(generation, input.after_seq, context);
+  },
+});
+
+interface ApproveInput {
+  generation_id: string;
+  tool_call_id: string;
+  approve: boolean;
+  reason?: string;
+}
+
+export const approveToolCall = defineStep<ApproveInput, { success: true; tool_call_id: string; approved: boolean }>({
+  path: 'workflow/chat_completion/approve',
+  summary: 'Answer a tool call waiting for approval (a tool_approval event): run it, or deny it with a reason the model sees.',
+  description:
+    'NOT_FOUND when the generation is unknown; CONFLICT when the call is not waiting (answered already, timed out, never asked) ' +
+    'or the generation runs on another server (approvals go to the server running it).',
+  input: {
+    type: 'object',
+    properties: {
+      ...generationIdInput.properties,
+      tool_call_id: { type: 'string', minLength: 1 },
+      approve: { type: 'boolean' },
+      reason: { type: 'string', maxLength: 2000, description: 'Told to the model with a denial.' },
+    },
+    required: ['generation_id', 'tool_call_id', 'approve'],
+    additionalProperties: false,
+  },
+  output: {
+    type: 'object',
+    properties: { success: { const: true }, tool_call_id: { type: 'string' }, approved: { type: 'boolean' } },
+    required: ['success', 'tool_call_id', 'approved'],
+    additionalProperties: false,
+  },
+  async run(input, context) {
+    const generations = context.services.generations;
+    const generation = generations.find(input.generation_id);
+    if (!generation) {
+      await generations.getAnywhere(input.generation_id); // NOT_FOUND when no server knows it
+      throw new CallError('CONFLICT', `generation ${input.generation_id} runs on another server; send the approval to that server`);
+    }
+    const decided = generation.approvals.decide(input.tool_call_id, {
+      approve: input.approve,
+      ...(input.reason === undefined ? {} : { reason: input.reason }),
+    });
+    if (!decided) {
+      throw new CallError(
+        'CONFLICT',
+        `tool call ${input.tool_call_id} of generation ${input.generation_id} is not waiting for approval (answered, timed out, or never asked)`,
+        { details: { waiting: generation.approvals.waiting } },
+      );
+    }
+    return { success: true, tool_call_id: input.tool_call_id, approved: input.approve };
   },
 });

@@ -7,11 +7,11 @@ import type { GenerationEvent } from '../../src/generation/generation-events.js'
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import type { Position } from '../../src/store/index.js';
-import { completionInputProperties, followUpInputProperties } from './completion-input.js';
+import { completionInputProperties, followUpInputProperties, toolInputOf, type CompletionInput } from './completion-input.js';
 import { removeEmptyBranch } from './job/remove-empty-branch.js';
 import { resumeGeneration } from './job/resume-generation.js';
 
-interface RegenerateInput {
+interface RegenerateInput extends Pick<CompletionInput, 'tools' | 'tool_choice' | 'max_steps'> {
   conversation_file: string;
   node_id: string;
   llm_config_file?: string | null;
@@ -66,6 +66,7 @@ export const regenerate = defineStep<RegenerateInput, GenerationEvent>({
         include_doc: input.include_doc,
         on_disconnect: input.on_disconnect,
         ...(input.llm_config_file ? { llm_config_file: input.llm_config_file } : {}),
+        ...toolInputOf(input),
       })) {
         started = true;
         if (event.type === 'saved') saved = true;

@@ -5,11 +5,13 @@
 import type { GenerationEvent } from '../../src/generation/generation-events.js';
 import { generationEventSchema } from '../../src/generation/generation-events.js';
 import { defineStep } from '../../src/registry/define-step.js';
-import { completionInputProperties, followUpInputProperties } from './completion-input.js';
+import { completionInputProperties, followUpInputProperties, toolInputOf, type CompletionInput } from './completion-input.js';
 import { resumeGeneration } from './job/resume-generation.js';
 import { imagesProperty, type ImageInput } from '../../src/modules/chat_branches/image-attachments.js';
 import { refuseImagesWithoutVision } from '../../src/llm/vision.js';
 import type { StepContext } from '../../src/registry/define-step.js';
+import { CallError } from '../../src/lib/call-error.js';
+import { availableTools } from '../../src/modules/tools/list-tools.js';
 
 /**
  * A text-only config gets a 422 before the user message (and its images) is written: after the append, the
@@ -21,7 +23,18 @@ async function checkVisionFirst(input: SendInput, context: StepContext): Promise
   refuseImagesWithoutVision(await context.services.llm.loadConfig(configFile), 'the message');
 }
 
-interface SendInput {
+/** Tools the request names must exist before the user message is written (422 UNKNOWN_TOOL otherwise). */
+async function checkToolsFirst(names: string[], context: StepContext): Promise<void> {
+  const available = new Set((await availableTools(context)).map((tool) => tool.name));
+  const missing = names.find((name) => !available.has(name));
+  if (missing !== undefined) {
+    throw new CallError('UNKNOWN_TOOL', `no tool ${missing} (named in "tools" of the request); see modules/tools/list`, {
+      details: { tool: missing },
+    });
+  }
+}
+
+interface SendInput extends Pick<CompletionInput, 'tools' | 'tool_choice' | 'max_steps'> {
   conversation_file: string;
   content: string;
   images?: ImageInput[];
@@ -54,6 +67,7 @@ export const send = defineStep<SendInput, GenerationEvent>({
       return;
     }
     if (input.images !== undefined && input.images.length > 0) await checkVisionFirst(input, context);
+    if (input.tools !== undefined) await checkToolsFirst(input.tools, context);
     const parentId =
       input.parent_node_id ?? (await context.call<{ node_id: string }>('modules/chat_branches/get_latest_message', { file })).node_id;
     const appended = await context.call<{ node: { node_id: string } }>('modules/chat_branches/append_message', {
@@ -70,6 +84,7 @@ export const send = defineStep<SendInput, GenerationEvent>({
       include_doc: input.include_doc,
       on_disconnect: input.on_disconnect,
       ...(input.llm_config_file ? { llm_config_file: input.llm_config_file } : {}),
+      ...toolInputOf(input),
     });
   },
 });

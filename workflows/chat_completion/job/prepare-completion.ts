@@ -35,9 +35,10 @@ export interface PreparedCompletion {
 export async function prepareCompletion(input: CompletionInput, context: StepContext): Promise<PreparedCompletion> {
   // settings.json is read beside the doc, not after it: both are trips to the disk before the provider is called.
   // With a config named by the call, a broken settings.json only loses its tool settings (the reply still works).
-  const settingsRead = context.services.store
-    .readSettings(input.conversation_file)
-    .catch((error: unknown) => (input.llm_config_file ? ({} as ConversationSettings) : Promise.reject(error)));
+  const settingsRead = context.services.store.readSettings(input.conversation_file).catch((error: unknown): ConversationSettings => {
+    if (input.llm_config_file) return {};
+    throw error;
+  });
   settingsRead.catch(() => undefined);
   // One read of the tree serves everything below: the messages and the latest node are pure views of it,
   // the same functions the openai_messages and get_latest_message steps answer with.
