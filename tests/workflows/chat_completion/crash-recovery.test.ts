@@ -103,4 +103,53 @@ test('the partial text is in the file after a restart, marked interrupted, and t
   assert.equal(readdirSync(root.path('data/conversations/crash/.journal')), [], 'the journal is removed once folded in');
 });
 
+test('kill -9 mid tool loop: the calls and results journalled so far are folded into the node at restart', async () => {
+  root.writeLlmConfig('fake_tools', {
+    provider: 'openai_compatible',
+    base_url: openAi.baseUrl,
+    model: 'gpt-test',
+    tools: ['modules/tools/current_time'],
+  });
+  openAi.reset();
+  openAi.enqueue(
+    { chunks: ['Checking.'], toolCalls: [{ id: 'call_now', name: 'modules_tools_current_time', arguments: '{"time_zone":"UTC"}' }] },
+    { chunks: ['It is ', 'now ', 'late.'], hangAfterChunks: 1 },
+  );
+  const first = await startServerProcess();
+  const file = 'data/conversations/crash/conversation.json';
+  const reply = await readSse(
+    `${first.url}/api/workflow/chat_completion/complete_stream?conversation_file=${file}&llm_config_file=data/llm_configs/fake_tools.json&include_doc=false`,
+    { until: (sofar) => (frameData(sofar) as { type: string }[]).filter((event) => event.type === 'chunk').length >= 2 },
+  );
+  const received = frameData(reply) as Array<Record<string, unknown>>;
+  const nodeId = received[0]!['node_id'] as string;
+  const result = received.find((event) => event['type'] === 'tool_result')!;
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  first.child.kill('SIGKILL');
+  await exited(first.child);
+
+  const second = await startServerProcess();
+  second.child.kill('SIGTERM');
+  await exited(second.child);
+  const node = root.readJson<ConversationDoc>(file).nodes[nodeId]!;
+  assert.equal(node['tool_steps'], [
+    {
+      content: 'Checking.',
+      tool_calls: [
+        {
+          id: 'call_now',
+          name: 'modules/tools/current_time',
+          arguments: { time_zone: 'UTC' },
+          status: 'ok',
+          result: result['result'],
+          started_at: result['started_at'],
+          duration_ms: result['duration_ms'],
+        },
+      ],
+    },
+  ]);
+  assert.is(node.content, 'It is ');
+  assert.equal([node.meta?.partial, node.meta?.interrupted], [true, true]);
+});
+
 test.run();
