@@ -16,9 +16,10 @@ import { prepareCompletion } from './prepare-completion.js';
 import type { UpstreamEvent } from './generation-plan.js';
 import { runGeneration } from './run-generation.js';
 
-export async function startGeneration(input: CompletionInput, context: StepContext): Promise<Generation> {
+/** The generation started, or the one a retried `request_id` started (on another server: a view of its shared log). */
+export async function startGeneration(input: CompletionInput, context: StepContext): Promise<Generation | GenerationView> {
   const manager = context.services.generations;
-  const existing = input.request_id === undefined ? undefined : manager.findByRequestId(input.request_id);
+  const existing = input.request_id === undefined ? undefined : await manager.findByRequestIdAnywhere(input.request_id);
   if (existing) return existing;
 
   const prepared = await prepareCompletion(input, context);
@@ -47,8 +48,9 @@ export async function startGeneration(input: CompletionInput, context: StepConte
     throw new CallError('INTERNAL', 'modules/llm_api/chat_stream did not begin with a start event');
   }
 
-  // A retry with the same request_id may have started the same generation while this one was preparing.
-  const raced = input.request_id === undefined ? undefined : manager.findByRequestId(input.request_id);
+  // A retry with the same request_id may have started the same generation while this one was preparing, here or
+  // on another server: the claim decides which one runs.
+  const raced = input.request_id === undefined ? undefined : await manager.claimRequest(input.request_id, generation.id);
   if (raced) {
     await upstream.return?.();
     return raced;
