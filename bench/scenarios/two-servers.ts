@@ -11,12 +11,13 @@
  * Each run has a database and a Redis key prefix of its own, dropped at the end. No goal is set: these are figures.
  */
 import pg from 'pg';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { importConversations } from '../../src/store/postgres/transfer.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createTestDatabase, createTestRedisPrefix, type TestDatabase, type TestRedisPrefix } from '../../tests/helpers/services.js';
+import { createTestDatabase, createTestRedisPrefix } from '../../tests/helpers/services.js';
 import { configFileFor, createBenchRoot, shortChat, type BenchRoot } from '../bench-root.js';
-import { engineDirectory, measure, startEngine, type BenchContext } from '../harness.js';
+import { engineDirectory, measure, type BenchContext } from '../harness.js';
 import { startProcess, type BenchProcess } from '../processes.js';
 import type { ReplyProfile } from '../reply-profile.js';
 import { collectNotes, type ScenarioResult } from '../scenario.js';
@@ -88,11 +89,16 @@ export async function twoServers(context: BenchContext): Promise<ScenarioResult>
     roots.push(root);
     return root;
   };
-  const clusterServer = async (name: string): Promise<BenchProcess> => {
-    // Each server a root of its own, as on two machines: they share only the database and Redis.
-    const server = await startClusterEngine(context, newRoot(), name, database, redis);
-    processes.push(server);
-    return server;
+  const cluster = {
+    BRANCHFLOW_STORE: database.url,
+    BRANCHFLOW_REDIS: redis.url,
+    BRANCHFLOW_REDIS_PREFIX: redis.prefix,
+    BRANCHFLOW_LEASE_MS: String(leaseMs),
+  };
+  const server = async (name: string, root: BenchRoot, env: Record<string, string>): Promise<BenchProcess> => {
+    const started = await startServer(root, name, env);
+    processes.push(started);
+    return started;
   };
   try {
     const fileRoot = newRoot();
@@ -105,12 +111,19 @@ export async function twoServers(context: BenchContext): Promise<ScenarioResult>
     // The import applies the schema first, as a server's start would.
     await importConversations({ url: database.url, root: seed.root, logger: silentLogger });
     const phase = timer(context);
-    const [fileEngine, ...pair] = await Promise.all([
-      startEngine(context, fileRoot, 'two-servers-file').then((engine) => (processes.push(engine), engine)),
-      clusterServer('two-servers A'),
-      clusterServer('two-servers B'),
+    // Starting is most of this scenario's time: every server starts at once on both CPUs, then the three measured
+    // ones are pinned to the engine CPU. Each server of the cluster has a root of its own, as on two machines: they
+    // share only the database and Redis. The owners to be killed (one per kill, so no dead server's journal is in
+    // play) wait idle, unpinned, until their turn.
+    const [fileEngine, a, b, ...owners] = await Promise.all([
+      server('two-servers file store', fileRoot, {}),
+      server('two-servers A', newRoot(), cluster),
+      server('two-servers B', newRoot(), cluster),
+      ...killed.map((_, index) => server(`two-servers owner ${index + 1}`, newRoot(), cluster)),
     ]);
-    phase('set up: a database, a key prefix, three servers');
+    const pair = [a, b] as const;
+    if (context.pinning.engineCpu !== undefined) for (const pinned of [fileEngine, a, b]) pinProcess(pinned, context.pinning.engineCpu);
+    phase(`set up: a database, a key prefix, ${3 + killed.length} servers`);
 
     let counter = 0;
     const spec = (): StreamSpec => ({
@@ -153,8 +166,6 @@ export async function twoServers(context: BenchContext): Promise<ScenarioResult>
     const killProblems: string[] = [];
     // The survivor every client resumes on; a fresh owner per kill, so no dead server's journal is in play.
     const survivor = pair[1];
-    // Started together (starting is most of this part's time), after the load above, idle until their turn.
-    const owners = await Promise.all(killed.map((_, index) => clusterServer(`two-servers owner ${index + 1}`)));
     for (const [index, file] of killed.entries()) {
       try {
         kills.push(await killAndTakeOver(owners[index]!, survivor, file, database.url));
@@ -218,7 +229,7 @@ export async function twoServers(context: BenchContext): Promise<ScenarioResult>
           `Capacity: closed loop at ${settings.concurrency.join(', ')} concurrent, ${settings.measure_ms} ms measured per level, the pair's clients alternating between its servers; ` +
           `the most streams/s with stream time p99 ≤ ${latencyLimitMs} ms and no failure. ` +
           `Takeover: ${kills.length} kills, each of a fresh owner after ${chunksBeforeKill} chunks of a paced reply, BRANCHFLOW_LEASE_MS=${leaseMs}, the other servers looking once a second; median (min…max), ms. ` +
-          'All branchflow servers on the engine CPU; PostgreSQL and Redis are the machine’s own services, not pinned.',
+          'The three measured servers on the engine CPU (the owners to be killed idle and unpinned until their turn); PostgreSQL and Redis are the machine’s own services, not pinned.',
         '',
         '| setup | added first chunk p50 | added first chunk p99 | capacity, streams/s at p99 ≤ 50 ms | peak streams/s, any latency | takeover: kill → partial saved | kill → stream end |',
         '|---|---|---|---|---|---|---|',
@@ -248,30 +259,23 @@ function timer(context: BenchContext): (what: string) => void {
   };
 }
 
-function startClusterEngine(
-  context: BenchContext,
-  root: BenchRoot,
-  name: string,
-  database: TestDatabase,
-  redis: TestRedisPrefix,
-): Promise<BenchProcess> {
+/** The real server (`src/main.ts` with the bench probe), as the harness starts it, but not pinned yet. */
+function startServer(root: BenchRoot, name: string, env: Record<string, string>): Promise<BenchProcess> {
   return startProcess({
     name,
     nodeArgs: ['--import', 'tsx', '--import', probe, 'src/main.ts'],
-    cpu: context.pinning.engineCpu,
+    cpu: undefined,
     cwd: engineDirectory,
-    env: {
-      BRANCHFLOW_ROOT: root.root,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      BRANCHFLOW_STORE: database.url,
-      BRANCHFLOW_REDIS: redis.url,
-      BRANCHFLOW_REDIS_PREFIX: redis.prefix,
-      BRANCHFLOW_LEASE_MS: String(leaseMs),
-    },
+    env: { BRANCHFLOW_ROOT: root.root, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env },
     readyFrom: 'stdout',
+    // Several servers starting at once on a shared machine can take a while; a start is not what is measured.
+    timeoutMs: 120_000,
   });
+}
+
+/** Moves every thread of a started server to `cpu` (threads it starts later inherit it). */
+function pinProcess(server: BenchProcess, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(server.child.pid)], { stdio: 'ignore' });
 }
 
 async function measureLatency(
