@@ -38,11 +38,13 @@ export function createBenchRoot(fakeOrigin: string): BenchRoot {
     root,
     path,
     writeConfig(profile, dialect) {
-      const base = `${fakeOrigin}/${profileSegment(profile)}/${dialect === 'openai' ? 'v1' : 'v1beta'}`;
+      const base = `${fakeOrigin}/${profileSegment(profile)}/${dialect === 'gemini' ? 'v1beta' : 'v1'}`;
       const config =
         dialect === 'openai'
           ? { name: 'bench (OpenAI wire)', provider: 'openai_compatible', base_url: base, model: 'bench-model' }
-          : { name: 'bench (Gemini wire)', provider: 'gemini', api_key: 'bench-key', base_url: base, model: 'bench-model' };
+          : dialect === 'gemini'
+            ? { name: 'bench (Gemini wire)', provider: 'gemini', api_key: 'bench-key', base_url: base, model: 'bench-model' }
+            : { name: 'bench (Anthropic wire)', provider: 'anthropic', api_key: 'bench-key', base_url: base, model: 'bench-model' };
       // Paced streams at 2,000 connections can start late; no retry, so a failure shows instead of hiding.
       write(
         configFileFor(profile, dialect),

@@ -1,7 +1,8 @@
 /**
  * @module The benchmark's fake LLM provider, run as its own process (`node --import tsx bench/fake-provider.ts`):
- * OpenAI chat completions (`POST <base>/v1/chat/completions`, JSON or SSE) and Gemini (`POST
- * <base>/v1beta/models/<model>:streamGenerateContent?alt=sse`, or `:generateContent`), with the reply's pacing
+ * OpenAI chat completions (`POST <base>/v1/chat/completions`, JSON or SSE), Gemini (`POST
+ * <base>/v1beta/models/<model>:streamGenerateContent?alt=sse`, or `:generateContent`) and Anthropic Messages
+ * (`POST <base>/v1/messages`, JSON or SSE with named events), with the reply's pacing
  * taken from the URL (reply-profile.ts). Built for speed, not for fault injection (tests/helpers has that):
  * frames are plain template strings and pacing is one timer per stream. It reports its own CPU and event-loop
  * delay over IPC, so a run can tell when the fake, not the engine, was the bottleneck.
@@ -13,6 +14,8 @@ import { chunkText, holdTailMs, parseProfile, seededRandom, type ReplyProfile } 
 
 interface Dialect {
   separator: string;
+  /** Frames carry their own `event:` line (Anthropic): sent as they are, without a `data: ` prefix. */
+  named?: boolean;
   /** SSE frames before the text (OpenAI's role delta). */
   opening(model: string): string[];
   text(model: string, text: string, last: boolean): string;
@@ -62,6 +65,46 @@ const gemini: Dialect = {
   }),
 };
 
+/** Anthropic Messages: named SSE events, the text in one content block, usage split over start and delta. */
+const anthropic: Dialect = {
+  separator: '\n\n',
+  named: true,
+  opening: (model) => [
+    anthropicEvent(
+      'message_start',
+      `{"type":"message_start","message":{"id":"msg_bench","type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":1}}}`,
+    ),
+    anthropicEvent('content_block_start', '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}'),
+  ],
+  text: (_model, text) =>
+    anthropicEvent(
+      'content_block_delta',
+      `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}`,
+    ),
+  closing: () => [
+    anthropicEvent('content_block_stop', '{"type":"content_block_stop","index":0}'),
+    anthropicEvent(
+      'message_delta',
+      '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":64}}',
+    ),
+    anthropicEvent('message_stop', '{"type":"message_stop"}'),
+  ],
+  json: (model, text) => ({
+    id: 'msg_bench',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 12, output_tokens: 64 },
+  }),
+};
+
+function anthropicEvent(name: string, data: string): string {
+  return `event: ${name}\ndata: ${data}`;
+}
+
 function openAiChunk(model: string, delta: string, finish: string): string {
   return `{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]}`;
 }
@@ -94,7 +137,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     stream_options?: { include_usage?: boolean };
   };
   const model = route.model ?? body.model ?? 'bench-model';
-  const stream = route.dialect === openAi ? body.stream === true : route.stream;
+  const stream = route.dialect === gemini ? route.stream : body.stream === true;
   const random = seededRandom(++requestCount);
   const { profile } = parsed;
   const gaps = Array.from({ length: profile.chunkCount }, (_, index) =>
@@ -115,6 +158,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
 
 function routeOf(rest: string, query: string): { dialect: Dialect; stream: boolean; model?: string } | undefined {
   if (rest.endsWith('/chat/completions')) return { dialect: openAi, stream: false };
+  if (rest.endsWith('/v1/messages')) return { dialect: anthropic, stream: false };
   const match = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(rest);
   if (!match) return undefined;
   const stream = match[2] === 'streamGenerateContent' && new URLSearchParams(query).get('alt') === 'sse';
@@ -130,7 +174,7 @@ function streamReply(
   profile: ReplyProfile,
   includeUsage: boolean,
 ): void {
-  const frame = (data: string): string => `data: ${data}${dialect.separator}`;
+  const frame = (data: string): string => (dialect.named ? `${data}${dialect.separator}` : `data: ${data}${dialect.separator}`);
   let next = 0;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;

@@ -17,8 +17,9 @@ import { capacity } from './scenarios/capacity.js';
 import { openStreams } from './scenarios/open-streams.js';
 import { persistence } from './scenarios/persistence.js';
 import { correctness } from './scenarios/correctness.js';
+import { twoServers } from './scenarios/two-servers.js';
 
-const scenarios = [addedLatency, capacity, openStreams, persistence, correctness];
+const scenarios = [addedLatency, capacity, openStreams, persistence, correctness, twoServers];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

@@ -1,7 +1,7 @@
 /**
  * @module The three things a scenario can send the same work to: the fake provider `direct`, the bare `relay`,
  * and the `engine` (`complete_stream` / `complete` over real HTTP). One client reads them all; only the reading
- * of a frame differs (OpenAI chunk, Gemini response, branchflow event). Each stream is checked as it is read:
+ * of a frame differs (OpenAI chunk, Gemini response, Anthropic Messages event, branchflow event). Each stream is checked as it is read:
  * every chunk tagged, in order, none missing, and the engine's SSE ids consecutive.
  */
 import { configFileFor } from './bench-root.js';
@@ -63,7 +63,12 @@ export function streamOnce(kind: TargetKind, origins: Origins, spec: StreamSpec)
   } else {
     const origin = kind === 'relay' ? origins.relay! : origins.fake;
     ({ url, body } = providerRequest(origin, spec, true));
-    onFrame = spec.dialect === 'openai' ? openAiFrames(record, chunk) : geminiFrames(record, chunk);
+    onFrame =
+      spec.dialect === 'openai'
+        ? openAiFrames(record, chunk)
+        : spec.dialect === 'gemini'
+          ? geminiFrames(record, chunk)
+          : anthropicFrames(record, chunk);
   }
   return readStream({ url, body, onFrame }).then((timing) => {
     Object.assign(record, timing);
@@ -104,6 +109,19 @@ function providerRequest(origin: string, spec: StreamSpec, stream: boolean): { u
     return {
       url: `${base}/v1/chat/completions`,
       body: { model: 'bench-model', messages: spec.messages, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) },
+    };
+  }
+  if (spec.dialect === 'anthropic') {
+    const system = spec.messages.filter((message) => message.role === 'system').map((message) => message.content);
+    return {
+      url: `${base}/v1/messages`,
+      body: {
+        model: 'bench-model',
+        max_tokens: 4096,
+        ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
+        messages: spec.messages.filter((message) => message.role !== 'system'),
+        stream,
+      },
     };
   }
   const system = spec.messages.filter((message) => message.role === 'system').map((message) => ({ text: message.content }));
@@ -152,6 +170,14 @@ function geminiFrames(record: StreamRecord, chunk: ChunkSink) {
     const text = (candidate?.content?.parts ?? []).map((part) => part.text ?? '').join('');
     if (text !== '') chunk(text, at);
     if (candidate?.finishReason) record.finishAt = at;
+  };
+}
+
+function anthropicFrames(record: StreamRecord, chunk: ChunkSink) {
+  return (data: string, _id: string | undefined, at: number): void => {
+    const parsed = JSON.parse(data) as { type?: string; delta?: { type?: string; text?: string; stop_reason?: string | null } };
+    if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && parsed.delta.text) chunk(parsed.delta.text, at);
+    else if (parsed.type === 'message_delta' && parsed.delta?.stop_reason) record.finishAt = at;
   };
 }
 

@@ -1,6 +1,6 @@
 /** @module The provider wire formats the bench speaks, and the chat message every target is sent. */
 
-export type Dialect = 'openai' | 'gemini';
+export type Dialect = 'openai' | 'gemini' | 'anthropic';
 
 export interface Message {
   role: 'system' | 'user' | 'assistant';

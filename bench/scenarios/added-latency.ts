@@ -1,6 +1,6 @@
 /**
  * @module Scenario 1, added latency one request at a time: time to the first `chunk` frame of `complete_stream`
- * (OpenAI and Gemini wire) and the whole answer of `complete`, each against the same request sent straight to
+ * (OpenAI, Gemini and Anthropic Messages wire) and the whole answer of `complete`, each against the same request sent straight to
  * the fake provider, interleaved request by request so noise falls on both alike. Added = engine − direct, per
  * percentile, per trial; reported as the median over trials. Goal: added p50 ≤ 1 ms, p99 ≤ 3 ms.
  */
@@ -24,6 +24,7 @@ interface Case {
 const cases: Case[] = [
   { name: 'complete_stream, first chunk (OpenAI wire)', dialect: 'openai', measure: 'first chunk' },
   { name: 'complete_stream, first chunk (Gemini wire)', dialect: 'gemini', measure: 'first chunk' },
+  { name: 'complete_stream, first chunk (Anthropic wire)', dialect: 'anthropic', measure: 'first chunk' },
   { name: 'complete, whole answer (OpenAI wire)', dialect: 'openai', measure: 'whole answer' },
 ];
 
@@ -43,6 +44,7 @@ export async function addedLatency(context: BenchContext): Promise<ScenarioResul
   const root = createBenchRoot(context.fake.url);
   root.writeConfig(profile, 'openai');
   root.writeConfig(profile, 'gemini');
+  root.writeConfig(profile, 'anthropic');
   const conversations = cases.map((_, caseIndex) =>
     Array.from({ length: conversationsPerCase }, (_, index) => root.writeConversation(`latency-${caseIndex}-${index}`, shortChat.doc)),
   );

@@ -13,6 +13,8 @@ export interface GenerationView {
   readonly status: 'running' | 'done';
   follow(afterSeq: number, signal?: AbortSignal): AsyncGenerator<LoggedEvent, void, undefined>;
   summary(): GenerationSummary;
+  /** The model the provider reported at the start, when known (a generation another server runs). */
+  readonly model?: string;
 }
 
 /** What a server that takes over a generation needs to save it: the plan it ran under and the text so far. */
@@ -55,6 +57,15 @@ export interface GenerationLog {
   requestAbort(generationId: string): Promise<void>;
   /** Called with the id of a generation some server asked to stop. */
   onAbortRequest(handler: (generationId: string) => void): void;
+  /**
+   * Records, for every server, that `requestId` started `generationId` (kept as long as the generation's log).
+   * Returns undefined when this claim won, or the id of the generation that already holds the request id.
+   */
+  claimRequest(requestId: string, generationId: string): Promise<string | undefined>;
+  /** The id of the generation a request id started on any server (undefined when none, or expired). */
+  findRequest(requestId: string): Promise<string | undefined>;
+  /** Every generation in the shared log: running ones, and finished ones kept for late viewers ([] when not shared). */
+  list(): Promise<GenerationSummary[]>;
   /** Starts watching for generations whose owner went away; `takeOver` saves each one exactly once. */
   watchForOrphans(takeOver: TakeOver): void;
   /** GET /ready: true, or why the shared log cannot be used. */
@@ -73,6 +84,15 @@ export class LocalGenerationLog implements GenerationLog {
     return Promise.resolve();
   }
   onAbortRequest(): void {}
+  claimRequest(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
+  findRequest(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
+  list(): Promise<GenerationSummary[]> {
+    return Promise.resolve([]);
+  }
   watchForOrphans(): void {}
   check(): Promise<true | string> {
     return Promise.resolve(true);

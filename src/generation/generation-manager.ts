@@ -60,6 +60,62 @@ export class GenerationManager {
   }
 
   /**
+   * The generation a request id started on this server or, with a shared log, on any server: a retried request
+   * attaches to it wherever it runs. A shared log that cannot be reached counts as not knowing the id: the start
+   * goes on to its claim (which then fails the same way), as a start without a shared log would.
+   */
+  async findByRequestIdAnywhere(requestId: string): Promise<GenerationView | undefined> {
+    const here = this.#byRequestId.get(requestId);
+    if (here !== undefined || !this.log.shared) return here;
+    let generationId: string | undefined;
+    try {
+      generationId = await this.log.findRequest(requestId);
+    } catch (error) {
+      this.#logger.warn('could not look up a request_id in the shared generation log', {
+        request_id: requestId,
+        error: (error as Error).message,
+      });
+      return undefined;
+    }
+    return generationId === undefined ? undefined : this.#viewOfClaimed(requestId, generationId);
+  }
+
+  /**
+   * Claims a request id for a generation about to start, on every server (a shared log): undefined when this one
+   * may start, else the generation that holds the request id (a retry that raced this one, here or elsewhere).
+   * When the shared log cannot be reached the generation still starts, as it does without Redis, idempotent here only.
+   */
+  async claimRequest(requestId: string, generationId: string): Promise<GenerationView | undefined> {
+    const here = this.#byRequestId.get(requestId);
+    if (here !== undefined || !this.log.shared) return here;
+    let holder: string | undefined;
+    try {
+      holder = await this.log.claimRequest(requestId, generationId);
+    } catch (error) {
+      this.#logger.warn('could not claim a request_id in the shared generation log; a retry on another server may start it again', {
+        request_id: requestId,
+        error: (error as Error).message,
+      });
+      return undefined;
+    }
+    if (holder === undefined || holder === generationId) return undefined;
+    return this.#generations.get(holder) ?? this.#viewOfClaimed(requestId, holder);
+  }
+
+  /**
+   * The generation a claim names. Its facts are written right after the claim, so a retry arriving between the
+   * two waits for them a moment; a claim whose generation never appeared (its server died in between) is a CONFLICT.
+   */
+  async #viewOfClaimed(requestId: string, generationId: string): Promise<GenerationView> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const view = this.#generations.get(generationId) ?? (await this.log.find(generationId));
+      if (view) return view;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new CallError('CONFLICT', `request_id "${requestId}" started generation ${generationId}, which no server holds any more`);
+  }
+
+  /**
    * Registers a generation created by the caller (who may already have started its upstream request with
    * `generation.signal`) and runs its job in the background, independent of any HTTP request.
    */
@@ -135,6 +191,15 @@ export class GenerationManager {
 
   list(): GenerationSummary[] {
     return [...this.#generations.values()].map((generation) => generation.summary());
+  }
+
+  /** This server's generations and, with a shared log, every other server's (this server's own figures win). */
+  async listAnywhere(): Promise<GenerationSummary[]> {
+    const here = this.list();
+    if (!this.log.shared) return here;
+    const ids = new Set(here.map((summary) => summary.generation_id));
+    const elsewhere = (await this.log.list()).filter((summary) => !ids.has(summary.generation_id));
+    return [...here, ...elsewhere].sort((a, b) => a.started_at.localeCompare(b.started_at));
   }
 
   /** Stops a generation and resolves once its partial reply is saved. */

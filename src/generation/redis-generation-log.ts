@@ -3,7 +3,9 @@
  * whose entry ids are `0-<seq>`, so a `Last-Event-ID` of `<generation>:<seq>` reads on from exactly there on any
  * server (XRANGE, then XREAD BLOCK). The owner holds a lease (`SET NX PX`, renewed while it runs); a server that
  * finds a running generation without a lease claims it the same way, so exactly one takes it over, saves its
- * text as a partial reply and ends its stream. Abort requests reach the owner through PUBLISH.
+ * text as a partial reply and ends its stream. Abort requests reach the owner through PUBLISH. A request id is
+ * claimed with `SET NX` (`request:<id>` → generation id), so a retry on any server attaches to the generation it
+ * started; a sorted set of every generation (by start time) lets any server list the cluster's generations.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -120,6 +122,15 @@ export class RedisGenerationLog implements GenerationLog {
     return `${this.#prefix}generation:${id}:${part}`;
   }
 
+  #requestKey(requestId: string): string {
+    return `${this.#prefix}request:${requestId}`;
+  }
+
+  /** Every generation whose facts are still kept, scored by start time (ms): the cluster's list. */
+  get #all(): string {
+    return `${this.#prefix}generations:all`;
+  }
+
   get #running(): string {
     return `${this.#prefix}generations:running`;
   }
@@ -140,6 +151,7 @@ export class RedisGenerationLog implements GenerationLog {
     };
     if (details.provider !== undefined) meta['provider'] = details.provider;
     if (details.model !== undefined) meta['model'] = details.model;
+    if (generation.requestId !== undefined) meta['request_id'] = generation.requestId;
     const failed = (error: unknown): void =>
       this.#logger.warn('could not record a generation in Redis; other servers cannot resume or take it over', {
         generation_id: id,
@@ -150,12 +162,13 @@ export class RedisGenerationLog implements GenerationLog {
       .hset(this.#key(id, 'meta'), meta)
       .set(this.#key(id, 'lease'), this.serverId, 'PX', this.#leaseMs)
       .sadd(this.#running, id)
+      .zadd(this.#all, generation.startedAt.getTime(), id)
       .exec()
       .catch(failed);
     this.#holdLease(id);
     generation.observe((seq, event) => {
       void this.#append(id, seq, event).catch(failed);
-      if (event.type === 'end') void this.#finish(id).catch(failed);
+      if (event.type === 'end') void this.#finish(id, generation.requestId).catch(failed);
     });
   }
 
@@ -163,11 +176,12 @@ export class RedisGenerationLog implements GenerationLog {
     return this.#redis.xadd(this.#key(id, 'events'), 'MAXLEN', '~', String(this.#maxEvents), `0-${seq}`, 'data', JSON.stringify(event));
   }
 
-  /** The stream ended: keep it (and its facts) for late viewers a while, and let go of the lease. */
-  async #finish(id: string): Promise<void> {
+  /** The stream ended: keep it (and its facts, and its request id) for late viewers a while, and let go of the lease. */
+  async #finish(id: string, requestId: string | undefined): Promise<void> {
     this.#releaseLease(id);
-    await this.#redis
-      .multi()
+    const transaction = this.#redis.multi();
+    if (requestId !== undefined) transaction.pexpire(this.#requestKey(requestId), this.#retentionMs);
+    await transaction
       .pexpire(this.#key(id, 'events'), this.#retentionMs)
       .hset(this.#key(id, 'meta'), 'finished_at', new Date().toISOString())
       .pexpire(this.#key(id, 'meta'), this.#retentionMs)
@@ -197,22 +211,29 @@ export class RedisGenerationLog implements GenerationLog {
   }
 
   async find(generationId: string): Promise<GenerationView | undefined> {
-    let meta: Record<string, string>;
-    let count: number;
-    let last: StreamEntry[];
+    let replies: [Error | null, unknown][] | null;
     try {
-      const replies = await this.#redis
-        .multi()
-        .hgetall(this.#key(generationId, 'meta'))
-        .xlen(this.#key(generationId, 'events'))
-        .xrevrange(this.#key(generationId, 'events'), '+', '-', 'COUNT', 1)
-        .exec();
-      meta = (replies?.[0]?.[1] ?? {}) as Record<string, string>;
-      count = Number(replies?.[1]?.[1] ?? 0);
-      last = (replies?.[2]?.[1] ?? []) as StreamEntry[];
+      replies = await this.#lookUp(this.#redis.multi(), generationId).exec();
     } catch (error) {
       throw unavailable(error, `could not look up generation ${generationId}`);
     }
+    const found = this.#viewOf(generationId, replies ?? []);
+    return found;
+  }
+
+  /** Queues the three reads a generation's view needs: its facts, its length and its last event. */
+  #lookUp(transaction: ReturnType<Redis['multi']>, generationId: string): ReturnType<Redis['multi']> {
+    return transaction
+      .hgetall(this.#key(generationId, 'meta'))
+      .xlen(this.#key(generationId, 'events'))
+      .xrevrange(this.#key(generationId, 'events'), '+', '-', 'COUNT', 1);
+  }
+
+  /** The view from the three replies `#lookUp` queued (undefined when the generation's facts are gone). */
+  #viewOf(generationId: string, replies: [Error | null, unknown][]): GenerationView | undefined {
+    const meta = (replies[0]?.[1] ?? {}) as Record<string, string>;
+    const count = Number(replies[1]?.[1] ?? 0);
+    const last = (replies[2]?.[1] ?? []) as StreamEntry[];
     if (meta['conversation_file'] === undefined) return undefined;
     const lastEvent = last[0] ? decode(last[0]) : undefined;
     const done = lastEvent?.event.type === 'end';
@@ -231,9 +252,48 @@ export class RedisGenerationLog implements GenerationLog {
     return {
       id: generationId,
       status: summary.status,
+      ...(meta['model'] === undefined ? {} : { model: meta['model'] }),
       summary: () => summary,
       follow: (afterSeq, signal) => this.#follow(generationId, afterSeq, signal),
     };
+  }
+
+  async claimRequest(requestId: string, generationId: string): Promise<string | undefined> {
+    // Kept a day at most while the generation runs (a crash of every server must not keep it forever); its end
+    // (or the takeover's) shortens it to the log's retention, so a retry attaches exactly as long as it can read.
+    const claimed = await this.#redis.set(this.#requestKey(requestId), generationId, 'PX', 24 * 3_600_000, 'NX');
+    if (claimed === 'OK') return undefined;
+    return (await this.#redis.get(this.#requestKey(requestId))) ?? undefined;
+  }
+
+  async findRequest(requestId: string): Promise<string | undefined> {
+    try {
+      return (await this.#redis.get(this.#requestKey(requestId))) ?? undefined;
+    } catch (error) {
+      throw unavailable(error, `could not look up request_id ${requestId}`);
+    }
+  }
+
+  async list(): Promise<GenerationSummary[]> {
+    try {
+      const ids = await this.#redis.zrange(this.#all, 0, -1);
+      if (ids.length === 0) return [];
+      const transaction = this.#redis.multi();
+      for (const id of ids) this.#lookUp(transaction, id);
+      const replies = (await transaction.exec()) ?? [];
+      const summaries: GenerationSummary[] = [];
+      const gone: string[] = [];
+      for (const [index, id] of ids.entries()) {
+        const view = this.#viewOf(id, replies.slice(index * 3, index * 3 + 3));
+        if (view) summaries.push(view.summary());
+        else gone.push(id);
+      }
+      // Facts expired with the retention: the generation is forgotten here too.
+      if (gone.length > 0) await this.#redis.zrem(this.#all, ...gone);
+      return summaries;
+    } catch (error) {
+      throw unavailable(error, 'could not list the generations of the servers sharing it');
+    }
   }
 
   /** The stream after `afterSeq`, then its live tail until `end`, on a connection of its own (XREAD BLOCK holds it). */
@@ -324,7 +384,7 @@ export class RedisGenerationLog implements GenerationLog {
     const logged = entries.map(decode);
     const ended = logged.some(({ event }) => event.type === 'end');
     if (meta['conversation_file'] === undefined || ended) {
-      await this.#finish(id);
+      await this.#finish(id, meta['request_id']);
       return;
     }
     const orphan: OrphanedGeneration = {
@@ -343,7 +403,7 @@ export class RedisGenerationLog implements GenerationLog {
     const closing = await takeOver(orphan);
     let seq = logged.at(-1)?.seq ?? 0;
     for (const event of closing) await this.#append(id, ++seq, event);
-    await this.#finish(id);
+    await this.#finish(id, meta['request_id']);
   }
 
   async check(): Promise<true | string> {

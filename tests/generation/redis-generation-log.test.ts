@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Redis } from 'ioredis';
 import { createEngine, type Engine } from '../../src/engine.js';
+import { Generation } from '../../src/generation/generation.js';
 import { openRedisGenerationLog } from '../../src/generation/redis-generation-log.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { importConversations } from '../../src/store/postgres/transfer.js';
@@ -127,6 +129,64 @@ if (available) {
   });
 
   test.run();
+}
+
+if (available) {
+  const keys = suite('the Redis generation log: request ids and the list');
+  let redis: TestRedisPrefix;
+  keys.before.each(() => {
+    redis = createTestRedisPrefix();
+  });
+  keys.after.each(async () => {
+    await redis.drop();
+  });
+
+  keys('a request id is claimed once, kept while its generation runs and as long as its log after; the list follows', async () => {
+    const log = await openRedisGenerationLog({ url: redis.url, prefix: redis.prefix, logger: silentLogger, retentionMs: 400 });
+    const peek = new Redis(redis.url);
+    try {
+      assert.is(await log.claimRequest('req-1', 'gen_one'), undefined);
+      assert.is(await log.claimRequest('req-1', 'gen_two'), 'gen_one');
+      assert.is(await log.findRequest('req-1'), 'gen_one');
+      assert.is(await log.findRequest('req-other'), undefined);
+
+      const generation = new Generation({ id: 'gen_one', conversationFile: file, parentId: 'u1', nodeId: 'n1', requestId: 'req-1' });
+      log.started(generation, { fillTarget: false });
+      generation.push({ type: 'chunk', content: 'Hello' });
+      const expected = (status: string) => ({ generation_id: 'gen_one', status, conversation_file: file, parent_id: 'u1', node_id: 'n1' });
+      const listed = async () =>
+        (await log.list()).map(({ generation_id, status, conversation_file, parent_id, node_id }) => ({
+          generation_id,
+          status,
+          conversation_file,
+          parent_id,
+          node_id,
+        }));
+      for (let waited = 0; (await listed()).length === 0 && waited < 5000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await listed(), [expected('running')]);
+      // Running: the claim does not expire with the log's retention.
+      assert.ok((await peek.pttl(`${redis.prefix}request:req-1`)) > 400);
+
+      generation.push({ type: 'end' });
+      for (let waited = 0; (await listed())[0]?.status !== 'done' && waited < 5000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(await listed(), [expected('done')]);
+      const ttl = await peek.pttl(`${redis.prefix}request:req-1`);
+      assert.ok(ttl > 0 && ttl <= 400, `the claim expires with the log (${ttl} ms left)`);
+      // Once the log has expired, the claim and the list entry are gone too.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.is(await log.findRequest('req-1'), undefined);
+      assert.equal(await listed(), []);
+      assert.is(await peek.zcard(`${redis.prefix}generations:all`), 0);
+    } finally {
+      peek.disconnect();
+      await log.close();
+    }
+  });
+
+  keys.run();
 }
 
 const settings = suite('the Redis generation log: settings');

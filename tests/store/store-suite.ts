@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 /**
  * @module The ConversationStore contract as tests, run against every back end (the file store, the PostgreSQL
  * store): a back end hands in a factory for a fresh world (an empty store, a way to put a conversation there as a
@@ -300,6 +301,31 @@ export function storeContractSuite(label: string, createWorld: () => Promise<Sto
       controller.abort();
       await watching;
       await other.close();
+    }
+  });
+
+  test('watch: an LLM config edited by hand is changed, a broken one invalid, a deleted one removed', async () => {
+    const config = world.temp.writeLlmConfig('watched', { provider: 'mock' });
+    const controller = new AbortController();
+    const seen: WatchEvent[] = [];
+    const watching = collect(store, controller.signal, seen);
+    try {
+      await eventuallyWatching(store);
+      world.temp.writeLlmConfig('watched', { provider: 'mock', model: 'changed' });
+      assert.equal(await eventually(seen, (event) => event.file === config), { type: 'changed', file: config, origin: 'external' });
+      seen.length = 0;
+      writeFileSync(world.temp.path(config), '{"provider": ');
+      const broken = await eventually(seen, (event) => event.file === config);
+      assert.equal(
+        [broken.type, broken.origin, broken.type === 'invalid' ? broken.error?.code : undefined],
+        ['invalid', 'external', 'INVALID_FILE'],
+      );
+      seen.length = 0;
+      rmSync(world.temp.path(config));
+      assert.equal(await eventually(seen, (event) => event.file === config), { type: 'removed', file: config, origin: 'external' });
+    } finally {
+      controller.abort();
+      await watching;
     }
   });
 

@@ -5,6 +5,8 @@ import { defineStep } from '../../src/registry/define-step.js';
 import { toolStepsField } from '../../src/generation/reply-fold.js';
 import type { ToolStep } from '../../src/store/index.js';
 import { completionInputSchema, type CompletionInput } from './completion-input.js';
+import { Generation } from '../../src/generation/generation.js';
+import { answerFromLog } from './job/answer-from-log.js';
 import { startGeneration } from './job/start-generation.js';
 
 interface CompleteOutput {
@@ -66,6 +68,8 @@ export const complete = defineStep<CompletionInput, CompleteOutput>({
   },
   async run(input, context) {
     const generation = await startGeneration(input, context);
+    // A retried request_id whose generation runs on another server: its answer is read from the shared log.
+    if (!(generation instanceof Generation)) return answerFromLog(generation, context.signal);
     const leave = (): void => {
       if (input.on_disconnect === 'abort') generation.abort('disconnect');
     };

@@ -47,7 +47,8 @@ export const generationStatus = defineStep<{ generation_id: string }, OneGenerat
 
 export const listGenerations = defineStep<{ running_only: boolean }, { success: true; generations: GenerationSummary[] }>({
   path: 'workflow/chat_completion/generations',
-  summary: 'The generations this server knows: running ones, and finished ones kept for late viewers.',
+  summary:
+    'The generations this server knows (with a shared generation log, those of every server): running ones, and finished ones kept for late viewers.',
   input: {
     type: 'object',
     properties: { running_only: { type: 'boolean', default: false } },
@@ -60,7 +61,7 @@ export const listGenerations = defineStep<{ running_only: boolean }, { success: 
     additionalProperties: false,
   },
   async run(input, context) {
-    const generations = context.services.generations.list();
+    const generations = await context.services.generations.listAnywhere();
     return {
       success: true,
       generations: input.running_only ? generations.filter((generation) => generation.status === 'running') : generations,

@@ -28,6 +28,8 @@ import { WatchHub } from '../watch/watch-hub.js';
 import { fileDepthLimit, tooDeepAt } from '../../lib/json-depth.js';
 import { isPlainObject } from '../../lib/plain-object.js';
 import { ChangeListener } from './change-listener.js';
+import { watchLlmConfigs } from './config-watch.js';
+import type { FileWatcher } from '../watch/file-watcher.js';
 import { conversationKey, folderNameOf, settingsLabelOf } from './conversation-key.js';
 import { checkConnection, checkedPostgresUrl, createPool, databaseFailure, storeSetting } from './postgres-connection.js';
 import { checkSchema, migrate } from './migrations.js';
@@ -94,6 +96,9 @@ class ConversationRows implements PostgresStore {
   readonly #queues = new Map<string, { items: Item[]; running: Promise<void> }>();
   readonly #hub: WatchHub;
   readonly #listener: ChangeListener;
+  /** `data/llm_configs/` on this server's disk, watched as the file store watches it. */
+  #configs: Promise<FileWatcher | undefined> | undefined;
+  #configsReady = false;
   #closed = false;
 
   constructor(options: PostgresStoreOptions, pool: pg.Pool, url: string) {
@@ -111,8 +116,15 @@ class ConversationRows implements PostgresStore {
     });
   }
 
-  listening(): Promise<void> {
-    return this.#listener.start();
+  async listening(): Promise<void> {
+    this.#configs ??= watchLlmConfigs({ root: this.#root, logger: this.#logger, emit: (event) => this.#hub.publish(event) }).catch(
+      (error: unknown) => {
+        this.#logger.warn('could not watch the LLM configs folder', { error });
+        return undefined;
+      },
+    );
+    await Promise.all([this.#listener.start(), this.#configs]);
+    this.#configsReady = true;
   }
 
   async resolve(file: string): Promise<string> {
@@ -237,7 +249,7 @@ class ConversationRows implements PostgresStore {
   }
 
   status(): StoreStatus {
-    return { watching: this.#listener.listening };
+    return { watching: this.#listener.listening && this.#configsReady };
   }
 
   async check(): Promise<true | string> {
@@ -253,6 +265,7 @@ class ConversationRows implements PostgresStore {
     this.#closed = true;
     while (this.#queues.size > 0) await Promise.all([...this.#queues.values()].map((queue) => queue.running));
     await this.#listener.close();
+    await (await this.#configs)?.close();
     this.#hub.close();
     await this.pool.end();
   }

@@ -20,9 +20,10 @@ import { ToolSet, type ToolSettings } from '../tools/tool-set.js';
 import type { PreparedCompletion } from './prepare-completion.js';
 import { runGeneration } from './run-generation.js';
 
-export async function startGeneration(input: CompletionInput, context: StepContext): Promise<Generation> {
+/** The generation started, or the one a retried `request_id` started (on another server: a view of its shared log). */
+export async function startGeneration(input: CompletionInput, context: StepContext): Promise<Generation | GenerationView> {
   const manager = context.services.generations;
-  const existing = input.request_id === undefined ? undefined : manager.findByRequestId(input.request_id);
+  const existing = input.request_id === undefined ? undefined : await manager.findByRequestIdAnywhere(input.request_id);
   if (existing) return existing;
 
   const prepared = await prepareCompletion(input, context);
@@ -59,8 +60,9 @@ export async function startGeneration(input: CompletionInput, context: StepConte
   const starts: Array<Extract<UpstreamEvent, { type: 'start' }>> = [];
   const upstream = await openUpstream(request.messages, tools?.toolChoice);
 
-  // A retry with the same request_id may have started the same generation while this one was preparing.
-  const raced = input.request_id === undefined ? undefined : manager.findByRequestId(input.request_id);
+  // A retry with the same request_id may have started the same generation while this one was preparing, here or
+  // on another server: the claim decides which one runs.
+  const raced = input.request_id === undefined ? undefined : await manager.claimRequest(input.request_id, generation.id);
   if (raced) {
     await upstream.return?.();
     return raced;
