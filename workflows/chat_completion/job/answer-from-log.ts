@@ -6,11 +6,14 @@
 import type { GenerationView } from '../../../src/generation/generation-log.js';
 import type { UsageCounts } from '../../../src/generation/generation-events.js';
 import { CallError, callErrorCodes, type CallErrorCode } from '../../../src/lib/call-error.js';
+import { ReplyFold, toolStepsField } from '../../../src/generation/reply-fold.js';
+import type { ToolStep } from '../../../src/store/index.js';
 
 export interface LoggedAnswer {
   success: true;
   content: string;
   reasoning?: string;
+  tool_steps?: ToolStep[];
   node_id: string;
   parent_id: string;
   generation_id: string;
@@ -24,9 +27,8 @@ export interface LoggedAnswer {
 }
 
 export async function answerFromLog(view: GenerationView, signal: AbortSignal): Promise<LoggedAnswer> {
-  let content = '';
+  const reply = new ReplyFold();
   let saved: string | undefined;
-  let reasoning = '';
   let nodeId: string | undefined;
   let usage: UsageCounts | null = null;
   let cost: number | undefined;
@@ -35,9 +37,8 @@ export async function answerFromLog(view: GenerationView, signal: AbortSignal): 
   let doc: unknown;
   let error: { code: string; message: string; recovery_file?: string } | undefined;
   for await (const { event } of view.follow(0, signal)) {
-    if (event.type === 'chunk') content += event.content;
-    else if (event.type === 'reasoning') reasoning += event.content;
-    else if (event.type === 'finish') finishReason = event.finish_reason;
+    reply.apply(event);
+    if (event.type === 'finish') finishReason = event.finish_reason;
     else if (event.type === 'usage') {
       usage = event.usage;
       cost = event.cost;
@@ -74,8 +75,9 @@ export async function answerFromLog(view: GenerationView, signal: AbortSignal): 
   const finishedAt = summary.finished_at === undefined ? Date.now() : Date.parse(summary.finished_at);
   return {
     success: true,
-    content: saved ?? content,
-    ...(reasoning === '' ? {} : { reasoning }),
+    content: saved ?? reply.content,
+    ...(reply.reasoning === '' ? {} : { reasoning: reply.reasoning }),
+    ...toolStepsField(reply.toolSteps),
     node_id: nodeId,
     parent_id: summary.parent_id,
     generation_id: view.id,
