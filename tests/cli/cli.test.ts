@@ -101,6 +101,30 @@ test('send reads the message from standard input with "-"; --json prints every e
   assert.equal(types, ['start', 'chunk', 'finish', 'usage', 'saved', 'end']);
 });
 
+test('send prints each tool call and its result on stderr, the answer on stdout; --no-tools offers none', async () => {
+  root.writeLlmConfig('tools', {
+    provider: 'mock',
+    model: 'mock',
+    mock: { chunk_size: 64, tool_calls: [{ name: 'modules/tools/current_time', arguments: { time_zone: 'Nowhere/Atlantis' } }] },
+    tools: ['modules/tools/current_time'],
+  });
+  const { code, stdout, stderr } = await runIn(root, ['send', 'demo', 'What time is it?', '-c', 'tools']);
+  assert.is(code, 0);
+  const problem = 'time_zone Nowhere/Atlantis is not an IANA time zone (e.g. Europe/Paris)';
+  const lines = stderr.replace(/in \d+ ms/, 'in N ms').split('\n');
+  assert.equal(lines, ['→ modules/tools/current_time {"time_zone":"Nowhere/Atlantis"}', `← error in N ms: ${problem}`, '']);
+  const nodeId = /saved as node (\S+);/.exec(stdout)![1]!;
+  assert.is(
+    stdout,
+    `Mock reply to: What time is it? (tool modules/tools/current_time: ${problem})\n\nsaved as node ${nodeId}; ${/; (\d+ \+ \d+) tokens/.exec(stdout)![1]} tokens\n`,
+  );
+
+  const plain = await runIn(root, ['send', 'demo', 'Again?', '-c', 'tools', '--no-tools']);
+  assert.is(plain.code, 0);
+  assert.is(plain.stderr, '');
+  assert.match(plain.stdout, /^Mock reply to: Again\?\n/);
+});
+
 test('switch, edit and delete change the file; regenerate adds a sibling reply', async () => {
   const file = 'data/conversations/demo/conversation.json';
   assert.is((await runIn(root, ['switch', 'demo', '1', '--node', 'a1'])).code, 0);
