@@ -205,7 +205,7 @@ edit('update_message: each return mode; meta replaced; compare-and-set', async (
   assert.is((await callError(call('update_message', { file, node_id: 'a3', content: 'again', expected_content: '' }))).code, 'CONFLICT');
   assert.is(
     (await callError(call('update_message', { file, node_id: 'a3' }))).message,
-    'update_message of node a3 needs `content`, `reasoning` or `meta`',
+    'update_message of node a3 needs `content`, `reasoning`, `tool_steps` or `meta`',
   );
 });
 
