@@ -1,4 +1,5 @@
 // The sidebar: the conversation list, the LLM config choices, and the form that creates a conversation.
+import { conversationMenu } from './conversation-actions.js';
 
 /**
  * @typedef {{ file: string, name: string, nodes_count: number, updated_at?: string, error?: { code: string, message: string } }} ConversationSummary
@@ -10,8 +11,9 @@
  * @param {ConversationSummary[]} conversations
  * @param {string | null} current
  * @param {(file: string) => void} open
+ * @param {import('./conversation-actions.js').ConversationHandlers} handlers
  */
-export function renderConversationList(list, conversations, current, open) {
+export function renderConversationList(list, conversations, current, open, handlers) {
   const focusedFile =
     document.activeElement instanceof HTMLElement && list.contains(document.activeElement)
       ? document.activeElement.dataset.file
@@ -35,7 +37,8 @@ export function renderConversationList(list, conversations, current, open) {
     choose.title = conversation.error ? conversation.error.message : conversation.file;
     choose.append(name, detail);
     choose.addEventListener('click', () => open(conversation.file));
-    item.append(choose);
+    item.className = 'conversation-item';
+    item.append(choose, conversationMenu(conversation, handlers));
     return item;
   });
   list.replaceChildren(...items);
