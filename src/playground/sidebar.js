@@ -18,6 +18,12 @@ export function renderConversationList(list, conversations, current, open, handl
     document.activeElement instanceof HTMLElement && list.contains(document.activeElement)
       ? document.activeElement.dataset.file
       : undefined;
+  // A list refresh (every watch event) must not close the menu the user just opened.
+  const openMenu = list.querySelector('details.conversation-menu[open]')?.getAttribute('data-file') ?? undefined;
+  const focusedInMenu =
+    document.activeElement instanceof HTMLElement && document.activeElement.closest('details.conversation-menu')
+      ? document.activeElement.getAttribute('aria-label')
+      : null;
   const items = conversations.map((conversation) => {
     const item = document.createElement('li');
     const choose = document.createElement('button');
@@ -38,11 +44,15 @@ export function renderConversationList(list, conversations, current, open, handl
     choose.append(name, detail);
     choose.addEventListener('click', () => open(conversation.file));
     item.className = 'conversation-item';
-    item.append(choose, conversationMenu(conversation, handlers));
+    const menu = conversationMenu(conversation, handlers);
+    menu.dataset.file = conversation.file;
+    menu.open = conversation.file === openMenu;
+    item.append(choose, menu);
     return item;
   });
   list.replaceChildren(...items);
   if (focusedFile !== undefined) list.querySelector(`[data-file="${CSS.escape(focusedFile)}"]`)?.focus();
+  if (focusedInMenu) list.querySelector(`details.conversation-menu [aria-label="${CSS.escape(focusedInMenu)}"]`)?.focus();
 }
 
 /**
