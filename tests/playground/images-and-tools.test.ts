@@ -32,7 +32,7 @@ async function open(file: string, count: number): Promise<Page> {
 async function loadedImages(page: Page, depth: number, count: number): Promise<number[]> {
   await page.waitForFunction(
     ([where, expected]) => {
-      const images = [...document.querySelectorAll<HTMLImageElement>(`li.message[data-depth="${where}"] .message-images img`)];
+      const images = Array.from(document.querySelectorAll<HTMLImageElement>(`li.message[data-depth="${where}"] .message-images img`));
       return images.length === expected && images.every((image) => image.complete && image.naturalWidth > 0);
     },
     [depth, count] as const,
@@ -137,7 +137,7 @@ test("a saved reply's tool steps: the text before the calls, each call folded wi
         name: call.querySelector('.tool-name')?.textContent,
         badge: call.querySelector('.tool-badge')?.textContent,
         open: (call as HTMLDetailsElement).open,
-        parts: [...call.querySelectorAll('.tool-label')].map((label) => [label.textContent, label.nextElementSibling?.textContent]),
+        parts: Array.from(call.querySelectorAll('.tool-label')).map((label) => [label.textContent, label.nextElementSibling?.textContent]),
       })),
     ),
     [
