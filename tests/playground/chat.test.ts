@@ -161,7 +161,7 @@ test('the sidebar renames a conversation (folder and name), exports it as JSON a
       page.getByRole('button', { name: `${format}: Renamed chat` }).click(),
     ]);
     assert.is(download.suggestedFilename(), name);
-    const text = readFileSync((await download.path()), 'utf8');
+    const text = readFileSync(await download.path(), 'utf8');
     if (expected) assert.is(text, expected());
     else assert.match(text, /turn 1[\s\S]*turn 2/);
   }
