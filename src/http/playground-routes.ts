@@ -4,6 +4,8 @@
  * sanitising) come from node_modules under /playground/vendor/. Open like /docs: the page itself holds
  * nothing secret, and it asks for the token before it calls the API.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
@@ -32,9 +34,13 @@ export const playgroundFiles = [
  * Libraries the page imports, served from node_modules under fixed names (no CDN, no build step): the browser
  * builds as their packages ship them, found by Node's own resolution; the page's modules import these URLs.
  */
+const requireHere = createRequire(import.meta.url);
+/** The package's own folder for its ES module build (not `import.meta.resolve`: plugin loading compiles without it). */
+const besidePackageEntry = (name: string, file: string): string => join(dirname(requireHere.resolve(name)), file);
+
 export const vendorFiles = {
-  'marked.js': fileURLToPath(import.meta.resolve('marked')),
-  'purify.js': fileURLToPath(import.meta.resolve('dompurify')),
+  'marked.js': besidePackageEntry('marked', 'marked.esm.js'),
+  'purify.js': besidePackageEntry('dompurify', 'purify.es.mjs'),
 } as const;
 
 /**
