@@ -16,6 +16,7 @@ import { openAiRoutes, replyHeaders } from './openai-compatible/index.js';
 import { errorResponse } from './error-response.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { playgroundRoutes } from './playground-routes.js';
+import { attachmentHandler, attachmentRoutePath } from './attachment-route.js';
 import { requestLog } from './middleware/request-log.js';
 
 export interface ReadyReport {
@@ -89,6 +90,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     if (path === '/api/calls') return method === 'HEAD' ? next() : methodNotAllowed(method, path, 'GET');
     return methodNotAllowed(method, path, 'GET, POST');
   });
+  app.get(attachmentRoutePath, attachmentHandler(registry));
   app.route('/v1', openAiRoutes({ registry, logger, guards, pingIntervalMs: options.pingIntervalMs ?? 15_000 }));
   app.on(
     ['GET', 'POST'],

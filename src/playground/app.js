@@ -4,6 +4,11 @@ import { renderMessages } from './conversation-view.js';
 import { followGeneration, watchFiles } from './event-streams.js';
 import { followConfigReason } from './config-reason.js';
 import { fillConfigSelect, renderConversationList } from './sidebar.js';
+import { downloadExport } from './conversation-actions.js';
+import { createImageAttacher } from './image-attach.js';
+import { updateStreamingContent } from './message-body.js';
+import { isNearBottom, scrollToNewest } from './scroll.js';
+import { applyToolEvent, toolEventTypes } from './tool-steps.js';
 
 /** @param {string} id */
 const byId = (id) => /** @type {any} */ (document.getElementById(id));
@@ -37,6 +42,7 @@ const elements = {
   removedNoticeText: byId('removed-notice-text'),
   removedRestore: byId('removed-restore'),
   removedDismiss: byId('removed-dismiss'),
+  sendReason: byId('send-reason'),
 };
 
 const state = {
@@ -59,9 +65,15 @@ const state = {
    * file with the nodes (and fields) it holds. @type {Map<string, { type: string, recovery_file: string, node_ids: string[], fields: string[] }[]>}
    */
   kept: new Map(),
+  /** The next render of the open conversation scrolls to its newest message (it was just opened). */ scrollOnLoad: false,
 };
 
 const updateConfigReason = followConfigReason(elements.composerConfig, byId('composer-config-reason'), () => state.configs);
+const updateCreateConfigReason = followConfigReason(elements.createConfig, byId('create-config-reason'), () => state.configs);
+const images = createImageAttacher(
+  { picker: byId('image-picker'), pasteTarget: elements.composerInput, list: byId('pending-images'), problem: byId('image-problem') },
+  () => render(),
+);
 
 // ---- errors and the token ---------------------------------------------------------------------------------------
 
@@ -113,6 +125,7 @@ async function loadConfigs() {
   fillConfigSelect(elements.createConfig, state.configs, null);
   fillConfigSelect(elements.composerConfig, state.configs, { label: "The conversation's own config" });
   updateConfigReason();
+  updateCreateConfigReason();
 }
 
 /** Reads the open conversation: the tree, and j/n at every depth of its active path. */
@@ -167,6 +180,7 @@ function openConversation(file) {
   state.levels = [];
   state.problem = null;
   state.editing = null;
+  state.scrollOnLoad = true;
   history.replaceState(null, '', `#${encodeURIComponent(file)}`);
   renderSidebar();
   render();
@@ -177,7 +191,8 @@ function openConversation(file) {
 // ---- rendering --------------------------------------------------------------------------------------------------
 
 function renderSidebar() {
-  renderConversationList(elements.conversationList, state.conversations, state.file, openConversation);
+  renderConversationList(elements.conversationList, state.conversations, state.file, openConversation, conversationHandlers);
+  elements.conversationList.setAttribute('aria-busy', 'false');
   elements.conversationListEmpty.hidden = state.conversations.length > 0;
 }
 
@@ -196,6 +211,14 @@ function renderKeptNotice() {
   elements.removedRestore.disabled = state.writing || state.draft !== null;
 }
 
+/** Why Send is off right now, in words ('' when it is on). */
+function sendBlockedBecause() {
+  if (state.problem !== null) return 'Send is off: this conversation file cannot be read (see above). Fix the file and it comes back.';
+  if (state.doc === null) return 'Send is off until the conversation has loaded.';
+  if (state.draft !== null) return '';
+  return '';
+}
+
 function render() {
   renderKeptNotice();
   const busy = state.draft !== null || state.writing;
@@ -207,22 +230,53 @@ function render() {
   elements.fileProblemText.textContent = state.problem ?? '';
   elements.composer.hidden = !open;
   elements.sendButton.disabled = busy || state.problem !== null || state.doc === null;
+  const reason = open ? sendBlockedBecause() : '';
+  elements.sendReason.textContent = reason;
+  elements.sendReason.hidden = reason === '';
   elements.stopButton.disabled = !state.draft?.generationId;
-  elements.messageList.setAttribute('aria-busy', String(state.draft !== null));
+  elements.messageList.setAttribute('aria-busy', String(state.draft !== null || (open && state.doc === null && state.problem === null)));
 
   const model = {
     nodes: state.problem === null && state.doc ? state.doc.nodes : {},
     levels: state.problem === null ? state.levels : [],
-    draft: state.draft?.nodeId ? { nodeId: state.draft.nodeId, parentId: state.draft.parentId, text: state.draft.text } : null,
+    draft: state.draft?.nodeId
+      ? {
+          nodeId: state.draft.nodeId,
+          parentId: state.draft.parentId,
+          text: state.draft.text,
+          reasoning: state.draft.reasoning,
+          tools: state.draft.tools,
+        }
+      : null,
     editing: state.editing,
     busy,
+    imageUrl,
   };
   if (!open || state.problem !== null || state.doc === null) {
-    elements.messageList.replaceChildren();
+    const loading = open && state.problem === null;
+    elements.messageList.replaceChildren(...(loading ? [loadingItem('Loading the conversation…')] : []));
     state.draftContent = null;
     return;
   }
+  // Follow the newest message: always when the conversation was just opened, else only if the reader is already there.
+  const follow = state.scrollOnLoad || isNearBottom();
+  state.scrollOnLoad = false;
   state.draftContent = renderMessages(elements.messageList, model, viewActions).draftContent;
+  if (follow) scrollToNewest();
+}
+
+/** @param {string} text */
+function loadingItem(text) {
+  const item = document.createElement('li');
+  item.className = 'loading muted';
+  item.setAttribute('role', 'status');
+  item.textContent = text;
+  return item;
+}
+
+/** Where the browser gets an attached image: the API, with the token in the URL as EventSource has it. @param {string} reference */
+function imageUrl(reference) {
+  return streamUrl('attachment', { conversation_file: state.file ?? '', attachment: reference });
 }
 
 // ---- actions on messages ----------------------------------------------------------------------------------------
@@ -305,6 +359,15 @@ const viewActions = {
     if (state.draft || state.writing || state.file === null) return;
     streamReply(state.file, nodeId);
   },
+  async approveTool({ generationId, toolCallId, approve }) {
+    try {
+      await callStep('workflow/chat_completion/approve', { generation_id: generationId, tool_call_id: toolCallId, approve });
+      elements.streamStatus.textContent = approve ? 'Approved; the tool runs.' : 'Denied; the model hears that the call was refused.';
+    } catch (error) {
+      showError(error, approve ? 'approve the tool call' : 'deny the tool call');
+      render();
+    }
+  },
 };
 
 // ---- sending and streaming --------------------------------------------------------------------------------------
@@ -338,8 +401,16 @@ function startGeneration(path, query, parentId, canRepeat) {
         render();
       } else if (event.type === 'chunk') {
         draft.text += event.content;
-        if (state.draftContent) state.draftContent.textContent = draft.text;
-        else render();
+        if (state.draftContent) {
+          const follow = isNearBottom();
+          updateStreamingContent(state.draftContent, draft.text);
+          if (follow) requestAnimationFrame(() => scrollToNewest());
+        } else render();
+      } else if (toolEventTypes.includes(event.type)) {
+        const applied = applyToolEvent(draft.tools ?? [], event, draft.text);
+        draft.tools = applied.steps;
+        draft.text = applied.text;
+        render();
       } else if (event.type === 'saved') {
         elements.streamStatus.textContent = event.partial ? 'Saved the partial reply.' : 'Saved.';
       } else if (event.type === 'error') {
@@ -367,7 +438,8 @@ function startGeneration(path, query, parentId, canRepeat) {
 
 async function send() {
   const content = elements.composerInput.value;
-  if (content.trim() === '' || state.file === null || state.draft || state.writing) return;
+  const attached = images.forSending();
+  if ((content.trim() === '' && attached.length === 0) || state.file === null || state.draft || state.writing) return;
   const file = state.file;
   const leaf = state.levels[state.levels.length - 1]?.node_id ?? null;
   let appended;
@@ -375,7 +447,14 @@ async function send() {
   render();
   clearError();
   try {
-    appended = await callStep('modules/chat_branches/append_message', { file, pid: leaf, role: 'user', content, return_mode: 'node' });
+    appended = await callStep('modules/chat_branches/append_message', {
+      conversation_file: file,
+      pid: leaf,
+      role: 'user',
+      content,
+      ...(attached.length === 0 ? {} : { images: attached }),
+      return_mode: 'node',
+    });
   } catch (error) {
     showError(error, 'send the message');
     return;
@@ -384,6 +463,8 @@ async function send() {
     render();
   }
   elements.composerInput.value = '';
+  images.clear();
+  state.scrollOnLoad = true;
   await loadConversation();
   streamReply(file, appended.node.node_id);
 }
@@ -444,6 +525,54 @@ elements.createForm.addEventListener('submit', async (/** @type {Event} */ event
     showError(error, `create the conversation "${name}"`);
   }
 });
+
+// ---- whole conversations: rename, export, delete -----------------------------------------------------------------
+
+/** @type {import('./conversation-actions.js').ConversationHandlers} */
+const conversationHandlers = {
+  async rename(file, name) {
+    const wanted = prompt(`A new name for "${name}":`, name)?.trim();
+    if (!wanted || wanted === name) return;
+    clearError();
+    try {
+      const renamed = await callStep('modules/chat_branches/rename_conversation', { conversation_file: file, new_name: wanted });
+      state.kept.delete(file);
+      await loadConversations();
+      if (state.file === file) openConversation(renamed.conversation_file);
+      elements.streamStatus.textContent = `Renamed to "${renamed.name}" (${renamed.conversation_file}).`;
+    } catch (error) {
+      showError(error, `rename "${name}"`);
+    }
+  },
+  async remove(file, name) {
+    if (!confirm(`Delete the conversation "${name}" for good, with its images? Export it first to keep a copy.`)) return;
+    clearError();
+    try {
+      await callStep('modules/chat_branches/delete_conversation', { conversation_file: file });
+      state.kept.delete(file);
+      await loadConversations();
+      if (state.file === file) {
+        state.file = null;
+        state.doc = null;
+        history.replaceState(null, '', location.pathname);
+        const next = state.conversations[0];
+        if (next) openConversation(next.file);
+        else render();
+      }
+    } catch (error) {
+      showError(error, `delete "${name}"`);
+    }
+  },
+  async exportAs(file, format) {
+    clearError();
+    try {
+      const saved = await downloadExport(file, format);
+      elements.streamStatus.textContent = `Exported as ${saved}.`;
+    } catch (error) {
+      showError(error, `export ${file}`);
+    }
+  },
+};
 
 // ---- what the engine kept from outside edits ---------------------------------------------------------------------
 
@@ -536,7 +665,10 @@ async function start() {
   const fromHash = decodeURIComponent(location.hash.slice(1));
   const initial = state.conversations.find((conversation) => conversation.file === fromHash) ?? state.conversations[0];
   if (initial) openConversation(initial.file);
-  else elements.createName.focus();
+  else {
+    render();
+    elements.createName.focus();
+  }
   document.body.dataset.ready = 'true';
 }
 

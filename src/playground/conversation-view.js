@@ -1,9 +1,12 @@
 // Renders the active path as chat messages: role, content, model and usage, branch switches, marks, actions.
+import { contentElement, imagesElement } from './message-body.js';
+import { toolStepsOfNode } from './tool-steps.js';
+import { renderToolSteps } from './tool-steps-view.js';
 
 /**
  * @typedef {{ pid: string | null, role: string, content: string, reasoning?: string, attachments?: any[], meta?: any }} TreeNode
  * @typedef {{ depth: number, node_id: string, j: number, n: number }} Level
- * @typedef {{ nodeId: string, parentId: string, text: string, reasoning?: string }} Draft a reply being streamed
+ * @typedef {{ nodeId: string, parentId: string, text: string, reasoning?: string, tools?: import('./tool-steps.js').StepView[] }} Draft a reply being streamed
  * @typedef {{ nodeId: string, text: string }} Editing
  * @typedef {{
  *   nodes: Record<string, TreeNode>,
@@ -11,6 +14,7 @@
  *   draft: Draft | null,
  *   editing: Editing | null,
  *   busy: boolean,
+ *   imageUrl: (reference: string) => string,
  * }} ViewModel
  * @typedef {{
  *   switchBranch: (nodeId: string, targetJ: number) => void,
@@ -21,6 +25,7 @@
  *   deleteMessage: (nodeId: string) => void,
  *   regenerate: (nodeId: string) => void,
  *   reply: (nodeId: string) => void,
+ *   approveTool: (approval: { generationId: string, toolCallId: string, approve: boolean }) => void,
  * }} ViewActions
  */
 
@@ -55,7 +60,7 @@ export function renderMessages(list, model, actions) {
   const leaf = model.levels[model.levels.length - 1]?.node_id ?? null;
   // A new reply has no node until it is saved: show it under the leaf it answers.
   if (model.draft && !(model.draft.nodeId in model.nodes) && model.draft.parentId === leaf) {
-    const item = draftItem(model.draft, model.levels.length + 1);
+    const item = draftItem(model.draft, model.levels.length + 1, actions);
     draftContent = item.querySelector('.content');
     items.push(item);
   }
@@ -101,13 +106,14 @@ function messageItem(level, node, model, actions, streaming) {
   } else {
     const reasoning = streaming ? (model.draft?.reasoning ?? '') : typeof node.reasoning === 'string' ? node.reasoning : '';
     if (reasoning !== '') item.append(reasoningBlock(reasoning, streaming));
-    const images = Array.isArray(node.attachments) ? node.attachments.filter((entry) => entry?.type === 'image') : [];
-    if (images.length > 0)
-      item.append(element('p', { className: 'meta muted' }, `${images.length} image${images.length === 1 ? '' : 's'} attached`));
+    const images = imagesElement(node, level.depth, model.imageUrl);
+    if (images) item.append(images);
+    const steps = streaming ? (model.draft?.tools ?? []) : toolStepsOfNode(node);
+    const tools = renderToolSteps(steps, { approve: actions.approveTool, busy: false });
+    if (tools) item.append(tools);
     const text = streaming ? (model.draft?.text ?? '') : node.content;
-    const content = element('div', { className: 'content' }, text);
-    if (text === '' && !streaming) content.append(element('span', { className: 'muted' }, '(empty)'));
-    item.append(content);
+    // A turn that ended in tool calls may have no answer text: the calls say what happened.
+    if (text !== '' || streaming || !tools) item.append(contentElement(node.role, text, streaming));
   }
 
   const details = detailsOf(meta);
@@ -126,8 +132,8 @@ function messageItem(level, node, model, actions, streaming) {
   return item;
 }
 
-/** @param {Draft} draft @param {number} depth */
-function draftItem(draft, depth) {
+/** @param {Draft} draft @param {number} depth @param {ViewActions} actions */
+function draftItem(draft, depth, actions) {
   const item = element('li', { className: 'message role-assistant streaming' });
   item.dataset.nodeId = draft.nodeId;
   item.dataset.depth = String(depth);
@@ -137,7 +143,9 @@ function draftItem(draft, depth) {
   header.append(element('span', { className: 'badge badge-streaming' }, 'streaming…'));
   item.append(header);
   if (draft.reasoning) item.append(reasoningBlock(draft.reasoning, true));
-  item.append(element('div', { className: 'content' }, draft.text));
+  const tools = renderToolSteps(draft.tools ?? [], { approve: actions.approveTool, busy: false });
+  if (tools) item.append(tools);
+  item.append(contentElement('assistant', draft.text, true));
   return item;
 }
 

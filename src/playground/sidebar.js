@@ -1,4 +1,5 @@
 // The sidebar: the conversation list, the LLM config choices, and the form that creates a conversation.
+import { conversationMenu } from './conversation-actions.js';
 
 /**
  * @typedef {{ file: string, name: string, nodes_count: number, updated_at?: string, error?: { code: string, message: string } }} ConversationSummary
@@ -10,12 +11,19 @@
  * @param {ConversationSummary[]} conversations
  * @param {string | null} current
  * @param {(file: string) => void} open
+ * @param {import('./conversation-actions.js').ConversationHandlers} handlers
  */
-export function renderConversationList(list, conversations, current, open) {
+export function renderConversationList(list, conversations, current, open, handlers) {
   const focusedFile =
     document.activeElement instanceof HTMLElement && list.contains(document.activeElement)
       ? document.activeElement.dataset.file
       : undefined;
+  // A list refresh (every watch event) must not close the menu the user just opened.
+  const openMenu = list.querySelector('details.conversation-menu[open]')?.getAttribute('data-file') ?? undefined;
+  const focusedInMenu =
+    document.activeElement instanceof HTMLElement && document.activeElement.closest('details.conversation-menu')
+      ? document.activeElement.getAttribute('aria-label')
+      : null;
   const items = conversations.map((conversation) => {
     const item = document.createElement('li');
     const choose = document.createElement('button');
@@ -35,11 +43,16 @@ export function renderConversationList(list, conversations, current, open) {
     choose.title = conversation.error ? conversation.error.message : conversation.file;
     choose.append(name, detail);
     choose.addEventListener('click', () => open(conversation.file));
-    item.append(choose);
+    item.className = 'conversation-item';
+    const menu = conversationMenu(conversation, handlers);
+    menu.dataset.file = conversation.file;
+    menu.open = conversation.file === openMenu;
+    item.append(choose, menu);
     return item;
   });
   list.replaceChildren(...items);
   if (focusedFile !== undefined) list.querySelector(`[data-file="${CSS.escape(focusedFile)}"]`)?.focus();
+  if (focusedInMenu) list.querySelector(`details.conversation-menu [aria-label="${CSS.escape(focusedInMenu)}"]`)?.focus();
 }
 
 /**

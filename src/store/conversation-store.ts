@@ -73,6 +73,16 @@ export interface ConversationStore {
    * hung. NOT_FOUND when missing, BAD_INPUT for a path elsewhere, INVALID_FILE when it holds no usable record.
    */
   readRecovery(file: string, recoveryFile: string): Promise<RecoveryRecord>;
+  /**
+   * Deletes the conversation with everything beside it (settings, attachments under `files/`, recovery files).
+   * Waits for changes already queued for it; NOT_FOUND when there is no such conversation. Not recoverable.
+   */
+  remove(file: string): Promise<void>;
+  /**
+   * Moves the conversation, with everything beside it, to `newFile` (another `data/conversations/<name>/...` path)
+   * and returns its canonical path. CONFLICT naming `newFile` when it is taken; NOT_FOUND when `file` is missing.
+   */
+  rename(file: string, newFile: string): Promise<string>;
   /** settings.json beside the conversation; `{}` when there is none. */
   readSettings(file: string): Promise<ConversationSettings>;
   list(): Promise<ConversationSummary[]>;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConversationDoc } from '../../src/store/index.js';
@@ -138,6 +138,26 @@ test('switch, edit and delete change the file; regenerate adds a sibling reply',
   assert.equal([after.nodes[newReply]?.pid, after.nodes[newReply]?.content], ['u1', 'Mock reply to: Hi']);
   assert.equal(await runIn(root, ['delete', 'demo', 'r2']), { code: 0, stdout: 'deleted 2 nodes: r2, u3\n', stderr: '' });
   assert.equal(root.readJson<ConversationDoc>(file).roots, ['r1']);
+});
+
+test('mv renames a whole conversation; rm deletes one, only with --yes', async () => {
+  root.writeConversation('movable', { roots: ['s'], nodes: { s: { pid: null, role: 'system', content: 'Hi.' } }, active_path: ['s'] });
+  assert.equal(await runIn(root, ['mv', 'movable', 'Moved here']), {
+    code: 0,
+    stdout: 'renamed to Moved here (data/conversations/Moved here/conversation.json)\n',
+    stderr: '',
+  });
+  assert.is(root.readJson<ConversationDoc>('data/conversations/Moved here/conversation.json').name, 'Moved here');
+  const refused = await runIn(root, ['rm', 'Moved here']);
+  assert.equal([refused.code, refused.stdout], [2, '']);
+  assert.match(refused.stderr, /rm deletes Moved here for good; add --yes/);
+  assert.ok(existsSync(root.path('data/conversations/Moved here')));
+  assert.equal(await runIn(root, ['rm', 'Moved here', '--yes']), {
+    code: 0,
+    stdout: 'deleted data/conversations/Moved here/conversation.json\n',
+    stderr: '',
+  });
+  assert.not.ok(existsSync(root.path('data/conversations/Moved here')));
 });
 
 test('new creates a conversation and prints its short name', async () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { playgroundFiles } from '../../src/http/playground-routes.js';
+import { playgroundFiles, vendorFiles } from '../../src/http/playground-routes.js';
 import { testApp } from './test-steps.js';
 
 const routes = suite('playground routes');
@@ -29,6 +29,21 @@ routes('every listed file is served with its type', async () => {
   }
 });
 
+routes('the Markdown and sanitising libraries are served from node_modules, as their packages ship them', async () => {
+  const { app } = testApp();
+  for (const [name, source] of [
+    ['marked.js', 'node_modules/marked/lib/marked.esm.js'],
+    ['purify.js', 'node_modules/dompurify/dist/purify.es.mjs'],
+  ] as const) {
+    assert.is(vendorFiles[name], new URL(`../../${source}`, import.meta.url).pathname);
+    const response = await app.request(`/playground/vendor/${name}`);
+    assert.is(response.status, 200, name);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/javascript/, name);
+    assert.is(await response.text(), readFileSync(new URL(`../../${source}`, import.meta.url), 'utf8'), name);
+  }
+  assert.is((await app.request('/playground/vendor/other.js')).status, 404);
+});
+
 routes('every module the page imports is one the server lists', () => {
   const folder = new URL('../../src/playground/', import.meta.url);
   const page = readFileSync(new URL('index.html', folder), 'utf8');
@@ -36,6 +51,8 @@ routes('every module the page imports is one the server lists', () => {
   for (const file of playgroundFiles.filter((name) => name.endsWith('.js'))) {
     const source = readFileSync(new URL(file, folder), 'utf8');
     referenced.push(...[...source.matchAll(/from '\.\/([\w.-]+)'/g)].map((match) => match[1]!));
+    for (const vendor of source.matchAll(/from '\/playground\/vendor\/([\w.-]+)'/g))
+      assert.ok(vendor[1]! in vendorFiles, `${vendor[1]!} is imported by ${file} but not served`);
   }
   for (const file of referenced) assert.ok((playgroundFiles as readonly string[]).includes(file), `${file} is referenced but not served`);
 });

@@ -2,6 +2,9 @@
  * @module The playground with BRANCHFLOW_TOKEN set: the page asks once, says when the token is wrong, keeps it for the
  * tab (sessionStorage), and uses it everywhere: `Authorization: Bearer` on fetch, `access_token=` on EventSource.
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConversationDoc } from '../../src/store/tree/document.js';
@@ -78,6 +81,34 @@ tokenMode('asks for the token, says when it is wrong, then works: lists, streams
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
   assert.ok(await tokenField.isHidden());
+  await page.close();
+});
+
+tokenMode('an attached image loads with the token in its URL, as EventSource streams do', async () => {
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  const reference = `files/${createHash('sha256').update(png).digest('hex')}.png`;
+  const file = world.conversation('guarded_image', {
+    name: 'Guarded image',
+    roots: ['n_root'],
+    nodes: {
+      n_root: { pid: null, role: 'system', content: 'You are terse.' },
+      n_user: { pid: 'n_root', role: 'user', content: 'See this.', attachments: [{ type: 'image', file: reference, mime: 'image/png' }] },
+    },
+    active_path: ['n_root', 'n_user'],
+  });
+  const imagePath = world.root.path(`data/conversations/guarded_image/${reference}`);
+  mkdirSync(dirname(imagePath), { recursive: true });
+  writeFileSync(imagePath, png);
+  const page = await world.openPage(file);
+  await page.evaluate((value) => sessionStorage.setItem('branchflow.token', value), token);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForFunction(() => {
+    const image = document.querySelector<HTMLImageElement>('li.message[data-depth="2"] .message-images img');
+    return image !== null && image.complete && image.naturalWidth === 1;
+  });
+  const source = await page.getAttribute('li.message[data-depth="2"] .message-images img', 'src');
+  assert.is(new URL(source!, world.server.url).searchParams.get('access_token'), token);
   await page.close();
 });
 

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 /**
  * @module The ConversationStore contract as tests, run against every back end (the file store, the PostgreSQL
  * store): a back end hands in a factory for a fresh world (an empty store, a way to put a conversation there as a
@@ -327,6 +327,57 @@ export function storeContractSuite(label: string, createWorld: () => Promise<Sto
       controller.abort();
       await watching;
     }
+  });
+
+  /** A real PNG's first bytes: enough for the store, which does not check types (the steps do). */
+  const image = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
+
+  test('remove deletes the conversation with its attachments; removing it again is NOT_FOUND', async () => {
+    const reference = await store.writeAttachment(file, image, 'png');
+    await store.remove(file);
+    assert.is((await failure(store.read(file))).code, 'NOT_FOUND');
+    assert.equal(
+      (await store.list()).map((summary) => summary.file),
+      [],
+    );
+    assert.not.ok(existsSync(world.temp.path(`data/conversations/demo/${reference}`)), 'the attachment went with it');
+    assert.not.ok(existsSync(world.temp.path('data/conversations/demo')), 'the folder went');
+    const again = await failure(store.remove(file));
+    assert.equal([again.code, again.message], ['NOT_FOUND', 'no conversation at data/conversations/demo/conversation.json']);
+  });
+
+  test('remove waits for the changes queued before it', async () => {
+    const queued = store.commit(file, appendPlan('late', 'a4'));
+    await store.remove(file);
+    assert.is((await queued).result, 10);
+    assert.is((await failure(store.read(file))).code, 'NOT_FOUND');
+  });
+
+  test('rename moves the conversation, its text unchanged, with its attachments; the old name is gone', async () => {
+    const text = await world.storedText(file);
+    const reference = await store.writeAttachment(file, image, 'png');
+    const moved = await store.rename(file, 'data/conversations/trip/conversation.json');
+    assert.is(moved, 'data/conversations/trip/conversation.json');
+    assert.is(await world.storedText(moved), text);
+    assert.equal(await store.read(moved), JSON.parse(text));
+    assert.equal(await store.readAttachment(moved, reference, 'the test'), image);
+    assert.is((await failure(store.read(file))).code, 'NOT_FOUND');
+    assert.equal(
+      (await store.list()).map((summary) => summary.file),
+      [moved],
+    );
+    await store.commit(moved, appendPlan('after', 'a4'));
+    assert.is((await store.read(moved)).nodes['after']?.content, 'text of after');
+  });
+
+  test('rename to a taken name is CONFLICT naming it, and nothing moves; a missing conversation is NOT_FOUND', async () => {
+    const other = await world.put('other', { ...branchyTree(), name: 'Other' });
+    const [ownText, otherText] = [await world.storedText(file), await world.storedText(other)];
+    const taken = await failure(store.rename(file, other));
+    assert.equal([taken.code, taken.message], ['CONFLICT', 'data/conversations/other/ already exists']);
+    assert.equal([await world.storedText(file), await world.storedText(other)], [ownText, otherText]);
+    const missing = await failure(store.rename('data/conversations/nowhere/conversation.json', 'data/conversations/x/conversation.json'));
+    assert.equal([missing.code, missing.message], ['NOT_FOUND', 'no conversation at data/conversations/nowhere/conversation.json']);
   });
 
   test.run();

@@ -5,6 +5,7 @@ import { completeCommand } from './complete.js';
 import { configsCommand } from './configs.js';
 import { dbCommand } from './db.js';
 import { deleteCommand } from './delete.js';
+import { removeConversationCommand, renameConversationCommand } from './conversation-files.js';
 import { editCommand } from './edit.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
@@ -31,6 +32,8 @@ export const commands: CliCommand[] = [
   editCommand,
   deleteCommand,
   newCommand,
+  renameConversationCommand,
+  removeConversationCommand,
   exportCommand,
   importCommand,
   configsCommand,

@@ -21,6 +21,7 @@ export function buildOpenApiDocument(registry: Registry, options: OpenApiOptions
     Object.assign(schemas, operations.schemas);
     paths[`/api/${step.path}`] = { get: operations.get, post: operations.post };
   }
+  paths['/api/attachment'] = attachmentPath(options.tokenRequired);
   paths['/health'] = {
     get: {
       operationId: 'health',
@@ -71,6 +72,39 @@ function callsPath(tokenRequired: boolean): Json {
           required: ['success', 'calls'],
           properties: { success: { const: true }, calls: { type: 'array' } },
         }),
+        '4XX': { $ref: '#/components/responses/Error' },
+      },
+      ...(tokenRequired ? { security: [{ bearer: [] }, { access_token: [] }] } : {}),
+    },
+  };
+}
+
+/** GET /api/attachment: an image attached to a message, as its bytes (src/http/attachment-route.ts). */
+function attachmentPath(tokenRequired: boolean): Json {
+  const query = (name: string, description: string, required: boolean): Json => ({
+    name,
+    in: 'query',
+    required,
+    description,
+    schema: { type: 'string' },
+  });
+  return {
+    get: {
+      operationId: 'attachment',
+      tags: ['server'],
+      summary: "An image attached to a message (a node's attachments[].file), as its bytes; cached as immutable (the name is its hash).",
+      parameters: [
+        query('conversation_file', 'The conversation: a short name or a path inside data/conversations/.', true),
+        query('attachment', 'The reference as the node holds it: files/<sha256>.<png|jpg|gif|webp>.', true),
+      ],
+      responses: {
+        '200': {
+          description: 'The image.',
+          content: Object.fromEntries(
+            ['image/png', 'image/jpeg', 'image/gif', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+          ),
+        },
+        '304': { description: 'Not modified (If-None-Match matched the ETag).' },
         '4XX': { $ref: '#/components/responses/Error' },
       },
       ...(tokenRequired ? { security: [{ bearer: [] }, { access_token: [] }] } : {}),

@@ -10,10 +10,13 @@ import type { Step } from '../../registry/define-step.js';
 import { appendMessageStep } from './append-message.js';
 import { createConversationStep } from './create-conversation.js';
 import { deleteBranchStep, truncateAfterStep } from './delete-steps.js';
+import { deleteConversationStep } from './delete-conversation.js';
 import { exportChatStep } from './export-chat.js';
 import { importChatStep } from './import-chat.js';
 import { listConversationsStep } from './list-conversations.js';
 import { branchTableStep, getLatestMessageStep, getStep, openaiMessagesStep } from './read-steps.js';
+import { renameConversationStep } from './rename-conversation.js';
+import { readAttachmentStep } from './read-attachment.js';
 import { restoreStep } from './restore.js';
 import { retryBranchStep } from './retry-branch.js';
 import { switchBranchStep } from './switch-branch.js';
@@ -37,4 +40,7 @@ export const chatBranchesSteps: Step[] = [
   restoreStep,
   importChatStep,
   exportChatStep,
+  deleteConversationStep,
+  renameConversationStep,
+  readAttachmentStep,
 ];

@@ -4,8 +4,8 @@
  * checked against one strict pattern, so a hand-edited node cannot point outside its folder.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import { CallError } from '../../lib/call-error.js';
 import { writeDurably } from '../disk/atomic-write.js';
 
@@ -43,7 +43,15 @@ export async function readAttachmentFile(
   }
   const folder = dirname(conversationRelative);
   try {
-    return await readFile(join(dirname(conversationAbsolute), reference));
+    const absolute = join(dirname(conversationAbsolute), reference);
+    // A link under files/ (put there by hand) must not lead out of the conversation's folder.
+    const [real, realFolder] = await Promise.all([realpath(absolute), realpath(dirname(conversationAbsolute))]);
+    if (!real.startsWith(realFolder + sep)) {
+      throw new CallError('FORBIDDEN', `${where}: ${folder}/${reference} leads outside ${folder}/`, {
+        details: { file: `${folder}/${reference}` },
+      });
+    }
+    return await readFile(real);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CallError('NOT_FOUND', `${where} refers to ${folder}/${reference}, which does not exist`, {

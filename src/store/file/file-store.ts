@@ -5,6 +5,7 @@
  */
 import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { moveFolder, removeFolder, type FolderHost } from './folder-moves.js';
 import type { Logger } from '../../lib/logger.js';
 import { CallError } from '../../lib/call-error.js';
 import { replaceIfUnchanged, writeDurably, type WrittenFile } from '../disk/atomic-write.js';
@@ -211,6 +212,15 @@ class ConversationFiles implements FileStore, BatchHost {
       await rm(folder, { recursive: true, force: true });
       throw storageFailure('create', shown, error, 'nothing was created');
     }
+  }
+
+  async remove(file: string): Promise<void> {
+    await removeFolder(this.#folderHost(), await this.#sandboxInOrder(file));
+  }
+
+  async rename(file: string, newFile: string): Promise<string> {
+    const [from, to] = [await this.#sandboxInOrder(file), await this.#sandbox(newFile)];
+    return moveFolder(this.#folderHost(), from, to);
   }
 
   async readRecovery(file: string, recoveryFile: string): Promise<RecoveryRecord> {
@@ -442,6 +452,21 @@ class ConversationFiles implements FileStore, BatchHost {
       });
     }
     return 'kept';
+  }
+
+  /** What removing or moving a conversation folder needs: its lock, its queued changes, and forgetting it. */
+  #folderHost(): FolderHost {
+    return {
+      root: this.#root,
+      conversationsFolder,
+      lock: (file) => this.lock(file),
+      whenClean: (relative) => this.#batches.whenClean(relative),
+      forget: (file) => {
+        this.discard(file);
+        this.#ownWrites.delete(file.relative);
+        this.#cleaned.delete(file.relative);
+      },
+    };
   }
 
   #sandbox(file: string): Promise<SandboxedPath> {

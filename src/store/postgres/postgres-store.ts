@@ -6,8 +6,8 @@
  * this file only persists. Other servers hear of every change through LISTEN/NOTIFY (`change-listener.ts`).
  */
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import type pg from 'pg';
 import { CallError } from '../../lib/call-error.js';
 import type { Logger } from '../../lib/logger.js';
@@ -20,7 +20,7 @@ import { draftPlan } from '../file/draft.js';
 import { readRecoveryRecord, type RecoveryRecord } from '../file/recovery-records.js';
 import { readAttachmentFile, writeAttachmentFile } from '../file/attachment-files.js';
 import { freezeChanges } from '../file/freeze.js';
-import { llmConfigsFolder } from '../file/file-store.js';
+import { conversationsFolder, llmConfigsFolder } from '../file/file-store.js';
 import { resolveInside } from '../disk/safe-path.js';
 import { settingsProblem } from '../disk/settings-file.js';
 import type { WatchEvent } from '../watch/watch-event.js';
@@ -190,6 +190,78 @@ class ConversationRows implements PostgresStore {
   async readAttachment(file: string, reference: string, where: string): Promise<Buffer> {
     const relative = await this.resolve(file);
     return readAttachmentFile(join(this.#root, relative), relative, reference, where);
+  }
+
+  /**
+   * The row goes in one statement, after the changes queued for it here; the folder under the root (attachments,
+   * recovery files) goes after it. Other servers hear a `delete` notification.
+   */
+  async remove(file: string): Promise<void> {
+    const key = conversationKey(this.#root, file);
+    await this.#queues.get(key)?.running;
+    let deleted;
+    try {
+      deleted = await this.#transaction((client) => client.query('DELETE FROM conversations WHERE file = $1', [key]));
+    } catch (error) {
+      throw databaseFailure(error, 'nothing was deleted');
+    }
+    if (deleted.rowCount === 0) throw new CallError('NOT_FOUND', `no conversation at ${key}`, { details: { file: key } });
+    this.#trees.delete(key);
+    if (dirname(key) !== conversationsFolder) await rm(join(this.#root, dirname(key)), { recursive: true, force: true });
+  }
+
+  /** The row moves to its new key in one transaction (insert a copy, delete the old); then the folder on disk, if any. */
+  async rename(file: string, newFile: string): Promise<string> {
+    const key = conversationKey(this.#root, file);
+    const newKey = conversationKey(this.#root, newFile);
+    for (const [given, what] of [
+      [key, key],
+      [newKey, 'the new name'],
+    ] as const) {
+      if (dirname(given) === conversationsFolder) {
+        throw new CallError(
+          'BAD_INPUT',
+          `${what} is not in a folder of its own; only data/conversations/<name>/<file>.json can be renamed`,
+          {
+            details: { file: given },
+          },
+        );
+      }
+    }
+    if (basename(key) !== basename(newKey)) {
+      throw new CallError('BAD_INPUT', `a rename keeps the file name: ${newKey} must end in /${basename(key)}`, {
+        details: { file: newKey },
+      });
+    }
+    if (key === newKey) return key;
+    await this.#queues.get(key)?.running;
+    const outcome = await this.#transaction(async (client) => {
+      const copied = await client.query(
+        `INSERT INTO conversations (file, tree_text, settings, version, created_at, updated_at)
+           SELECT $2, tree_text, settings, version, created_at, now() FROM conversations WHERE file = $1
+           ON CONFLICT (file) DO NOTHING`,
+        [key, newKey],
+      );
+      if (copied.rowCount === 1) {
+        await client.query('DELETE FROM conversations WHERE file = $1', [key]);
+        return 'moved';
+      }
+      const found = await client.query('SELECT 1 FROM conversations WHERE file = $1', [key]);
+      return found.rowCount === 0 ? 'missing' : 'taken';
+    }).catch((error: unknown) => {
+      throw databaseFailure(error, 'nothing was renamed');
+    });
+    if (outcome === 'missing') throw new CallError('NOT_FOUND', `no conversation at ${key}`, { details: { file: key } });
+    if (outcome === 'taken') throw new CallError('CONFLICT', `${dirname(newKey)}/ already exists`, { details: { file: newKey } });
+    this.#trees.delete(key);
+    const folder = join(this.#root, dirname(key));
+    if (await stat(folder).catch(() => undefined)) {
+      await mkdir(dirname(join(this.#root, dirname(newKey))), { recursive: true });
+      await rename(folder, join(this.#root, dirname(newKey))).catch((error: unknown) =>
+        this.#logger.warn('a renamed conversation kept its old folder of attachments', { file: newKey, folder: dirname(key), error }),
+      );
+    }
+    return newKey;
   }
 
   /** Recovery files stay on the disk of the server that wrote them, in the conversation's folder under the root. */
@@ -373,11 +445,11 @@ class ConversationRows implements PostgresStore {
   }
 
   async #announce(change: { op: string; file: string; version: string; own: boolean; writer: string | null }): Promise<void> {
-    if (change.own) return this.#hub.publish({ type: 'changed', file: change.file, origin: 'engine' });
     if (change.op === 'delete') {
       this.#trees.delete(change.file);
-      return this.#hub.publish({ type: 'removed', file: change.file, origin: 'external' });
+      return this.#hub.publish({ type: 'removed', file: change.file, origin: change.own ? 'engine' : 'external' });
     }
+    if (change.own) return this.#hub.publish({ type: 'changed', file: change.file, origin: 'engine' });
     const origin = change.writer === null ? 'external' : 'engine';
     try {
       const row = await loadRow(this.pool, this.#trees, change.file);
