@@ -2,7 +2,7 @@
  * @module A real MCP server for tests, built with the SDK's server side: over stdio when run as a script
  * (`node --import tsx tests/helpers/mcp-test-server.ts`), or over Streamable HTTP on 127.0.0.1 through
  * `startHttpMcpServer()`. Its tools: `add`, `count` (progress messages, then a result), `fail` (an error result),
- * `crash` (the process exits mid-call; stdio only) and `hang` (never answers).
+ * `crash` (the process exits mid-call; stdio only), `hang` (never answers) and `big` (a text of any size).
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,11 @@ export const testTools = [
   { name: 'fail', description: 'Always reports a failure.', inputSchema: { type: 'object', properties: {} } },
   { name: 'crash', description: 'Exits the server process mid-call.', inputSchema: { type: 'object', properties: {} } },
   { name: 'hang', description: 'Never answers.', inputSchema: { type: 'object', properties: {} } },
+  {
+    name: 'big',
+    description: 'Answers a text of the given size.',
+    inputSchema: { type: 'object', properties: { size: { type: 'integer', minimum: 1 } }, required: ['size'] },
+  },
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,6 +64,8 @@ function createTestServer(): Server {
         return new Promise(() => undefined);
       case 'hang':
         return new Promise(() => undefined);
+      case 'big':
+        return { content: [{ type: 'text', text: 'x'.repeat(args['size'] ?? 1) }] };
       default:
         throw new Error(`unknown tool ${request.params.name}`);
     }
