@@ -63,6 +63,11 @@ export class Registry {
     return [...this.#steps.values()].map(({ step }) => step);
   }
 
+  /** Whether a step is registered at `path`. */
+  has(path: string): boolean {
+    return this.#steps.has(path);
+  }
+
   /** The step at `path`, or NOT_FOUND naming the closest registered paths. */
   get(path: string): Step {
     return this.#lookup(path).step;
