@@ -1,8 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createApp } from '../../src/http/create-app.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { frameData, readSse } from '../helpers/sse-client.js';
-import { holdStep, recordingLogger, testRegistry, type HoldState } from './test-steps.js';
+import { holdStep, recordingLogger, testApp, testRegistry, type HoldState } from './test-steps.js';
 
 const uuid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const hold: { latest?: HoldState } = {};
@@ -130,3 +131,47 @@ sse('a client that disconnects aborts the step', async () => {
 });
 
 sse.run();
+
+const writes = suite('SSE writes');
+
+/** The body as the pieces the server handed to the socket, decoded. */
+async function bodyPieces(response: Response): Promise<string[]> {
+  const pieces: string[] = [];
+  const decoder = new TextDecoder();
+  for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) pieces.push(decoder.decode(piece));
+  return pieces;
+}
+
+writes('events that are ready together go out as one write, whole frames in order', async () => {
+  const { app } = testApp();
+  const response = await app.request('/api/plugins/test/ticks?count=3&tagged=true');
+  assert.equal(await bodyPieces(response), [
+    'id: gen-1:1\ndata: {"type":"tick","n":1}\n\nid: gen-1:2\ndata: {"type":"tick","n":2}\n\nid: gen-1:3\ndata: {"type":"tick","n":3}\n\n',
+  ]);
+});
+
+writes('a failure after ready events is in the same write, after them', async () => {
+  const { app } = testApp();
+  const response = await app.request('/api/plugins/test/ticks?count=3&tagged=true&fail_after=2&fail_code=UPSTREAM_FAILED');
+  assert.equal(await bodyPieces(response), [
+    'id: gen-1:1\ndata: {"type":"tick","n":1}\n\nid: gen-1:2\ndata: {"type":"tick","n":2}\n\n' +
+      'data: {"type":"error","code":"UPSTREAM_FAILED","message":"tick 3 failed"}\n\ndata: {"type":"end"}\n\n',
+  ]);
+});
+
+writes('an event that has to wait goes out on its own, as soon as it comes', async () => {
+  const hold: { latest?: HoldState } = {};
+  const { logger } = recordingLogger();
+  const app = createApp({ registry: testRegistry([holdStep(hold)]), logger, pingIntervalMs: 60_000 });
+  // The client's connection, as Node reports it: its request signal aborts when it goes away.
+  const connection = new AbortController();
+  const response = await app.request('/api/plugins/test/hold', { signal: connection.signal });
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  assert.match(new TextDecoder().decode(first.value), /^id: [^\n]+\ndata: \{"type":"held"\}\n\n$/);
+  connection.abort();
+  await reader.cancel();
+  assert.is(await hold.latest?.aborted, true);
+});
+
+writes.run();
