@@ -4,9 +4,10 @@
  * `error` + `end` pair when the stream fails after it opened.
  *
  * The body is one pull-based ReadableStream read by the Node adapter, not Hono's `streamSSE` (a TransformStream
- * behind a second ReadableStream: three stream hops and a promise chain per frame). Frames of events that are
- * ready together (a provider's burst of chunks) go out as one write; an event that has to wait goes out alone at
- * once. Headers, ping, abort and clean-up are the ones `streamSSE` gives.
+ * behind a second ReadableStream: three stream hops and a promise chain per frame). An event that had to be
+ * waited for (the first token) goes out alone, the moment it comes; events that were ready when asked (the rest of
+ * a provider's burst of chunks) go out together as one write. Headers, ping, abort and clean-up are the ones
+ * `streamSSE` gives.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
@@ -82,22 +83,31 @@ export function sseResponse(
     async pull(controller) {
       let text = '';
       try {
-        // One event, waited for; then every further one already on its way, up to the next macrotask.
-        let result = await next();
-        while (!result.done) {
-          text += frameOf(result.value);
-          if (cancelled) return;
-          const following = iterator.next();
-          const ready = await Promise.race([following, macrotask()]);
-          if (ready === notReady) {
-            // Kept for the next pull; a rejection is seen there, so it must not count as unhandled now.
-            following.catch(() => {});
-            pending = following;
-            break;
+        const waiting = next();
+        const first = await Promise.race([waiting, macrotask()]);
+        if (first === notReady) {
+          // Had to wait for it (the first token after the provider thought): it goes out alone, the moment it comes.
+          const result = await waiting;
+          if (result.done) iteratorDone = true;
+          else text = frameOf(result.value);
+        } else {
+          // Ready when asked: it and every further one already on its way, up to the next macrotask, as one write.
+          let result = first;
+          while (!result.done) {
+            text += frameOf(result.value);
+            if (cancelled) return;
+            const following = iterator.next();
+            const ready = await Promise.race([following, macrotask()]);
+            if (ready === notReady) {
+              // Kept for the next pull; a rejection is seen there, so it must not count as unhandled now.
+              following.catch(() => {});
+              pending = following;
+              break;
+            }
+            result = ready;
           }
-          result = ready;
+          if (result.done) iteratorDone = true;
         }
-        if (result.done) iteratorDone = true;
       } catch (error) {
         iteratorDone = true;
         text += failureFrames(error);

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/http/create-app.js';
+import { defineStep } from '../../src/registry/define-step.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { frameData, readSse } from '../helpers/sse-client.js';
 import { holdStep, recordingLogger, testApp, testRegistry, type HoldState } from './test-steps.js';
@@ -157,6 +158,34 @@ writes('a failure after ready events is in the same write, after them', async ()
     'id: gen-1:1\ndata: {"type":"tick","n":1}\n\nid: gen-1:2\ndata: {"type":"tick","n":2}\n\n' +
       'data: {"type":"error","code":"UPSTREAM_FAILED","message":"tick 3 failed"}\n\ndata: {"type":"end"}\n\n',
   ]);
+});
+
+writes('an event that had to be waited for goes out alone; the ones ready right after it go out together', async () => {
+  let openGate: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  const burstAfterPause = defineStep<object, { type: 'tick'; n: number }>({
+    path: 'plugins/test/burst_after_pause',
+    summary: 'One event at once, one after a pause, then three more at once: a provider that thinks, then streams.',
+    input: { type: 'object' },
+    events: { type: 'object', properties: { type: { const: 'tick' }, n: { type: 'integer' } }, required: ['type', 'n'] },
+    async *stream() {
+      yield { type: 'tick' as const, n: 1 };
+      await gate;
+      for (let n = 2; n <= 5; n++) yield { type: 'tick' as const, n };
+    },
+  });
+  const { logger } = recordingLogger();
+  const app = createApp({ registry: testRegistry([burstAfterPause]), logger });
+  const reader = (await app.request('/api/plugins/test/burst_after_pause')).body!.getReader();
+  const decoder = new TextDecoder();
+  const ticksIn = (piece: ReadableStreamReadResult<Uint8Array>): number[] =>
+    [...decoder.decode(piece.value).matchAll(/"n":(\d)/g)].map((match) => Number(match[1]));
+  const pieces = [ticksIn(await reader.read())];
+  // The stream is now waiting for tick 2; it comes, with three more right behind it.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  openGate();
+  for (let piece = await reader.read(); !piece.done; piece = await reader.read()) pieces.push(ticksIn(piece));
+  assert.equal(pieces, [[1], [2], [3, 4, 5]]);
 });
 
 writes('an event that has to wait goes out on its own, as soon as it comes', async () => {
