@@ -35,6 +35,7 @@ import { ToolCatalog } from './tools/tool-catalog.js';
 import { takeOverGeneration } from '../workflows/chat_completion/job/take-over.js';
 import type { GenerationLog } from './generation/generation-log.js';
 import { openRedisGenerationLog } from './generation/redis-generation-log.js';
+import { Metrics } from './lib/metrics.js';
 
 export interface EngineOptions {
   /** The project root holding data/ (default: BRANCHFLOW_ROOT, else the working directory). */
@@ -79,6 +80,8 @@ export interface Engine {
   plugins: string[];
   /** The loaded workflows' names (the built-in chat_completion first). */
   workflows: string[];
+  /** The figures `GET /metrics` serves (the server passes them to the app). */
+  metrics: Metrics;
   /** Aborts running generations (saving their partials), then closes the store. */
   close(options?: { timeoutMs?: number }): Promise<void>;
 }
@@ -97,8 +100,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     await store.close();
     throw error;
   }
+  const metrics = new Metrics();
   const generations = new GenerationManager({
     logger,
+    metrics,
     ...(log === undefined ? {} : { log }),
     ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
     ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
@@ -124,6 +129,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     services,
     api,
     recovered,
+    metrics,
     plugins: [...registered.hooks.pluginNames],
     workflows: loaded.extensions.filter((extension) => extension.kind === 'workflow').map((extension) => extension.name),
     async close({ timeoutMs = 10_000 } = {}) {

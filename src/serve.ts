@@ -39,6 +39,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
     const server = await startServer({
       ...config,
       registry: engine.api,
+      metrics: engine.metrics,
       logger,
       handleSignals: true,
       onShutdown: () => engine.close(),

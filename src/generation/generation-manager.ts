@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { CallError } from '../lib/call-error.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { Generation, GenerationSummary } from './generation.js';
 import { LocalGenerationLog, type GenerationLog, type GenerationView, type SharedDetails, type TakeOver } from './generation-log.js';
 
@@ -22,6 +23,8 @@ export interface GenerationManagerOptions {
   checkpointIntervalMs?: number;
   /** Where events are kept beyond this process: a shared log (Redis) lets other servers resume and take over. */
   log?: GenerationLog;
+  /** Where generations are counted and timed for `GET /metrics`. */
+  metrics?: Metrics;
 }
 
 /** The job behind a generation: streams, saves, and logs events ending with `end`. */
@@ -34,8 +37,10 @@ export class GenerationManager {
   readonly #retentionMs: number;
   readonly checkpointIntervalMs: number;
   readonly log: GenerationLog;
+  readonly metrics: Metrics | undefined;
 
   constructor(options: GenerationManagerOptions) {
+    this.metrics = options.metrics;
     this.#logger = options.logger;
     this.#retentionMs = options.retentionMs ?? 10 * 60_000;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
@@ -128,6 +133,7 @@ export class GenerationManager {
     if (requestId !== undefined) this.#byRequestId.set(requestId, generation);
     // Before the job runs: its first event must already be recorded in the shared log.
     this.log.started(generation, details);
+    if (this.metrics) measure(generation, this.metrics);
     void this.#run(generation, job);
   }
 
@@ -141,6 +147,13 @@ export class GenerationManager {
         generation.push({ type: 'error', code: 'INTERNAL', message: 'the generation failed unexpectedly; see the server log' });
         generation.push({ type: 'end' });
       }
+    }
+    if (this.metrics) {
+      this.metrics.generationsInFlight.dec();
+      this.metrics.generationsFinished.inc({ outcome: generation.outcome ?? 'failed' });
+      // There was a reply (text or reasoning) and it is not in the tree: a recovery file or the journal holds it.
+      const hadReply = generation.content !== '' || generation.reasoning !== '';
+      if (hadReply && generation.savedNodeId === undefined) this.metrics.saveErrors.inc();
     }
     const forget = setTimeout(() => this.#forget(generation), this.#retentionMs);
     forget.unref();
@@ -224,4 +237,22 @@ export class GenerationManager {
     clearTimeout(timer);
     await this.log.close();
   }
+}
+
+/** Counts a generation in and times its first chunk and its save (finish → saved) from the events it logs. */
+function measure(generation: Generation, metrics: Metrics): void {
+  metrics.generationsStarted.inc();
+  metrics.generationsInFlight.inc();
+  let firstChunkSeen = false;
+  let finishedAt: number | undefined;
+  generation.observe((_seq, event) => {
+    if (event.type === 'chunk' && !firstChunkSeen) {
+      firstChunkSeen = true;
+      metrics.firstChunkSeconds.observe((Date.now() - generation.startedAt.getTime()) / 1000);
+    } else if (event.type === 'finish') {
+      finishedAt = performance.now();
+    } else if (event.type === 'saved' && finishedAt !== undefined) {
+      metrics.saveSeconds.observe((performance.now() - finishedAt) / 1000);
+    }
+  });
 }

@@ -2,7 +2,9 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import { CallError } from '../lib/call-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { AppEnv } from './app-env.js';
@@ -39,6 +41,8 @@ export interface AppOptions {
   openStreamAfterMs?: number;
   /** The /ready checks (store readable, watcher running); always ready when absent. */
   ready?: () => Promise<ReadyReport>;
+  /** The engine's figures: served at `GET /metrics` (behind the token, when one is set), and requests counted. */
+  metrics?: Metrics;
 }
 
 export const defaultBodyLimitBytes = 10 * 1024 * 1024;
@@ -61,6 +65,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.use(requestId());
   app.use(requestLog(logger));
+  const { metrics } = options;
+  if (metrics) app.use(countRequests(metrics, registry));
   app.use('/api/*', guards[0]!);
   app.use(
     cors({
@@ -73,6 +79,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   for (const guard of guards.slice(1)) app.use('/api/*', guard);
 
   app.get('/health', (context) => context.json({ status: 'ok' }));
+  if (metrics) {
+    // What it shows (paths, counts, timings) is the operator's business: the same guards as /api.
+    app.use('/metrics', guards[0]!, ...(tokenRequired ? [guards[1]!] : []));
+    app.get('/metrics', async (context) => {
+      const { text, contentType } = await metrics.exposition();
+      return context.body(text, 200, { 'Content-Type': contentType });
+    });
+  }
   app.get('/ready', async (context) => {
     const report = options.ready === undefined ? { ok: true, checks: {} } : await options.ready().catch(readyFailure);
     return context.json({ status: report.ok ? 'ready' : 'not ready', checks: report.checks }, report.ok ? 200 : 503);
@@ -124,4 +138,22 @@ function methodNotAllowed(method: string, path: string, allow: string): Response
 
 function readyFailure(error: unknown): ReadyReport {
   return { ok: false, checks: { ready: error instanceof Error ? error.message : String(error) } };
+}
+
+/**
+ * Counts every answered request by method, route and status. The route is the step path for /api calls that name
+ * a registered step, else the route that matched (`/api/*` for an unknown step): never the raw URL, so a scan of
+ * made-up paths cannot grow the series without bound.
+ */
+function countRequests(metrics: Metrics, registry: Registry): MiddlewareHandler<AppEnv> {
+  return async function countRequest(context, next) {
+    await next();
+    const { path } = context.req;
+    let route = routePath(context, -1) || '*';
+    if (path.startsWith('/api/') && path !== '/api/calls') {
+      const stepPath = path.slice('/api/'.length).replace(/\/+$/, '');
+      if (registry.has(stepPath)) route = `/api/${stepPath}`;
+    }
+    metrics.httpRequests.inc({ method: context.req.method, route, status: String(context.res.status) });
+  };
 }

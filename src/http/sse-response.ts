@@ -2,10 +2,15 @@
  * @module A step's event stream as Server-Sent Events: one unnamed frame per event (`id:` then `data:`, no
  * `event:` line, since SmartTavern's browser code listens with `onmessage`), `: ping` comments, and an
  * `error` + `end` pair when the stream fails after it opened.
+ *
+ * The body is one pull-based ReadableStream read by the Node adapter, not Hono's `streamSSE` (a TransformStream
+ * behind a second ReadableStream: three stream hops and a promise chain per frame). An event that had to be
+ * waited for (the first token) goes out alone, the moment it comes; events that were ready when asked (the rest of
+ * a provider's burst of chunks) go out together as one write. Headers, ping, abort and clean-up are the ones
+ * `streamSSE` gives.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import type { Logger } from '../lib/logger.js';
 import { eventIdOf } from '../registry/event-id.js';
 import type { AppEnv } from './app-env.js';
@@ -15,6 +20,12 @@ export interface SseOptions {
   pingIntervalMs: number;
   logger: Logger;
 }
+
+const encoder = new TextEncoder();
+const pingBytes = encoder.encode(': ping\n\n');
+/** What the race against the next macrotask yields when the next event is not ready yet. */
+const notReady = Symbol('not ready');
+const macrotask = (): Promise<typeof notReady> => new Promise((resolve) => setImmediate(resolve, notReady));
 
 /**
  * Streams `first` (pulled already, so errors before it were answered as JSON; or still on its way, when it was
@@ -29,58 +40,112 @@ export function sseResponse(
 ): Response {
   const { logger } = options;
   // Steps that tag no ids of their own still get ids unique to this response, so frames can be told apart.
-  const streamId = randomUUID();
+  let streamId: string | undefined;
   let reportDone: (sent: number) => void = () => {};
   context.set('streamDone', new Promise<number>((resolve) => (reportDone = resolve)));
-  context.header('X-Accel-Buffering', 'no');
 
-  return streamSSE(context, async (stream) => {
-    let sent = 0;
-    let iteratorDone = false;
-    const next = async (): Promise<IteratorResult<unknown>> => {
+  let sent = 0;
+  /** The iterator finished or failed: nothing to return. */
+  let iteratorDone = false;
+  /** The client went away (the body was cancelled). */
+  let cancelled = false;
+  let closed = false;
+  let ping: NodeJS.Timeout | undefined;
+  let pending: Promise<IteratorResult<unknown>> | undefined = Promise.resolve(first);
+
+  const next = (): Promise<IteratorResult<unknown>> => {
+    const result = pending ?? iterator.next();
+    pending = undefined;
+    return result;
+  };
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    clearInterval(ping);
+    if (!iteratorDone) await iterator.return?.().catch(() => {});
+    reportDone(sent);
+  };
+  const frameOf = (value: unknown): string => {
+    sent += 1;
+    return sseFrame(JSON.stringify(value), eventIdOf(value) ?? `${(streamId ??= randomUUID())}:${sent}`);
+  };
+
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      ping = setInterval(() => {
+        try {
+          controller.enqueue(pingBytes);
+        } catch {
+          // Closed meanwhile: the interval is being cleared.
+        }
+      }, options.pingIntervalMs);
+    },
+    async pull(controller) {
+      let text = '';
       try {
-        const result = await iterator.next();
-        iteratorDone = result.done === true;
-        return result;
+        const waiting = next();
+        const first = await Promise.race([waiting, macrotask()]);
+        if (first === notReady) {
+          // Had to wait for it (the first token after the provider thought): it goes out alone, the moment it comes.
+          const result = await waiting;
+          if (result.done) iteratorDone = true;
+          else text = frameOf(result.value);
+        } else {
+          // Ready when asked: it and every further one already on its way, up to the next macrotask, as one write.
+          let result = first;
+          while (!result.done) {
+            text += frameOf(result.value);
+            if (cancelled) return;
+            const following = iterator.next();
+            const ready = await Promise.race([following, macrotask()]);
+            if (ready === notReady) {
+              // Kept for the next pull; a rejection is seen there, so it must not count as unhandled now.
+              following.catch(() => {});
+              pending = following;
+              break;
+            }
+            result = ready;
+          }
+          if (result.done) iteratorDone = true;
+        }
       } catch (error) {
         iteratorDone = true;
-        throw error;
+        text += failureFrames(error);
       }
-    };
-    const ping = setInterval(() => void stream.write(': ping\n\n'), options.pingIntervalMs);
-    stream.onAbort(() => void iterator.return?.().catch(() => {}));
-    try {
-      let result = await Promise.resolve(first).then(
-        (value) => ((iteratorDone = value.done === true), value),
-        (error: unknown) => {
-          iteratorDone = true;
-          throw error;
-        },
-      );
-      while (!result.done && !stream.aborted) {
-        sent += 1;
-        await stream.write(sseFrame(JSON.stringify(result.value), eventIdOf(result.value) ?? `${streamId}:${sent}`));
-        result = await next();
+      if (cancelled) return;
+      if (text !== '') controller.enqueue(encoder.encode(text));
+      if (iteratorDone) {
+        controller.close();
+        await close();
       }
-    } catch (error) {
-      const callError = asCallError(error);
-      const fields = { request_id: context.get('requestId'), method: context.req.method, path: context.req.path, after_events: sent };
-      if (stream.aborted) {
-        logger.debug('stream ended after the client left', { ...fields, code: callError.code });
-      } else {
-        logCallError(logger, callError, fields);
-        const { code, message } = toWireError(callError, context.get('requestId'));
-        // No `id:` on these two: the client's Last-Event-ID stays on the last event the step really sent,
-        // which is where a resumable step can pick up again.
-        await stream.write(sseFrame(JSON.stringify({ type: 'error', code, message })));
-        await stream.write(sseFrame(JSON.stringify({ type: 'end' })));
-      }
-    } finally {
-      clearInterval(ping);
-      if (!iteratorDone) await iterator.return?.().catch(() => {});
-      reportDone(sent);
-    }
+    },
+    async cancel() {
+      cancelled = true;
+      await close();
+    },
   });
+
+  /** After the stream opened, a failure is a pair of frames (none once the client has gone). */
+  function failureFrames(error: unknown): string {
+    const callError = asCallError(error);
+    const fields = { request_id: context.get('requestId'), method: context.req.method, path: context.req.path, after_events: sent };
+    if (cancelled) {
+      logger.debug('stream ended after the client left', { ...fields, code: callError.code });
+      return '';
+    }
+    logCallError(logger, callError, fields);
+    const { code, message } = toWireError(callError, context.get('requestId'));
+    // No `id:` on these two: the client's Last-Event-ID stays on the last event the step really sent,
+    // which is where a resumable step can pick up again.
+    return sseFrame(JSON.stringify({ type: 'error', code, message })) + sseFrame(JSON.stringify({ type: 'end' }));
+  }
+
+  context.header('Transfer-Encoding', 'chunked');
+  context.header('Content-Type', 'text/event-stream');
+  context.header('Cache-Control', 'no-cache');
+  context.header('Connection', 'keep-alive');
+  context.header('X-Accel-Buffering', 'no');
+  return context.newResponse(body);
 }
 
 /**

@@ -63,6 +63,11 @@ export class Registry {
     return [...this.#steps.values()].map(({ step }) => step);
   }
 
+  /** Whether a step is registered at `path`. */
+  has(path: string): boolean {
+    return this.#steps.has(path);
+  }
+
   /** The step at `path`, or NOT_FOUND naming the closest registered paths. */
   get(path: string): Step {
     return this.#lookup(path).step;
@@ -91,10 +96,11 @@ export class Registry {
    * Leaving early (`break`, `return()`) or aborting `options.signal` aborts the step's own signal.
    */
   stream<Event = unknown>(path: string, input: unknown, options: CallOptions = {}): AsyncIterable<Event> {
-    return this.#stream(path, input, options) as AsyncIterable<Event>;
+    return new StepEvents(this, path, input, options) as AsyncIterable<Event>;
   }
 
-  async *#stream(path: string, input: unknown, options: CallOptions): AsyncGenerator<unknown, void, undefined> {
+  /** What a stream needs when its first event is asked for: the step's own iterator, its signal, the event check. */
+  openStream(path: string, input: unknown, options: CallOptions): OpenedStream {
     const compiled = this.#lookup(path);
     const { step } = compiled;
     if (step.kind !== 'stream') {
@@ -106,33 +112,13 @@ export class Registry {
     const forwardAbort = (): void => controller.abort(outer?.reason);
     if (outer?.aborted) forwardAbort();
     outer?.addEventListener('abort', forwardAbort, { once: true });
-
-    const iterator = step.stream(checkedInput, this.#context(path, controller.signal))[Symbol.asyncIterator]();
-    let finished = false;
-    try {
-      while (true) {
-        let result: IteratorResult<unknown>;
-        try {
-          controller.signal.throwIfAborted();
-          result = await iterator.next();
-        } catch (error) {
-          finished = true;
-          throw this.#tag(error, path, controller.signal);
-        }
-        if (result.done) {
-          finished = true;
-          return;
-        }
-        yield compiled.result.check(result.value, 'OUTPUT_INVALID', `an event of ${path}`);
-      }
-    } finally {
-      outer?.removeEventListener('abort', forwardAbort);
-      if (!finished) {
-        // The consumer left early: abort first so the work beneath sees the signal while it cleans up.
-        controller.abort(new CallError('ABORTED', `the consumer of ${path} stopped reading`));
-        await iterator.return?.();
-      }
-    }
+    return {
+      iterator: step.stream(checkedInput, this.#context(path, controller.signal))[Symbol.asyncIterator](),
+      controller,
+      check: (event) => compiled.result.check(event, 'OUTPUT_INVALID', `an event of ${path}`),
+      tag: (error) => this.#tag(error, path, controller.signal),
+      unlink: () => outer?.removeEventListener('abort', forwardAbort),
+    };
   }
 
   #lookup(path: string): CompiledStep {
@@ -195,5 +181,90 @@ export class Registry {
     }
     callError.path ??= path;
     return callError;
+  }
+}
+
+interface OpenedStream {
+  iterator: AsyncIterator<unknown>;
+  controller: AbortController;
+  check(event: unknown): unknown;
+  tag(error: unknown): CallError;
+  /** Stops forwarding the caller's abort. */
+  unlink(): void;
+}
+
+/**
+ * A step's events as the registry hands them out: opened lazily (input errors surface on the first `next()`,
+ * before any event), each event checked against the step's schema, errors tagged with the path. Leaving early
+ * (`return()`, or an event that fails its check) aborts the step's own signal first, so the work beneath sees it
+ * while it cleans up. A plain iterator rather than an async generator: one promise per event instead of a
+ * generator's queue and resumption, on the path every streamed chunk takes.
+ */
+class StepEvents implements AsyncIterableIterator<unknown> {
+  readonly #registry: Registry;
+  readonly #path: string;
+  readonly #input: unknown;
+  readonly #options: CallOptions;
+  #opened: OpenedStream | undefined;
+  #finished = false;
+
+  constructor(registry: Registry, path: string, input: unknown, options: CallOptions) {
+    this.#registry = registry;
+    this.#path = path;
+    this.#input = input;
+    this.#options = options;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<unknown>> {
+    if (this.#finished) return { done: true, value: undefined };
+    let opened = this.#opened;
+    if (opened === undefined) {
+      try {
+        opened = this.#opened = this.#registry.openStream(this.#path, this.#input, this.#options);
+      } catch (error) {
+        this.#finished = true;
+        throw error;
+      }
+    }
+    let result: IteratorResult<unknown>;
+    try {
+      opened.controller.signal.throwIfAborted();
+      result = await opened.iterator.next();
+    } catch (error) {
+      this.#finish();
+      throw opened.tag(error);
+    }
+    if (result.done) {
+      this.#finish();
+      return { done: true, value: undefined };
+    }
+    try {
+      return { done: false, value: opened.check(result.value) };
+    } catch (error) {
+      await this.return();
+      throw error;
+    }
+  }
+
+  /** The consumer left early: abort first so the work beneath sees the signal while it cleans up. */
+  async return(): Promise<IteratorResult<unknown>> {
+    const opened = this.#opened;
+    if (this.#finished || opened === undefined) {
+      this.#finished = true;
+      return { done: true, value: undefined };
+    }
+    this.#finish();
+    opened.controller.abort(new CallError('ABORTED', `the consumer of ${this.#path} stopped reading`));
+    await opened.iterator.return?.();
+    return { done: true, value: undefined };
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#opened?.unlink();
   }
 }

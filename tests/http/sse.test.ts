@@ -1,8 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createApp } from '../../src/http/create-app.js';
+import { defineStep } from '../../src/registry/define-step.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { frameData, readSse } from '../helpers/sse-client.js';
-import { holdStep, recordingLogger, testRegistry, type HoldState } from './test-steps.js';
+import { holdStep, recordingLogger, testApp, testRegistry, type HoldState } from './test-steps.js';
 
 const uuid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const hold: { latest?: HoldState } = {};
@@ -130,3 +132,75 @@ sse('a client that disconnects aborts the step', async () => {
 });
 
 sse.run();
+
+const writes = suite('SSE writes');
+
+/** The body as the pieces the server handed to the socket, decoded. */
+async function bodyPieces(response: Response): Promise<string[]> {
+  const pieces: string[] = [];
+  const decoder = new TextDecoder();
+  for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) pieces.push(decoder.decode(piece));
+  return pieces;
+}
+
+writes('events that are ready together go out as one write, whole frames in order', async () => {
+  const { app } = testApp();
+  const response = await app.request('/api/plugins/test/ticks?count=3&tagged=true');
+  assert.equal(await bodyPieces(response), [
+    'id: gen-1:1\ndata: {"type":"tick","n":1}\n\nid: gen-1:2\ndata: {"type":"tick","n":2}\n\nid: gen-1:3\ndata: {"type":"tick","n":3}\n\n',
+  ]);
+});
+
+writes('a failure after ready events is in the same write, after them', async () => {
+  const { app } = testApp();
+  const response = await app.request('/api/plugins/test/ticks?count=3&tagged=true&fail_after=2&fail_code=UPSTREAM_FAILED');
+  assert.equal(await bodyPieces(response), [
+    'id: gen-1:1\ndata: {"type":"tick","n":1}\n\nid: gen-1:2\ndata: {"type":"tick","n":2}\n\n' +
+      'data: {"type":"error","code":"UPSTREAM_FAILED","message":"tick 3 failed"}\n\ndata: {"type":"end"}\n\n',
+  ]);
+});
+
+writes('an event that had to be waited for goes out alone; the ones ready right after it go out together', async () => {
+  let openGate: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  const burstAfterPause = defineStep<object, { type: 'tick'; n: number }>({
+    path: 'plugins/test/burst_after_pause',
+    summary: 'One event at once, one after a pause, then three more at once: a provider that thinks, then streams.',
+    input: { type: 'object' },
+    events: { type: 'object', properties: { type: { const: 'tick' }, n: { type: 'integer' } }, required: ['type', 'n'] },
+    async *stream() {
+      yield { type: 'tick' as const, n: 1 };
+      await gate;
+      for (let n = 2; n <= 5; n++) yield { type: 'tick' as const, n };
+    },
+  });
+  const { logger } = recordingLogger();
+  const app = createApp({ registry: testRegistry([burstAfterPause]), logger });
+  const reader = (await app.request('/api/plugins/test/burst_after_pause')).body!.getReader();
+  const decoder = new TextDecoder();
+  const ticksIn = (piece: ReadableStreamReadResult<Uint8Array>): number[] =>
+    [...decoder.decode(piece.value).matchAll(/"n":(\d)/g)].map((match) => Number(match[1]));
+  const pieces = [ticksIn(await reader.read())];
+  // The stream is now waiting for tick 2; it comes, with three more right behind it.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  openGate();
+  for (let piece = await reader.read(); !piece.done; piece = await reader.read()) pieces.push(ticksIn(piece));
+  assert.equal(pieces, [[1], [2], [3, 4, 5]]);
+});
+
+writes('an event that has to wait goes out on its own, as soon as it comes', async () => {
+  const hold: { latest?: HoldState } = {};
+  const { logger } = recordingLogger();
+  const app = createApp({ registry: testRegistry([holdStep(hold)]), logger, pingIntervalMs: 60_000 });
+  // The client's connection, as Node reports it: its request signal aborts when it goes away.
+  const connection = new AbortController();
+  const response = await app.request('/api/plugins/test/hold', { signal: connection.signal });
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  assert.match(new TextDecoder().decode(first.value), /^id: [^\n]+\ndata: \{"type":"held"\}\n\n$/);
+  connection.abort();
+  await reader.cancel();
+  assert.is(await hold.latest?.aborted, true);
+});
+
+writes.run();

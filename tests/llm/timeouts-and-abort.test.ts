@@ -91,6 +91,18 @@ for (const vendor of vendors) {
     assert.is(events.filter((event) => event.type === 'text').length, 6);
   });
 
+  test('a consumer that holds each chunk longer than timeout is not a silent provider', async () => {
+    server.defaultReply = { chunks: ['a', 'b', 'c'] };
+    const texts: string[] = [];
+    for await (const event of provider().stream(userSaysHi, { signal: neverAborted })) {
+      if (event.type !== 'text') continue;
+      texts.push(event.text);
+      // The clock runs only while the next chunk is awaited, never while the consumer works on this one.
+      await sleep(idleTimeout * 1000 + 200);
+    }
+    assert.equal(texts, ['a', 'b', 'c']);
+  });
+
   test('complete(): no answer within timeout is UPSTREAM_TIMEOUT', async () => {
     server.defaultReply = { headersDelayMs: Infinity };
     const error = await failure(provider().complete(userSaysHi, { signal: neverAborted }));

@@ -56,11 +56,12 @@ export async function* runUpstream<Chunk>(
     let iterator: AsyncIterator<Chunk> | undefined;
     let expired: Expiry | undefined;
     let completed = false;
+    const deadline = new Deadline(controller);
     try {
-      const chunks = await within(call.open(controller.signal), startMs, controller, () => (expired = 'start'));
+      const chunks = await deadline.within(call.open(controller.signal), startMs, () => (expired = 'start'));
       iterator = chunks[Symbol.asyncIterator]();
       while (true) {
-        const next = await within(iterator.next(), connection.idleTimeoutMs, controller, () => (expired = 'idle'));
+        const next = await deadline.within(iterator.next(), connection.idleTimeoutMs, () => (expired = 'idle'));
         if (next.done) break;
         for (const event of call.toEvents(next.value)) yield* reply.accept(event);
       }
@@ -109,6 +110,7 @@ export async function* runUpstream<Chunk>(
         throw aborted(context, sleepError);
       });
     } finally {
+      deadline.stop();
       signal.removeEventListener('abort', forwardAbort);
       if (!completed) {
         // Closes the HTTP request: the consumer left, a timer fired, or the attempt failed.
@@ -125,23 +127,57 @@ export async function* once<Value>(value: Value): AsyncGenerator<Value, void, un
   yield value;
 }
 
-/** Races a step of the request against its deadline and the attempt's abort; on expiry, aborts the request. */
-function within<T>(promise: Promise<T>, ms: number, controller: AbortController, onExpire: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const guard = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      onExpire();
-      controller.abort();
-    }, ms);
-    onAbort = () => reject(controller.signal.reason as Error);
-    if (controller.signal.aborted) onAbort();
-    else controller.signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([promise, guard]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort) controller.signal.removeEventListener('abort', onAbort);
-  });
+/**
+ * The deadlines of one attempt: each step of the request (the response starting, then each chunk) races its
+ * deadline and the attempt's abort; on expiry the request is aborted. One timer and one abort listener for the
+ * whole attempt, re-armed per step (`refresh`), instead of a timer, a listener and two promises per chunk. The
+ * clock runs only while a step is awaited, never while the consumer holds the chunk it got.
+ */
+class Deadline {
+  readonly #controller: AbortController;
+  readonly #aborted: Promise<never>;
+  #timer: NodeJS.Timeout | undefined;
+  #timerMs = 0;
+  #armed = false;
+  #onExpire: () => void = () => undefined;
+
+  constructor(controller: AbortController) {
+    this.#controller = controller;
+    this.#aborted = new Promise<never>((_resolve, reject) => {
+      const onAbort = (): void => reject(controller.signal.reason as Error);
+      if (controller.signal.aborted) onAbort();
+      else controller.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    // Aborted after the last step settled: nothing races it any more, and that is no failure.
+    this.#aborted.catch(() => undefined);
+  }
+
+  async within<T>(promise: Promise<T>, ms: number, onExpire: () => void): Promise<T> {
+    this.#onExpire = onExpire;
+    this.#armed = true;
+    if (this.#timer !== undefined && this.#timerMs === ms) this.#timer.refresh();
+    else {
+      clearTimeout(this.#timer);
+      this.#timerMs = ms;
+      this.#timer = setTimeout(() => this.#expire(), ms);
+    }
+    try {
+      return await Promise.race([promise, this.#aborted]);
+    } finally {
+      this.#armed = false;
+    }
+  }
+
+  stop(): void {
+    this.#armed = false;
+    clearTimeout(this.#timer);
+  }
+
+  #expire(): void {
+    if (!this.#armed) return;
+    this.#onExpire();
+    this.#controller.abort();
+  }
 }
 
 function aborted(context: FailureContext, cause: unknown): CallError {

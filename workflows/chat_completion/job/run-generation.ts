@@ -34,11 +34,13 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
       started_at: generation.startedAt.toISOString(),
     },
     services.generations.checkpointIntervalMs,
-    (error) =>
+    (error) => {
+      services.generations.metrics?.journalErrors.inc();
       context.logger.warn('could not checkpoint the reply to its journal; a crash now would lose more of it', {
         generation_id: generation.id,
         error,
-      }),
+      });
+    },
   );
   generation.push({
     type: 'start',
