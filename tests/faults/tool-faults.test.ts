@@ -4,6 +4,7 @@
  * result far too big, and a client that leaves while a tool runs: each reply must end, be saved with every call and
  * its result (an error the model can read), leave the file valid, and the server must serve the next reply.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -37,7 +38,8 @@ const faults: ToolFault[] = [
     name: 'a 5 MB result',
     call: { name: 'mcp:local/big', arguments: { size: 5_000_000 } },
     status: 'ok',
-    check: (result) => (typeof result === 'string' && result.length < 100_200 && result.includes('[cut: ') ? undefined : 'the result was not cut'),
+    check: (result) =>
+      typeof result === 'string' && result.length < 100_200 && result.includes('[cut: ') ? undefined : 'the result was not cut',
   },
   { name: 'a client that leaves while the tool runs', call: { name: 'mcp:local/count', arguments: { to: 20 } }, status: 'ok', leave: true },
 ];
@@ -49,7 +51,7 @@ const outcomes: Array<{ survived: boolean; lost: number }> = [];
 
 test.before(async () => {
   root.write('data/mcp_servers.json', {
-    mcpServers: { local: { command: process.execPath, args: ['--import', tsx, mcpScript], timeout_ms: 1500 } },
+    mcpServers: { local: { command: process.execPath, args: ['--import', tsx, mcpScript], timeout_ms: 30_000 } },
   });
   server = await startServerProcess({ root: root.root, env: { LOG_LEVEL: 'error' } });
 });
@@ -81,12 +83,19 @@ faults.forEach((fault, index) => {
       model: 'mock-1',
       mock: { tool_calls: [fault.call] },
       tools: [fault.call.name.replace('nothing', 'add')],
+      // A hung call is given up after 1.5 s; other calls, and the server's start-up, get long enough for a loaded machine.
+      tool_timeout_ms: fault.status === 'timeout' ? 1500 : 20_000,
     });
     const file = root.writeConversation(`tools${index}`, chatSeed(`tools${index}`), { llm_config: config });
     const issues: string[] = [];
-    const stream = await recordSse(apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }), {
-      ...(fault.leave ? { until: (events) => events.some((event) => typeof event.data === 'object' && event.data.type === 'tool_call') } : {}),
-    });
+    const stream = await recordSse(
+      apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false }),
+      {
+        ...(fault.leave
+          ? { until: (events) => events.some((event) => typeof event.data === 'object' && event.data.type === 'tool_call') }
+          : {}),
+      },
+    );
     if (fault.leave) {
       // The loop goes on without its client: wait until the reply is in the file.
       const deadline = Date.now() + 20_000;
@@ -94,9 +103,10 @@ faults.forEach((fault, index) => {
     } else {
       const types = eventTypes(stream);
       if (types.at(-1) !== 'end') issues.push(`the stream ended with ${String(types.at(-1))}`);
-      if (!types.includes('saved')) issues.push('no saved event');
+      if (!types.includes('saved')) issues.push(`no saved event: ${stream.text.slice(0, 300)}`);
       const result = eventsOfType(stream, 'tool_result')[0];
-      if (result?.['status'] !== fault.status) issues.push(`status ${String(result?.['status'])}, expected ${fault.status}: ${String(result?.['result']).slice(0, 200)}`);
+      if (result?.['status'] !== fault.status)
+        issues.push(`status ${String(result?.['status'])}, expected ${fault.status}: ${String(result?.['result']).slice(0, 200)}`);
       const problem = fault.check?.(result?.['result']);
       if (problem) issues.push(problem);
     }
@@ -106,7 +116,9 @@ faults.forEach((fault, index) => {
     else if (call?.status !== fault.status) issues.push(`the node's call has status ${String(call?.status)}`);
     else if (!node.content.startsWith('Mock reply to:')) issues.push(`the answer after the tool is missing: ${node.content.slice(0, 80)}`);
 
-    const next = await recordSse(apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false, tools: '[]' }));
+    const next = await recordSse(
+      apiUrl(server.url, 'workflow/chat_completion/complete_stream', { conversation_file: file, include_doc: false, tools: '[]' }),
+    );
     if (!eventTypes(next).includes('saved')) issues.push(`the next reply was not served: ${next.text.slice(0, 200)}`);
     outcomes.push({ survived: issues.length === 0, lost: node ? 0 : 1 });
     assert.equal(issues, []);
@@ -126,7 +138,6 @@ function readDoc(path: string): ConversationDoc | undefined {
   }
 }
 
-import { readFileSync } from 'node:fs';
 function readFileSyncText(path: string): string {
   return readFileSync(path, 'utf8');
 }
