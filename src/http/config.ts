@@ -22,8 +22,27 @@ export function readHttpConfig(env: Record<string, string | undefined> = process
     logLevel: parseLogLevel(env['LOG_LEVEL']?.trim() || undefined),
     logFormat: logFormat(env['LOG_FORMAT']),
   };
-  if (token) config.token = token;
+  if (token) config.token = checkToken(token);
   return config;
+}
+
+/**
+ * A token a client can send: RFC 6750's characters, so it fits an Authorization header and a URL as it is. A
+ * space or a quote pasted in with it would otherwise make every request a 401 with nothing saying why. The
+ * message names the character and where it is, never the token.
+ */
+function checkToken(token: string): string {
+  const bad = /[^A-Za-z0-9\-._~+/=]/.exec(token);
+  if (bad) {
+    const character = bad[0];
+    const shown = /^[\x21-\x7e]$/.test(character)
+      ? `"${character}"`
+      : `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new Error(
+      `BRANCHFLOW_TOKEN has ${shown} at position ${bad.index + 1}; a token may hold only letters, digits and - . _ ~ + / = (so clients can send it as a Bearer token)`,
+    );
+  }
+  return token;
 }
 
 function integer(env: Record<string, string | undefined>, name: string, fallback: number, range: { min: number; max: number }): number {

@@ -52,6 +52,11 @@ const bad: [Record<string, string>, RegExp][] = [
   [{ BRANCHFLOW_CORS_ORIGINS: 'http://a.example/app' }, /^BRANCHFLOW_CORS_ORIGINS: "http:\/\/a.example\/app" is not an origin/],
   [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
   [{ LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be text or json; got "xml"$/],
+  [
+    { BRANCHFLOW_TOKEN: 'abc def' },
+    /^BRANCHFLOW_TOKEN has U\+0020 at position 4; a token may hold only letters, digits and - \. _ ~ \+ \/ = \(so clients can send it as a Bearer token\)$/,
+  ],
+  [{ BRANCHFLOW_TOKEN: "'secret'" }, /^BRANCHFLOW_TOKEN has "'" at position 1;/],
 ];
 
 for (const [env, message] of bad) {
