@@ -1,9 +1,9 @@
 /**
  * @module The playground with images and tool calls, in Chromium: attach an image with the picker or by pasting,
  * send it, see it in the message (served by GET /api/attachment); a refused file says why. A saved reply's tool
- * steps and a streaming reply's tool events (an approval answered with Approve) are drawn inside the message.
+ * steps and a real tool loop's live events (an approval answered with Approve) are drawn inside the message.
  */
-import type { Page, Route } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConversationDoc } from '../../src/store/tree/document.js';
@@ -173,52 +173,40 @@ test("a saved reply's tool steps: the text before the calls, each call folded wi
   await page.close();
 });
 
-test('a streaming reply draws its tool events live; Approve calls workflow/chat_completion/approve', async () => {
-  const file = world.conversation('live_tools', { ...linearTree(2), name: 'Live tools' });
+test('a real tool loop draws live: the call waits for approval, Approve runs it, the answer follows and is saved', async () => {
+  const config = world.root.writeLlmConfig('clock', {
+    provider: 'mock',
+    model: 'mock-clock',
+    mock: { chunk_size: 8, delay_ms: 5, tool_calls: [{ name: 'modules/tools/current_time', arguments: { time_zone: 'UTC' } }] },
+    tools: ['modules/tools/current_time'],
+    tool_approval: 'ask',
+  });
+  const file = world.root.writeConversation('live_tools', { ...linearTree(2), name: 'Live tools' }, { llm_config: config });
   const page = await open(file, 3);
-  const events = [
-    { type: 'start', generation_id: 'gen_1', node_id: 'n_live', parent_id: 'PARENT' },
-    { type: 'chunk', content: 'Checking the clock.' },
-    { type: 'tool_call', tool_call_id: 'c1', tool_name: 'modules/tools/current_time', arguments: { time_zone: 'UTC' }, step: 1 },
-    { type: 'tool_stream_chunk', tool_call_id: 'c1', content: 'asking…' },
-    {
-      type: 'tool_approval',
-      generation_id: 'gen_1',
-      tool_call_id: 'c1',
-      tool_name: 'modules/tools/current_time',
-      arguments: { time_zone: 'UTC' },
-      expires_at: '2026-12-06T08:00:00.000Z',
-    },
-  ];
-  let streams = 0;
-  // The loop is not built yet: the stream is played from a script. The first answer ends without `end`, so
-  // EventSource reconnects; that second request is held open, as a live stream waiting for approval would be.
-  await page.route('**/api/workflow/chat_completion/complete_stream**', async (route: Route) => {
-    streams += 1;
-    if (streams > 1) return new Promise<void>(() => {});
-    const parent = new URL(route.request().url()).searchParams.get('parent_node_id')!;
-    const body = events.map((event) => `data: ${JSON.stringify(event).replace('PARENT', parent)}\n\n`).join('');
-    await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
-  });
-  const approvals: unknown[] = [];
-  await page.route('**/api/workflow/chat_completion/approve', async (route: Route) => {
-    approvals.push(route.request().postDataJSON());
-    await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ success: true }) });
-  });
-
   await page.getByLabel('Message', { exact: true }).fill('What time is it?');
   await page.keyboard.press('Enter');
   const approve = page.getByRole('button', { name: 'Approve the call to modules/tools/current_time' });
   await approve.waitFor();
   const draft = page.locator('li.message.streaming');
-  assert.is(await draft.locator('.tool-step-text').textContent(), 'Checking the clock.');
-  assert.is(await draft.locator('.content').textContent(), '', 'the text before the call is not the answer');
   assert.is(await draft.locator('.tool-badge').textContent(), 'waiting for approval');
-  assert.is(await draft.locator('.tool-progress pre').textContent(), 'asking…');
   assert.ok(await page.getByRole('button', { name: 'Deny the call to modules/tools/current_time' }).isVisible());
   await approve.click();
-  await page.waitForFunction(() => document.getElementById('stream-status')?.textContent === 'Approved; the tool runs.');
-  assert.equal(approvals, [{ generation_id: 'gen_1', tool_call_id: 'c1', approve: true }]);
+  // The answer names the tool's result; once saved, the message is drawn from the file with its tool step.
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll('li.message:not(.streaming) .content')).some((content) =>
+      content.textContent?.startsWith('Mock reply to: What time is it? (tool modules/tools/current_time:'),
+    ),
+  );
+  const reply = page.locator('li.message', { hasText: 'Mock reply to: What time is it?' });
+  assert.match((await reply.locator('.tool-badge').textContent()) ?? '', /^done in \d+ ms$/);
+  const saved = Object.values(world.readDoc(file).nodes).find((node) => node['tool_steps'] !== undefined)!;
+  assert.equal(
+    (saved['tool_steps'] as Array<{ tool_calls: Array<{ name: string; status: string }> }>)[0]!.tool_calls.map((call) => [
+      call.name,
+      call.status,
+    ]),
+    [['modules/tools/current_time', 'ok']],
+  );
   await page.close();
 });
 
