@@ -12,7 +12,7 @@ export interface PluginSpec {
   description?: string;
   steps?: readonly Step[];
   hooks?: Hooks;
-  /** Reserved for tool calling; accepted and not used yet. */
+  /** Ignored, kept for compatibility: a plugin's tools are its steps declared with `tool: true` (docs/tools.md). */
   tools?: readonly unknown[];
   /** How long each of this plugin's hooks may run, in ms (default: the engine's, 5000). */
   hookTimeoutMs?: number;

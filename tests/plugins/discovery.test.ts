@@ -137,7 +137,7 @@ test('run from the clone, the shipped plugins load from its plugins/ folder and 
   const clone = new URL('../../', import.meta.url).pathname;
   const cloneEngine = await createEngine({ root: clone, logger: silentLogger, env: {}, recover: false });
   try {
-    assert.equal(cloneEngine.plugins, ['conversation_title', 'regex_rules']);
+    assert.equal(cloneEngine.plugins, ['calculator', 'conversation_title', 'regex_rules']);
     assert.equal(cloneEngine.workflows, ['chat_completion']);
   } finally {
     await cloneEngine.close();
