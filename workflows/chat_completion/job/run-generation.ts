@@ -1,7 +1,8 @@
 /**
- * @module The job behind every completion: relay the provider's stream into the generation's log,
- * checkpoint the text and reasoning to a journal, and on every way out (done, abort, provider error, shutdown)
- * save what was generated, marked, before logging `end`. A reply with neither text nor reasoning saves nothing.
+ * @module The job behind every completion: relay the provider's stream into the generation's log, run the tool
+ * calls it makes and call the model again with their results (the tool loop, up to max_steps), checkpoint text,
+ * reasoning and tool events to a journal, and on every way out (done, abort, provider error, shutdown) save what was
+ * generated, marked, before logging `end`. A reply with no text, reasoning or tool call saves nothing.
  */
 import type { Generation, GenerationResult } from '../../../src/generation/generation.js';
 import type { UsageCounts } from '../../../src/generation/generation-events.js';
@@ -54,8 +55,8 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
   const result: GenerationResult = { finishReason: 'stop', usage: null, responseTime: 0, partial: false, provider: plan.provider };
   let finishReason: string | undefined;
   const usage = new UsageTotal();
+  let upstream = plan.upstream;
   try {
-    let upstream = plan.upstream;
     let messages = plan.requestMessages;
     for (let step = 1; ; step++) {
       const relayed = await relayStep(upstream, step, generation, plan, journal, result, startedAt);
@@ -76,7 +77,7 @@ export async function runGeneration(generation: Generation, plan: GenerationPlan
   } catch (error) {
     const callError = toCallError(error);
     // A hook failed mid-stream: stop the provider's reply too (a provider failure has ended it already).
-    if (callError.code === 'HOOK_FAILED') await plan.upstream.return?.(undefined).catch(() => undefined);
+    if (callError.code === 'HOOK_FAILED') await upstream.return?.(undefined).catch(() => undefined);
     result.error = { code: callError.code, message: callError.code === 'INTERNAL' ? 'the provider stream failed' : callError.message };
     if (callError.code === 'INTERNAL') context.logger.error('provider stream failed', { generation_id: generation.id, error });
   }
