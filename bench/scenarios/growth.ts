@@ -99,7 +99,7 @@ export async function growth(context: BenchContext): Promise<ScenarioResult> {
     markdown: [
       `One fresh engine per row; start-up: median of ${settings.starts} start${settings.starts === 1 ? '' : 's'} (spawn → \`ready at\`). ` +
         `${settings.replies} replies per row after ${settings.warm_up} warm-up, one at a time, under the first user turn (a two-message prompt). ` +
-        'First chunk: request → first `chunk` frame; cold: the first reply after the start; direct: the same request to the fake, interleaved. ' +
+        'First chunk: request → first `chunk` frame; cold: the first reply after the start, once the engine is idle; direct: the same request to the fake, interleaved. ' +
         'Ready → idle: from `ready at` until the engine used under 10% of a CPU for 200 ms (start-up work left running after it listens; /proc has 10 ms ticks). ' +
         'Engine CPU per reply: its CPU time over the measured replies (from /proc, warm-up excluded) divided by their number. ' +
         "finish→saved: client time between the engine's `finish` frame (the provider's stream ended) and its `saved` frame. " +
