@@ -18,8 +18,9 @@ import { openStreams } from './scenarios/open-streams.js';
 import { persistence } from './scenarios/persistence.js';
 import { correctness } from './scenarios/correctness.js';
 import { twoServers } from './scenarios/two-servers.js';
+import { growth } from './scenarios/growth.js';
 
-const scenarios = [addedLatency, capacity, openStreams, persistence, correctness, twoServers];
+const scenarios = [addedLatency, capacity, openStreams, persistence, correctness, twoServers, growth];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
