@@ -1,30 +1,14 @@
 /** @module workflow/chat_completion/complete: generate a reply, save it, answer with it (SmartTavern's shape). */
-import type { UsageCounts } from '../../src/generation/generation-events.js';
 import { CallError, callErrorCodes, type CallErrorCode } from '../../src/lib/call-error.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { toolStepsField } from '../../src/generation/reply-fold.js';
-import type { ToolStep } from '../../src/store/index.js';
 import { completionInputSchema, type CompletionInput } from './completion-input.js';
 import { Generation } from '../../src/generation/generation.js';
-import { answerFromLog } from './job/answer-from-log.js';
+import { answerFromLog, type CompleteAnswer } from './job/answer-from-log.js';
 import { startGeneration } from './job/start-generation.js';
 
-interface CompleteOutput {
-  success: true;
-  content: string;
-  reasoning?: string;
-  tool_steps?: ToolStep[];
-  node_id: string;
-  parent_id: string;
-  generation_id: string;
-  usage: UsageCounts | null;
-  cost?: number;
-  finish_reason: string;
-  response_time: number;
-  model_used: string | null;
-  partial?: boolean;
-  doc?: unknown;
-}
+/** The answer is the same whether this server ran the generation or read it from another server's log. */
+type CompleteOutput = CompleteAnswer;
 
 const usage = {
   type: ['object', 'null'],

@@ -9,7 +9,8 @@ import { CallError, callErrorCodes, type CallErrorCode } from '../../../src/lib/
 import { ReplyFold, toolStepsField } from '../../../src/generation/reply-fold.js';
 import type { ToolStep } from '../../../src/store/index.js';
 
-export interface LoggedAnswer {
+/** `complete`'s answer (SmartTavern's shape, plus reasoning and tool steps). */
+export interface CompleteAnswer {
   success: true;
   content: string;
   reasoning?: string;
@@ -26,7 +27,7 @@ export interface LoggedAnswer {
   doc?: unknown;
 }
 
-export async function answerFromLog(view: GenerationView, signal: AbortSignal): Promise<LoggedAnswer> {
+export async function answerFromLog(view: GenerationView, signal: AbortSignal): Promise<CompleteAnswer> {
   const reply = new ReplyFold();
   let saved: string | undefined;
   let nodeId: string | undefined;
