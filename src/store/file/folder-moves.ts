@@ -51,12 +51,14 @@ export async function removeFolder(host: FolderHost, file: SandboxedPath): Promi
   const folder = ownFolderOf(host, file, 'deleted');
   const release = await lockExisting(host, file);
   try {
-    await rm(folder, { recursive: true, force: true });
+    // A write landing in the folder while it is emptied (an attachment, a journal) makes rmdir fail with ENOTEMPTY:
+    // Node's own retries take the folder again until it is gone.
+    await rm(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   } catch (error) {
     throw storageFailure('delete', `${dirname(file.relative)}/`, error, 'part of the folder may be left');
   } finally {
     // The lock folder went with the conversation folder; releasing a lock that is gone is not an error.
-    await release();
+    await release().catch(() => undefined);
     host.forget(file);
   }
 }
