@@ -104,7 +104,12 @@ function tryExec(command: string, args: string[]): boolean {
 function fillDisk(folder: string, leaveBytes: number): void {
   const stats = statfsSync(folder);
   const free = stats.bavail * stats.bsize;
-  writeFileSync(join(folder, 'filler'), Buffer.alloc(Math.max(0, free - leaveBytes)));
+  try {
+    writeFileSync(join(folder, 'filler'), Buffer.alloc(Math.max(0, free - leaveBytes)));
+  } catch (error) {
+    // The server wrote meanwhile, so fewer bytes were free than measured: the filler took the rest, the disk is full.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  }
 }
 
 function emptyFiller(folder: string): void {
