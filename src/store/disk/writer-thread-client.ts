@@ -63,8 +63,12 @@ export class WriterThreadClient {
 function createWorker(): Worker {
   const typescript = fileURLToPath(import.meta.url).endsWith('.ts');
   const entry = new URL(`./writer-thread.${typescript ? 'ts' : 'js'}`, import.meta.url);
-  if (!typescript) return new Worker(entry);
+  // A save hands the descriptor of the version it moved aside to the main thread, which closes it later. Node
+  // would otherwise count it as the thread's own: warn when the number comes back, and close it (by then maybe
+  // one of the main thread's files) when the thread stops.
+  const options = { trackUnmanagedFds: false };
+  if (!typescript) return new Worker(entry, options);
   const tsx = import.meta.resolve('tsx/esm/api');
   const source = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(source, { eval: true });
+  return new Worker(source, { ...options, eval: true });
 }

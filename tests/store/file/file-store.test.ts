@@ -1,4 +1,5 @@
-import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '../../../src/lib/logger.js';
@@ -88,6 +89,29 @@ files('status: the watcher is off until asked for', async () => {
   assert.equal(store.status(), { watching: false });
   await store.watcherReady();
   assert.equal(store.status(), { watching: true });
+});
+
+files("descriptors the writer thread hands over are the main thread's: the thread's exit closes none of them", async () => {
+  // A save on the writer thread keeps the version it moved aside open and hands that descriptor over; the main
+  // thread closes it later, and the number is free again for the main thread's own files.
+  const writer = createFileStore({ root: temp.root, logger: silentLogger, workerThreshold: 0, asideCheckDelaysMs: [1] });
+  const file = temp.writeConversation('aside', branchyTree());
+  await writer.commit(file, appendPlan('n1', 'a4'));
+  await writer.commit(file, appendPlan('n2', 'n1'));
+  await sleep(100);
+  const mine = Array.from({ length: 16 }, () => openSync(temp.path(file), 'r'));
+  await writer.close();
+  await sleep(50);
+  const closed = mine.filter((fd) => {
+    try {
+      fstatSync(fd);
+      closeSync(fd);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  assert.equal(closed, [], 'the writer thread closed descriptors of the main thread when it stopped');
 });
 
 files.run();
