@@ -17,7 +17,11 @@ const stdioServer = { command: process.execPath, args: ['--import', import.meta.
 
 const root = createTempRoot('branchflow-mcp-loop-');
 const http = await startHttpMcpServer();
-root.write('data/mcp_servers.json', { mcpServers: { local: { ...stdioServer, timeout_ms: 20_000 }, remote: { url: http.url } } });
+// `impatient` is the same HTTP server with a short timeout, configured from the start: the hung-server test must not
+// depend on a config reload being noticed in time on a loaded machine.
+root.write('data/mcp_servers.json', {
+  mcpServers: { local: { ...stdioServer, timeout_ms: 20_000 }, remote: { url: http.url }, impatient: { url: http.url, timeout_ms: 300 } },
+});
 const engine: Engine = await createEngine({ root: root.root, logger: silentLogger });
 
 const test = suite('MCP tools in the completion loop');
@@ -97,13 +101,10 @@ test('a server that crashes mid-call: an error result naming it, the loop goes o
 });
 
 test('a hung server: the call times out with status timeout and the reply is still saved', async () => {
-  root.write('data/mcp_servers.json', {
-    mcpServers: { local: { ...stdioServer, timeout_ms: 20_000 }, remote: { url: http.url, timeout_ms: 300 } },
-  });
-  const { events } = await streamWith([{ name: 'mcp:remote/hang', arguments: {} }], ['mcp:remote/hang']);
+  const { events } = await streamWith([{ name: 'mcp:impatient/hang', arguments: {} }], ['mcp:impatient/hang']);
   const result = toolEvents(events).find((event) => event.type === 'tool_result')!;
   assert.is(result['status'], 'timeout');
-  assert.match(result['result'] as string, 'remote');
+  assert.match(result['result'] as string, 'impatient');
   assert.ok(events.some((event) => event.type === 'saved'));
 });
 
