@@ -156,55 +156,59 @@ try {
 }
 
 if (trace) {
-  for (const engine of running) {
-    process.stdout.write(`\n## Trace: engine ${engine.label}\n`);
-    const traces = readFileSync(engine.traceFile, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Array<{ label: string; at: number; ms?: number }>);
-    if (process.env['KEEP_TRACE'] === undefined) rmSync(engine.traceFile, { force: true });
-    else process.stderr.write(`trace kept: ${engine.traceFile}\n`);
-    // Warm-up requests are left out; the rest are grouped by kind (a stream has a start frame, an answer none).
-    for (const kind of ['stream', 'answer'] as const) {
-      const ofKind = traces
-        .slice(10)
-        .filter((marks) => marks.some((mark) => mark.label === 'SSE start frame written') === (kind === 'stream'));
-      if (ofKind.length === 0) continue;
-      // The n-th occurrence of a label in a request is its own step (`fs.stat x/conversation.json #2`).
-      const starts = new Map<string, number[]>();
-      const durations = new Map<string, number[]>();
-      const order = new Map<string, number>();
-      for (const marks of ofKind) {
-        const seen = new Map<string, number>();
-        for (const mark of [...marks].sort((a, b) => a.at - b.at)) {
-          const nth = (seen.get(mark.label) ?? 0) + 1;
-          seen.set(mark.label, nth);
-          const key = nth === 1 ? mark.label : `${mark.label} #${nth}`;
-          if (!starts.has(key)) starts.set(key, []);
-          starts.get(key)!.push(mark.at);
-          if (mark.ms !== undefined) {
-            if (!durations.has(key)) durations.set(key, []);
-            durations.get(key)!.push(mark.ms);
-          }
-          order.set(key, (order.get(key) ?? 0) + mark.at);
-        }
-      }
-      const rows = [...starts.entries()]
-        .filter(([, values]) => values.length >= ofKind.length / 2)
-        .map(([key, values]) => ({
-          key,
-          at: median(values),
-          ms: durations.has(key) ? median(durations.get(key)!) : undefined,
-          n: values.length,
-        }))
-        .sort((a, b) => a.at - b.at);
-      process.stdout.write(
-        `\n${kind === 'stream' ? 'complete_stream' : 'complete'}: ${ofKind.length} requests; median ms from the request arriving\n\n`,
-      );
-      process.stdout.write('| step | starts at (median) | takes (median) | seen in |\n|---|---|---|---|\n');
-      for (const row of rows) {
-        process.stdout.write(`| ${row.key} | ${round(row.at, 3)} | ${row.ms === undefined ? '' : round(row.ms, 3)} | ${row.n} |\n`);
-      }
+  // Each engine's trace file holds its requests in the order sent: per case, 10 warm-up requests then the measured ones.
+  const perCase = 10 + rounds * requests;
+  const traces = new Map(
+    running.map((engine) => {
+      const lines = readFileSync(engine.traceFile, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Array<{ label: string; at: number; ms?: number }>);
+      if (process.env['KEEP_TRACE'] === undefined) rmSync(engine.traceFile, { force: true });
+      else process.stderr.write(`trace kept: ${engine.traceFile}\n`);
+      return [engine.label, lines] as const;
+    }),
+  );
+  for (const [caseIndex, testCase] of cases.entries()) {
+    const columns = running.map((engine) => ({
+      label: engine.label,
+      steps: stepMedians(traces.get(engine.label)!.slice(caseIndex * perCase + 10, (caseIndex + 1) * perCase)),
+    }));
+    const keys = [...new Set(columns.flatMap((column) => [...column.steps.keys()]))].sort(
+      (a, b) => (columns[0]!.steps.get(a)?.at ?? Infinity) - (columns[0]!.steps.get(b)?.at ?? Infinity),
+    );
+    process.stdout.write(`\n### ${testCase.name}: medians over ${rounds * requests} requests, ms from the request arriving\n\n`);
+    process.stdout.write(`| step | ${running.map((engine) => `${engine.label}: at | ${engine.label}: takes`).join(' | ')} |\n`);
+    process.stdout.write(`|---|${running.map(() => '---|---').join('|')}|\n`);
+    for (const key of keys) {
+      const cells = columns.map((column) => {
+        const step = column.steps.get(key);
+        return step === undefined ? ' | ' : `${round(step.at, 3)} | ${step.ms === undefined ? '' : round(step.ms, 3)}`;
+      });
+      process.stdout.write(`| ${key} | ${cells.join(' | ')} |\n`);
     }
   }
+}
+
+/** Per step (the n-th occurrence of a label in a request is its own step), the median start and duration. */
+function stepMedians(ofCase: Array<Array<{ label: string; at: number; ms?: number }>>): Map<string, { at: number; ms?: number }> {
+  const starts = new Map<string, number[]>();
+  const durations = new Map<string, number[]>();
+  for (const marks of ofCase) {
+    const seen = new Map<string, number>();
+    for (const mark of [...marks].sort((a, b) => a.at - b.at)) {
+      const nth = (seen.get(mark.label) ?? 0) + 1;
+      seen.set(mark.label, nth);
+      const key = nth === 1 ? mark.label : `${mark.label} #${nth}`;
+      starts.set(key, [...(starts.get(key) ?? []), mark.at]);
+      if (mark.ms !== undefined) durations.set(key, [...(durations.get(key) ?? []), mark.ms]);
+    }
+  }
+  const steps = new Map<string, { at: number; ms?: number }>();
+  for (const [key, values] of starts) {
+    if (values.length < ofCase.length / 2) continue;
+    const ms = durations.get(key);
+    steps.set(key, { at: median(values), ...(ms === undefined ? {} : { ms: median(ms) }) });
+  }
+  return steps;
 }
