@@ -67,7 +67,7 @@ function install(file: string): void {
   });
   let firstChunkWritten = false;
   subscribe('http.server.request.start', () => void (firstChunkWritten = false));
-  const write = ServerResponse.prototype.write;
+  const write = Reflect.get(ServerResponse.prototype, 'write') as (this: ServerResponse, ...args: unknown[]) => boolean;
   ServerResponse.prototype.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
     const text =
       typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString() : '';
@@ -77,18 +77,18 @@ function install(file: string): void {
       mark('SSE first chunk frame written');
     }
     if (text.includes('"type":"saved"')) mark('SSE saved frame written');
-    const accepted = (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    const accepted = write.call(this, chunk, ...rest);
     if (!accepted) {
       mark('response write returned false (waits for drain)');
       this.once('drain', () => mark('response drained'));
     }
     return accepted;
-  } as typeof write;
-  const end = ServerResponse.prototype.end;
+  } as typeof ServerResponse.prototype.write;
+  const end = Reflect.get(ServerResponse.prototype, 'end') as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
   ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[]) {
     mark('response end');
-    return (end as (...args: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof end;
+    return end.apply(this, args);
+  } as typeof ServerResponse.prototype.end;
 
   for (const name of ['undici:request:create', 'undici:client:beforeConnect', 'undici:client:connected', 'undici:client:sendHeaders']) {
     subscribe(name, () => mark(name.replace('undici:', 'upstream ')));
