@@ -25,6 +25,8 @@ const encoder = new TextEncoder();
 const pingBytes = encoder.encode(': ping\n\n');
 /** What the race against the next macrotask yields when the next event is not ready yet. */
 const notReady = Symbol('not ready');
+/** How many events at the start of a stream are each written alone, never grouped with the ones after them. */
+const openingEvents = 2;
 const macrotask = (): Promise<typeof notReady> => new Promise((resolve) => setImmediate(resolve, notReady));
 
 /**
@@ -84,7 +86,10 @@ export function sseResponse(
       let text = '';
       try {
         const waiting = next();
-        const first = await Promise.race([waiting, macrotask()]);
+        // The stream's first two events (a completion's `start` and its first token) go out alone, the moment each
+        // comes: grouping waits up to a macrotask for what follows, and a provider's burst arriving meanwhile would
+        // hold the first token back until the whole burst is relayed. Two writes more per stream; the rest is grouped.
+        const first = sent < openingEvents ? notReady : await Promise.race([waiting, macrotask()]);
         if (first === notReady) {
           // Had to wait for it (the first token after the provider thought): it goes out alone, the moment it comes.
           const result = await waiting;

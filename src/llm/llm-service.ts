@@ -12,7 +12,7 @@ import { CallError, toCallError } from '../lib/call-error.js';
 import { ClientCache } from './transport/client-cache.js';
 import { ConfigCache } from './config/config-cache.js';
 import { checkConfigFile, checkInlineConfig, type LoadedConfig } from './config/config-check.js';
-import { configsFolder, findConfigFiles, locateConfigFile, readConfigJson } from './config/config-file.js';
+import { ConfigLocator, configsFolder, findConfigFiles, locateConfigFile, readConfigJson } from './config/config-file.js';
 import { resolvePlaceholders, type Environment } from './config/config-placeholders.js';
 import { connectionOf, keyNeededFor } from './transport/connection.js';
 import type { ProviderName } from './config/config-schema.js';
@@ -69,6 +69,7 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
   const warned = new Set<string>();
   const configs = new ConfigCache();
   const clients = new ClientCache();
+  const locator = new ConfigLocator(root);
   // A config loaded from an unchanged file is the same object each time, and so is its adapter.
   const providers = new WeakMap<LoadedConfig, Provider>();
 
@@ -88,7 +89,7 @@ export function createLlmService({ root, logger, env = process.env }: LlmService
 
   const loadFile = async (file: string): Promise<LoadedConfig> => {
     await refreshDotEnv(root, env);
-    const located = await locateConfigFile(root, file);
+    const located = await locator.locate(file);
     const { loaded, fresh } = await configs.load(
       located,
       env,

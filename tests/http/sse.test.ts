@@ -143,21 +143,51 @@ async function bodyPieces(response: Response): Promise<string[]> {
   return pieces;
 }
 
-writes('events that are ready together go out as one write, whole frames in order', async () => {
+writes('events that are ready together go out as one write, whole frames in order, after the two opening ones', async () => {
   const { app } = testApp();
-  const response = await app.request('/api/plugins/test/ticks?count=3&tagged=true');
-  assert.equal(await bodyPieces(response), [
-    'id: gen-1:1\ndata: {"type":"tick","n":1}\n\nid: gen-1:2\ndata: {"type":"tick","n":2}\n\nid: gen-1:3\ndata: {"type":"tick","n":3}\n\n',
-  ]);
+  const response = await app.request('/api/plugins/test/ticks?count=5&tagged=true');
+  const frame = (n: number): string => `id: gen-1:${n}\ndata: {"type":"tick","n":${n}}\n\n`;
+  assert.equal(await bodyPieces(response), [frame(1), frame(2), frame(3) + frame(4) + frame(5)]);
 });
 
 writes('a failure after ready events is in the same write, after them', async () => {
   const { app } = testApp();
-  const response = await app.request('/api/plugins/test/ticks?count=3&tagged=true&fail_after=2&fail_code=UPSTREAM_FAILED');
+  const response = await app.request('/api/plugins/test/ticks?count=4&tagged=true&fail_after=3&fail_code=UPSTREAM_FAILED');
+  const frame = (n: number): string => `id: gen-1:${n}\ndata: {"type":"tick","n":${n}}\n\n`;
   assert.equal(await bodyPieces(response), [
-    'id: gen-1:1\ndata: {"type":"tick","n":1}\n\nid: gen-1:2\ndata: {"type":"tick","n":2}\n\n' +
-      'data: {"type":"error","code":"UPSTREAM_FAILED","message":"tick 3 failed"}\n\ndata: {"type":"end"}\n\n',
+    frame(1),
+    frame(2),
+    frame(3) + 'data: {"type":"error","code":"UPSTREAM_FAILED","message":"tick 4 failed"}\n\ndata: {"type":"end"}\n\n',
   ]);
+});
+
+writes('the first token is not held back by a burst that arrives with it: the opening event and the next go out alone', async () => {
+  // A completion: `start` is ready at once; the provider's first token and the rest of its burst come together a
+  // moment later. Grouping `start` with what follows used to hold the first token until the whole burst was relayed.
+  let openGate: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  const startThenBurst = defineStep<object, { type: 'tick'; n: number }>({
+    path: 'plugins/test/start_then_burst',
+    summary: 'One event at once, then a burst of four back to back: start, then a provider whose first token comes with more.',
+    input: { type: 'object' },
+    events: { type: 'object', properties: { type: { const: 'tick' }, n: { type: 'integer' } }, required: ['type', 'n'] },
+    async *stream() {
+      yield { type: 'tick' as const, n: 1 };
+      await gate;
+      for (let n = 2; n <= 5; n++) yield { type: 'tick' as const, n };
+    },
+  });
+  const { logger } = recordingLogger();
+  const app = createApp({ registry: testRegistry([startThenBurst]), logger });
+  const response = await app.request('/api/plugins/test/start_then_burst');
+  // The burst is released before the body is read at all: everything after tick 1 is ready when asked.
+  openGate();
+  const decoder = new TextDecoder();
+  const pieces: number[][] = [];
+  for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) {
+    pieces.push([...decoder.decode(piece).matchAll(/"n":(\d)/g)].map((match) => Number(match[1])));
+  }
+  assert.equal(pieces, [[1], [2], [3, 4, 5]]);
 });
 
 writes('an event that had to be waited for goes out alone; the ones ready right after it go out together', async () => {

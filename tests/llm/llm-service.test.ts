@@ -1,4 +1,4 @@
-import { symlink, writeFile } from 'node:fs/promises';
+import { rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -69,6 +69,23 @@ test('a link leading outside llm_configs is FORBIDDEN', async () => {
   const error = await failure(service().loadConfig('data/llm_configs/escape.json'));
   assert.is(error.code, 'FORBIDDEN');
   assert.match(error.message, 'config file data/llm_configs/escape.json leads outside data/llm_configs/ through a link');
+});
+
+test('a config located before is located again when it became a link leading outside, or went away', async () => {
+  const llm = service();
+  const file = 'data/llm_configs/swapped.json';
+  const path = join(fixture.root, file);
+  await writeFile(path, JSON.stringify({ provider: 'mock', model: 'first' }));
+  assert.is((await llm.loadConfig(file)).config.model, 'first');
+  await writeFile(path + '.next', JSON.stringify({ provider: 'mock', model: 'second' }));
+  await rename(path + '.next', path);
+  assert.is((await llm.loadConfig(file)).config.model, 'second', 'a file replaced by rename is read again');
+  await rm(path);
+  await symlink(join(fixture.root, 'data/secret.json'), path);
+  const error = await failure(llm.loadConfig(file));
+  assert.is(error.code, 'FORBIDDEN');
+  await rm(path);
+  assert.is((await failure(llm.loadConfig(file))).code, 'NOT_FOUND');
 });
 
 test('a missing file is NOT_FOUND naming it', async () => {

@@ -3,9 +3,9 @@
  * resolved (FORBIDDEN before anything is read), `<name>.json` or `<name>/llm_config.json`, JSON parse errors
  * as INVALID_FILE with the line and column.
  */
-import type { BigIntStats } from 'node:fs';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileDepthLimit, tooDeepAt } from '../../lib/json-depth.js';
 import { pathShapeProblem, shortenedPath } from '../../lib/path-limits.js';
 import { CallError } from '../../lib/call-error.js';
@@ -73,6 +73,82 @@ export async function locateConfigFile(root: string, given: string): Promise<Loc
     );
   }
   return { file: toRootRelative(root, shown), realPath, version: versionOf(info), size: Number(info.size), isFile: info.isFile() };
+}
+
+/** A config file directly in the configs folder, as it was located: enough to tell that nothing on the way changed. */
+interface RememberedConfig {
+  located: LocatedConfig;
+  folderDev: bigint;
+  folderIno: bigint;
+  fileDev: bigint;
+  fileIno: bigint;
+}
+
+/** Configs remembered per locator; past this, the oldest are forgotten (they are only located again). */
+const rememberedConfigs = 1000;
+
+/**
+ * `locateConfigFile`, remembering each config file found directly in the configs folder. A config is loaded before
+ * every provider request (twice per completion: its tools, then the call), and the full location is two
+ * `realpath` and a `stat` through the thread pool. A remembered one is used after two synchronous lstat calls show
+ * that nothing on the way changed in a way that matters (the same rule as the conversations' `Sandbox`):
+ * - the configs folder, reached by its lexical path, is the same entry (device and inode; a link swapped for
+ *   another link is a new inode);
+ * - the file, reached by its lexical path, is not a link and is the same file (device and inode).
+ * Its version (size, times) comes from that same lstat, so an edit is seen exactly as before. Anything else (a
+ * link, a folder config, a file gone or replaced) takes the full location again.
+ */
+export class ConfigLocator {
+  readonly #root: string;
+  readonly #folder: string;
+  readonly #remembered = new Map<string, RememberedConfig>();
+
+  constructor(root: string) {
+    this.#root = root;
+    this.#folder = resolve(root, configsFolder);
+  }
+
+  async locate(given: string): Promise<LocatedConfig> {
+    const remembered = this.#remembered.get(given);
+    if (remembered) {
+      const still = this.#stillValid(remembered);
+      if (still) return still;
+      this.#remembered.delete(given);
+    }
+    const located = await locateConfigFile(this.#root, given);
+    this.#remember(given, located);
+    return located;
+  }
+
+  #stillValid(remembered: RememberedConfig): LocatedConfig | undefined {
+    const folder = lstatOrUndefined(this.#folder);
+    if (folder === undefined || folder.dev !== remembered.folderDev || folder.ino !== remembered.folderIno) return undefined;
+    const file = lstatOrUndefined(resolve(this.#root, remembered.located.file));
+    if (file === undefined || !file.isFile() || file.dev !== remembered.fileDev || file.ino !== remembered.fileIno) return undefined;
+    return { ...remembered.located, version: versionOf(file), size: Number(file.size) };
+  }
+
+  /**
+   * Only a plain file directly in the folder, reached without a link (its real path is then its lexical one's), and
+   * named by its canonical path: a short name (`mock`) may come to mean a folder config when one appears.
+   */
+  #remember(given: string, located: LocatedConfig): void {
+    const lexical = resolve(this.#root, located.file);
+    if (given !== located.file || !located.isFile || dirname(lexical) !== this.#folder) return;
+    const folder = lstatOrUndefined(this.#folder);
+    const file = lstatOrUndefined(lexical);
+    if (folder === undefined || file === undefined || !file.isFile() || versionOf(file) !== located.version) return;
+    if (this.#remembered.size >= rememberedConfigs) this.#remembered.delete(this.#remembered.keys().next().value!);
+    this.#remembered.set(given, { located, folderDev: folder.dev, folderIno: folder.ino, fileDev: file.dev, fileIno: file.ino });
+  }
+}
+
+function lstatOrUndefined(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true });
+  } catch {
+    return undefined;
+  }
 }
 
 export async function readConfigJson(located: LocatedConfig): Promise<unknown> {

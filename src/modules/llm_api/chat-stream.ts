@@ -69,6 +69,10 @@ export const chatStream = defineStep<ChatInput, ChatStreamEvent>({
     let pending: Promise<IteratorResult<ProviderEvent>> | undefined = parts.next();
     // Read below; a consumer that leaves right after `start` never reads it, and its abort makes it reject.
     pending.catch(() => undefined);
+    // The SDK reaches the socket through a chain of microtasks (building the request, fetch); whatever the caller
+    // does on `start` is another chain that would interleave with it and hold the request back. One macrotask
+    // first lets the request leave, so that set-up overlaps with the provider's work instead of preceding it.
+    await new Promise((resolve) => setImmediate(resolve));
     let ttft: number | undefined;
     let modelUsed: string | undefined;
     let finished = false;
