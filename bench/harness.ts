@@ -53,6 +53,8 @@ export async function startEngine(
     cwd: directory,
     env: { BRANCHFLOW_ROOT: root.root, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     readyFrom: 'stdout',
+    // Pinned to one CPU that other work on a shared machine also wants, start-up alone took 15–30 s (load 10 on 2 cores).
+    timeoutMs: 90_000,
   });
 }
 
@@ -63,6 +65,17 @@ export function startRelay(context: BenchContext): Promise<BenchProcess> {
     cpu: context.pinning.engineCpu,
     cwd: repositoryRoot,
     env: { UPSTREAM_ORIGIN: context.fake.url },
+    readyFrom: 'ipc',
+  });
+}
+
+/** The peer: a real LLM gateway (Portkey's) in front of the same fake, pinned like the engine. */
+export function startPeer(context: BenchContext): Promise<BenchProcess> {
+  return startProcess({
+    name: 'peer gateway',
+    nodeArgs: ['--import', 'tsx', 'bench/peer-gateway.ts'],
+    cpu: context.pinning.engineCpu,
+    cwd: repositoryRoot,
     readyFrom: 'ipc',
   });
 }

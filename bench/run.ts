@@ -19,8 +19,9 @@ import { persistence } from './scenarios/persistence.js';
 import { correctness } from './scenarios/correctness.js';
 import { twoServers } from './scenarios/two-servers.js';
 import { growth } from './scenarios/growth.js';
+import { peers } from './scenarios/peers.js';
 
-const scenarios = [addedLatency, capacity, openStreams, persistence, correctness, twoServers, growth];
+const scenarios = [addedLatency, capacity, openStreams, persistence, correctness, twoServers, growth, peers];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

@@ -13,6 +13,8 @@ import { performance } from 'node:perf_hooks';
 export interface StreamRequest {
   url: string;
   body: unknown;
+  /** Extra request headers (a gateway's routing headers). */
+  headers?: Record<string, string>;
   /** Called for every frame, with `performance.now()` at the read that delivered it; true stops reading. */
   onFrame(data: string, id: string | undefined, at: number): boolean | void;
 }
@@ -44,7 +46,7 @@ export function freshConnections(): void {
   agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 }
 
-function post(url: string, body: unknown, accept: string): Promise<IncomingMessage> {
+function post(url: string, body: unknown, accept: string, extraHeaders: Record<string, string> = {}): Promise<IncomingMessage> {
   const target = new URL(url);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -55,7 +57,7 @@ function post(url: string, body: unknown, accept: string): Promise<IncomingMessa
         path: target.pathname + target.search,
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), accept },
+        headers: { ...extraHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), accept },
       },
       resolve,
     );
@@ -73,7 +75,7 @@ async function readText(response: IncomingMessage): Promise<string> {
 
 export async function readStream(request: StreamRequest): Promise<StreamTiming> {
   const startedAt = performance.now();
-  const response = await post(request.url, request.body, 'text/event-stream');
+  const response = await post(request.url, request.body, 'text/event-stream', request.headers);
   const headersAt = performance.now();
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode ?? 0, await readText(response));
   let stop = false;
@@ -100,9 +102,13 @@ export async function readStream(request: StreamRequest): Promise<StreamTiming> 
   return { startedAt, headersAt, endedAt: performance.now() };
 }
 
-export async function postJson(url: string, body: unknown): Promise<{ value: unknown; startedAt: number; endedAt: number }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers?: Record<string, string>,
+): Promise<{ value: unknown; startedAt: number; endedAt: number }> {
   const startedAt = performance.now();
-  const response = await post(url, body, 'application/json');
+  const response = await post(url, body, 'application/json', headers);
   const text = await readText(response);
   const endedAt = performance.now();
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode ?? 0, text);

@@ -1,15 +1,17 @@
 /**
- * @module The three things a scenario can send the same work to: the fake provider `direct`, the bare `relay`,
- * and the `engine` (`complete_stream` / `complete` over real HTTP). One client reads them all; only the reading
- * of a frame differs (OpenAI chunk, Gemini response, Anthropic Messages event, branchflow event). Each stream is checked as it is read:
- * every chunk tagged, in order, none missing, and the engine's SSE ids consecutive.
+ * @module What a scenario can send the same work to: the fake provider `direct`, the bare `relay`, a real gateway
+ * `peer` (Portkey's, OpenAI wire only), the `engine` (`complete_stream` / `complete` over real HTTP, the reply saved
+ * into a conversation) and the engine `stateless` (`modules/llm_api/chat_stream` / `chat`: the given messages to
+ * the provider, nothing saved). One client reads them all; only the reading of a frame differs (OpenAI chunk,
+ * Gemini response, Anthropic Messages event, branchflow event). Each stream is checked as it is read: every chunk
+ * tagged, in order, none missing, and the engine's SSE ids consecutive.
  */
 import { configFileFor } from './bench-root.js';
 import type { Dialect, Message } from './wire.js';
 import { parseChunkTag, profileSegment, type ReplyProfile } from './reply-profile.js';
 import { postJson, readStream } from './sse-reader.js';
 
-export type TargetKind = 'direct' | 'relay' | 'engine';
+export type TargetKind = 'direct' | 'relay' | 'peer' | 'engine' | 'stateless';
 export interface StreamSpec {
   profile: ReplyProfile;
   dialect: Dialect;
@@ -46,23 +48,25 @@ export interface StreamRecord {
 export interface Origins {
   fake: string;
   relay?: string;
+  peer?: string;
   engine?: string;
 }
+
+/** The engine's two ways in: a reply saved into a conversation, or the provider called with the given messages. */
+const isEngine = (kind: TargetKind): kind is 'engine' | 'stateless' => kind === 'engine' || kind === 'stateless';
 
 export function streamOnce(kind: TargetKind, origins: Origins, spec: StreamSpec): Promise<StreamRecord> {
   const record: StreamRecord = { startedAt: 0, headersAt: 0, endedAt: 0, chunks: 0, problems: [] };
   if (spec.keepText) record.text = '';
   const chunk = chunkChecker(record, spec);
   let onFrame: (data: string, id: string | undefined, at: number) => void;
-  let url: string;
-  let body: unknown;
-  if (kind === 'engine') {
-    url = `${origins.engine}/api/workflow/chat_completion/complete_stream`;
-    body = engineInput(spec);
+  let request: ProviderRequest;
+  if (isEngine(kind)) {
+    const step = kind === 'engine' ? 'workflow/chat_completion/complete_stream' : 'modules/llm_api/chat_stream';
+    request = { url: `${origins.engine}/api/${step}`, body: engineInput(kind, spec) };
     onFrame = engineFrames(record, chunk);
   } else {
-    const origin = kind === 'relay' ? origins.relay! : origins.fake;
-    ({ url, body } = providerRequest(origin, spec, true));
+    request = providerRequest(kind, origins, spec, true);
     onFrame =
       spec.dialect === 'openai'
         ? openAiFrames(record, chunk)
@@ -70,29 +74,34 @@ export function streamOnce(kind: TargetKind, origins: Origins, spec: StreamSpec)
           ? geminiFrames(record, chunk)
           : anthropicFrames(record, chunk);
   }
-  return readStream({ url, body, onFrame }).then((timing) => {
+  return readStream({ ...request, onFrame }).then((timing) => {
     Object.assign(record, timing);
     if (record.chunks !== spec.profile.chunkCount) record.problems.push(`${record.chunks} of ${spec.profile.chunkCount} chunks arrived`);
     if (record.finishAt === undefined) record.problems.push('no finish');
     if (kind === 'engine' && record.savedAt === undefined) record.problems.push('no saved event');
-    if (kind === 'engine' && record.lastEventType !== 'end') record.problems.push(`last event ${record.lastEventType}, not end`);
+    if (isEngine(kind) && record.lastEventType !== 'end') record.problems.push(`last event ${record.lastEventType}, not end`);
     return record;
   });
 }
 
-/** A non-streaming answer: the provider's JSON, or the engine's `complete` (which answers once the node is saved). */
+/**
+ * A non-streaming answer: the provider's JSON, the engine's `complete` (which answers once the node is saved) or
+ * its stateless `chat`.
+ */
 export async function completeOnce(kind: TargetKind, origins: Origins, spec: StreamSpec): Promise<{ startedAt: number; endedAt: number }> {
-  if (kind === 'engine') {
-    const reply = await postJson(`${origins.engine}/api/workflow/chat_completion/complete`, engineInput(spec));
+  if (isEngine(kind)) {
+    const step = kind === 'engine' ? 'workflow/chat_completion/complete' : 'modules/llm_api/chat';
+    const reply = await postJson(`${origins.engine}/api/${step}`, engineInput(kind, spec));
     if ((reply.value as { success?: boolean }).success !== true)
-      throw new Error(`complete did not succeed: ${JSON.stringify(reply.value).slice(0, 200)}`);
+      throw new Error(`${step} did not succeed: ${JSON.stringify(reply.value).slice(0, 200)}`);
     return reply;
   }
-  const { url, body } = providerRequest(kind === 'relay' ? origins.relay! : origins.fake, spec, false);
-  return postJson(url, body);
+  const { url, body, headers } = providerRequest(kind, origins, spec, false);
+  return postJson(url, body, headers);
 }
 
-function engineInput(spec: StreamSpec): Record<string, unknown> {
+function engineInput(kind: 'engine' | 'stateless', spec: StreamSpec): Record<string, unknown> {
+  if (kind === 'stateless') return { messages: spec.messages, config_file: configFileFor(spec.profile, spec.dialect) };
   return {
     conversation_file: spec.conversation.file,
     parent_node_id: spec.conversation.parentId,
@@ -102,15 +111,27 @@ function engineInput(spec: StreamSpec): Record<string, unknown> {
   };
 }
 
-/** The request the engine's SDKs send for these messages, to the same profile URL. */
-function providerRequest(origin: string, spec: StreamSpec, stream: boolean): { url: string; body: unknown } {
-  const base = `${origin}/${profileSegment(spec.profile)}`;
-  if (spec.dialect === 'openai') {
+interface ProviderRequest {
+  url: string;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The request the engine's SDKs send for these messages, to the same profile URL: at the fake itself, through the
+ * bare relay, or through the peer gateway, which is told where the provider is by its routing headers.
+ */
+function providerRequest(kind: 'direct' | 'relay' | 'peer', origins: Origins, spec: StreamSpec, stream: boolean): ProviderRequest {
+  if (kind === 'peer') {
+    if (spec.dialect !== 'openai') throw new Error(`the peer gateway is measured on the OpenAI wire only, not ${spec.dialect}`);
     return {
-      url: `${base}/v1/chat/completions`,
-      body: { model: 'bench-model', messages: spec.messages, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) },
+      url: `${origins.peer}/v1/chat/completions`,
+      body: openAiBody(spec, stream),
+      headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${origins.fake}/${profileSegment(spec.profile)}/v1` },
     };
   }
+  const base = `${kind === 'relay' ? origins.relay! : origins.fake}/${profileSegment(spec.profile)}`;
+  if (spec.dialect === 'openai') return { url: `${base}/v1/chat/completions`, body: openAiBody(spec, stream) };
   if (spec.dialect === 'anthropic') {
     const system = spec.messages.filter((message) => message.role === 'system').map((message) => message.content);
     return {
@@ -132,6 +153,10 @@ function providerRequest(origin: string, spec: StreamSpec, stream: boolean): { u
     url: `${base}/v1beta/models/bench-model:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
     body: { contents, ...(system.length > 0 ? { systemInstruction: { parts: system } } : {}), generationConfig: {} },
   };
+}
+
+function openAiBody(spec: StreamSpec, stream: boolean): unknown {
+  return { model: 'bench-model', messages: spec.messages, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) };
 }
 
 type ChunkSink = (text: string, at: number) => void;

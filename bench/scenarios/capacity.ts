@@ -15,7 +15,8 @@ import { streamOnce, type Origins, type StreamSpec, type TargetKind } from '../t
 const profile = instantProfile;
 const latencyLimitMs = 50;
 const conversationCount = 256;
-const kinds: TargetKind[] = ['direct', 'relay', 'engine'];
+const kinds = ['direct', 'relay', 'engine'] as const;
+type Kind = (typeof kinds)[number];
 
 interface LevelRun {
   streams_per_s: number;
@@ -26,6 +27,8 @@ interface LevelRun {
   server_cpu_share: number | null;
   client_side_limited: boolean;
 }
+
+export type ClosedLoopRun = Omit<LevelRun, 'server_cpu_share' | 'client_side_limited'>;
 
 interface LevelRow {
   concurrency: number;
@@ -53,10 +56,10 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
   const engine = await startEngine(context, root, 'capacity');
   const relay = await startRelay(context);
   const origins: Origins = { fake: context.fake.url, relay: relay.url, engine: engine.url };
-  const servers: Record<TargetKind, BenchProcess | undefined> = { direct: undefined, relay, engine };
+  const servers: Record<Kind, BenchProcess | undefined> = { direct: undefined, relay, engine };
   const limits: string[] = [];
   // runs[kind][levelIndex] = one LevelRun per trial
-  const runs: Record<TargetKind, LevelRun[][]> = { direct: [], relay: [], engine: [] };
+  const runs: Record<Kind, LevelRun[][]> = { direct: [], relay: [], engine: [] };
   let counter = 0;
   // Replies are spread over many conversations, as on a server with many users, so none grows large.
   const spec = (): StreamSpec => ({
@@ -105,7 +108,7 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
     engine: summarise(runs.engine[levelIndex]!),
   }));
   // Capacity per trial (the best level within the latency limit), then the median over trials.
-  const capacityOf = (kind: TargetKind): OverTrials => {
+  const capacityOf = (kind: Kind): OverTrials => {
     const perTrial = Array.from({ length: settings.trials }, (_, trial) =>
       Math.max(
         0,
@@ -119,7 +122,7 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
   };
   const capacities = { direct: capacityOf('direct'), relay: capacityOf('relay'), engine: capacityOf('engine') };
   // The most streams per second at any concurrency, whatever the latency: the CPU's limit, less sensitive to noise than the p99 cut.
-  const peakOf = (kind: TargetKind): OverTrials =>
+  const peakOf = (kind: Kind): OverTrials =>
     overTrials(
       Array.from({ length: settings.trials }, (_, trial) =>
         Math.max(0, ...runs[kind].map((levelRuns) => levelRuns[trial]?.streams_per_s ?? 0)),
@@ -169,14 +172,14 @@ export async function capacity(context: BenchContext): Promise<ScenarioResult> {
 }
 
 /** `concurrency` workers streaming back to back; the streams that end inside the measured window count. */
-async function closedLoop(
+export async function closedLoop(
   kind: TargetKind,
   origins: Origins,
   spec: () => StreamSpec,
   concurrency: number,
   measureMs: number,
   warmUpMs: number,
-): Promise<Omit<LevelRun, 'server_cpu_share' | 'client_side_limited'>> {
+): Promise<ClosedLoopRun> {
   const windowStart = performance.now() + warmUpMs;
   const windowEnd = windowStart + measureMs;
   const durations: number[] = [];

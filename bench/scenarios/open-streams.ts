@@ -37,7 +37,7 @@ interface LevelTrial {
   client_side_limited: boolean;
 }
 
-interface MemoryPass {
+export interface MemoryPass {
   /**
    * What the open streams hold: V8 heap in use plus external memory after a full collection with all streams
    * open, minus the same before, per stream; never less than the heap alone, because external memory freed by
@@ -122,7 +122,7 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
       }
     }
     for (const streams of settings.levels) {
-      memory.set(streams, await memoryPass(context, engine, origins, streams, conversations));
+      memory.set(streams, await memoryPass(context, engine, 'engine', origins, streams, conversations));
       context.log(`  engine ${streams} streams, after a full collection: ${JSON.stringify(memory.get(streams))}`);
     }
   } finally {
@@ -239,33 +239,37 @@ async function openAll(
 }
 
 /**
- * Opens `streams` streams whose fake provider holds them open after their last chunk, waits until every one has
- * streamed all its chunks (so each is established in the engine with its whole event log), takes the engine's
- * memory after a full collection, then releases them. Waiting for all of them matters: an overloaded engine
- * starts streams late, and a sample taken on a timer would count streams it had not opened yet.
+ * Opens `streams` streams through `target` whose fake provider holds them open after their last chunk, waits
+ * until every one has streamed all its chunks (so each is established in the server, the engine with its whole
+ * event log), takes the server's memory after a full collection, then releases them. Waiting for all of them
+ * matters: an overloaded server starts streams late, and a sample taken on a timer would count streams it had
+ * not opened yet. `replyProfile` must hold its streams (tail `holdTailMs`).
  */
-async function memoryPass(
+export async function memoryPass(
   context: BenchContext,
-  engine: BenchProcess,
+  server: BenchProcess,
+  target: TargetKind,
   origins: Origins,
   streams: number,
   conversations: string[],
+  replyProfile: ReplyProfile = holdProfile,
 ): Promise<MemoryPass> {
-  const before = await engine.collect();
+  const before = await server.collect();
   const progress = { finished: 0, streamed: 0 };
-  const running = openAll('engine', origins, streams, conversations, [], holdProfile, progress);
+  const running = openAll(target, origins, streams, conversations, [], replyProfile, progress);
   const deadline = performance.now() + 180_000;
   while (progress.streamed + progress.finished < streams && performance.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 50));
-  const openAtSample = progress.streamed - progress.finished;
-  const during = await engine.collect();
+  // Streams that failed before streaming count as finished without having streamed: never below zero open.
+  const openAtSample = Math.max(0, progress.streamed - progress.finished);
+  const during = await server.collect();
   await context.fake.release();
   await running;
   const perStream = (bytes: number): number => round(bytes / Math.max(1, openAtSample) / 1024, 1);
   const heap = perStream(during.heap_used_bytes - before.heap_used_bytes);
   const external = perStream(during.external_bytes - before.external_bytes);
   return {
-    held_per_stream_kb: Math.max(heap, heap + external),
+    held_per_stream_kb: round(Math.max(heap, heap + external), 1),
     live_heap_per_stream_kb: heap,
     external_per_stream_kb: external,
     resident_per_stream_kb: perStream(during.rss_bytes - before.rss_bytes),
