@@ -145,11 +145,11 @@ class Deadline {
   #armed = false;
   #onExpire: () => void = () => undefined;
   /** Rejects the step being awaited; undefined between steps. */
-  #rejectStep: ((reason: unknown) => void) | undefined;
+  #rejectStep: ((reason: Error) => void) | undefined;
 
   constructor(controller: AbortController) {
     this.#controller = controller;
-    controller.signal.addEventListener('abort', () => this.#rejectStep?.(controller.signal.reason), { once: true });
+    controller.signal.addEventListener('abort', () => this.#rejectStep?.(controller.signal.reason as Error), { once: true });
   }
 
   async within<T>(promise: Promise<T>, ms: number, onExpire: () => void): Promise<T> {
@@ -167,7 +167,7 @@ class Deadline {
         promise.then(resolve, reject);
         // Already aborted: as a race would, a step that has already settled still wins (its reaction runs first).
         const { signal } = this.#controller;
-        if (signal.aborted) queueMicrotask(() => reject(signal.reason));
+        if (signal.aborted) queueMicrotask(() => reject(signal.reason as Error));
       });
     } finally {
       this.#armed = false;
