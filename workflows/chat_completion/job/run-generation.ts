@@ -128,12 +128,10 @@ async function relayStep(
       const content = plan.hooks.transformsChunks ? await plan.hooks.transformChunk(event.content, generation.id) : event.content;
       if (content === '') continue;
       result.timeToFirstToken ??= (performance.now() - startedAt) / 1000;
-      relayed.text += content;
       journal.write(content);
       generation.push({ type: 'chunk', content });
     } else if (event.type === 'reasoning') {
       if (event.content === '') continue;
-      relayed.reasoning += event.content;
       journal.writeReasoning(event.content);
       generation.push(event);
     } else if (event.type === 'tool_call') {
@@ -150,6 +148,10 @@ async function relayStep(
       result.modelUsed = event.model_used;
     }
   }
+  // The step's text and reasoning as pushed: the generation's fold holds them already (this step's only, since
+  // `step` resets them, and no tool_call of this step is logged yet); a second copy per stream is not kept.
+  relayed.text = generation.content;
+  relayed.reasoning = generation.reasoning;
   return relayed;
 }
 
