@@ -158,7 +158,7 @@ export function diffSnapshots(
   const root = numbered - 1;
   const dominator = new Int32Array(numbered).fill(-1);
   dominator[root] = root;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let index = root - 1; index >= 0; index--) {
       let chosen = -1;

@@ -23,8 +23,7 @@ import { median } from './stats.js';
 import { streamOnce, type Origins } from './targets.js';
 
 const argv = process.argv.slice(2);
-const optionText = (name: string): string | undefined =>
-  argv.find((argument) => argument.startsWith(`--${name}=`))?.slice(name.length + 3);
+const optionText = (name: string): string | undefined => argv.find((argument) => argument.startsWith(`--${name}=`))?.slice(name.length + 3);
 const levels = (optionText('streams') ?? '1000,2000').split(',').map(Number);
 const rounds = Number(optionText('rounds') ?? 2);
 const snapshotStreams = optionText('snapshot') === undefined ? 0 : Number(optionText('snapshot'));
