@@ -129,6 +129,10 @@ try {
     }
   }
   process.stdout.write(lines.join('\n') + '\n');
+} catch (error) {
+  log(`fake provider's stderr:\n${fake.stderrTail}`);
+  for (const target of targets) log(`${target.label}'s stderr:\n${target.process.stderrTail}`);
+  throw error;
 } finally {
   for (const target of targets) await target.process.stop();
   await fake.stop();
