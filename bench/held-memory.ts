@@ -6,7 +6,7 @@
  * snapshot before and during, and prints what the new objects are, by owner and by constructor (`heap-diff.ts`).
  *
  *   node --import tsx bench/held-memory.ts [--engine=label:/path/to/checkout]... [--streams=1000,2000] [--rounds=2]
- *     [--snapshot=200] [--keep-snapshots]
+ *     [--snapshot=200] [--keep-snapshots] [--chunks=64] [--gaps=20_50]
  *
  * Without `--engine` it measures this checkout. Not part of `npm run bench`; nothing here asserts a figure.
  */
@@ -37,8 +37,16 @@ const engines = argv
   });
 if (engines.length === 0) engines.push({ label: 'this', directory: repositoryRoot });
 
-/** Scenario 3's stream, held open after its last chunk. */
-const holdProfile: ReplyProfile = { firstTokenMs: 0, gapMinMs: 20, gapMaxMs: 50, chunkCount: 64, chunkSize: 8, tailMs: holdTailMs };
+/** Scenario 3's stream, held open after its last chunk; `--chunks=` and `--gaps=min_max` (ms) change it, to see what grows per chunk. */
+const [gapMinMs = 20, gapMaxMs = 50] = (optionText('gaps') ?? '20_50').split('_').map(Number);
+const holdProfile: ReplyProfile = {
+  firstTokenMs: 0,
+  gapMinMs,
+  gapMaxMs,
+  chunkCount: Number(optionText('chunks') ?? 64),
+  chunkSize: 8,
+  tailMs: holdTailMs,
+};
 const warmUpProfile: ReplyProfile = { ...holdProfile, gapMinMs: 0, gapMaxMs: 0, tailMs: 0 };
 const rampMs = 1000;
 
