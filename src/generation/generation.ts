@@ -46,7 +46,12 @@ export class Generation {
   readonly approvals = new ToolApprovals();
 
   readonly #controller = new AbortController();
-  readonly #events: GenerationEvent[] = [];
+  /**
+   * The log: events, with each stretch of plain chunk events kept as one ChunkRun. A reply of a thousand tokens
+   * would otherwise hold a thousand event objects and strings for as long as the generation is kept.
+   */
+  readonly #log: (GenerationEvent | ChunkRun)[] = [];
+  #eventCount = 0;
   readonly #wakers = new Set<() => void>();
   readonly #observers: ((seq: number, event: GenerationEvent) => void)[] = [];
   #resolveEnded!: () => void;
@@ -76,7 +81,7 @@ export class Generation {
   }
 
   get eventCount(): number {
-    return this.#events.length;
+    return this.#eventCount;
   }
 
   abort(reason: 'user' | 'disconnect' | 'shutdown'): void {
@@ -95,8 +100,12 @@ export class Generation {
       this.content = this.#reply.content;
       this.reasoning = this.#reply.reasoning;
     }
-    this.#events.push(event);
-    for (const observe of this.#observers) observe(this.#events.length, event);
+    const last = this.#log.at(-1);
+    if (!ChunkRun.holds(event)) this.#log.push(event);
+    else if (last instanceof ChunkRun) last.add(event.content);
+    else this.#log.push(new ChunkRun(event.content));
+    this.#eventCount++;
+    for (const observe of this.#observers) observe(this.#eventCount, event);
     if (event.type === 'end') {
       this.finishedAt = new Date();
       this.#resolveEnded();
@@ -118,9 +127,14 @@ export class Generation {
     this.viewers++;
     try {
       let next = Math.max(0, afterSeq);
+      /** The log entry holding event `next + 1`, and how many events come before that entry. */
+      let entry = 0;
+      let before = 0;
       while (!signal?.aborted) {
-        while (next < this.#events.length) {
-          const event = this.#events[next]!;
+        while (next < this.#eventCount) {
+          while (before + sizeOf(this.#log[entry]!) <= next) before += sizeOf(this.#log[entry++]!);
+          const item = this.#log[entry]!;
+          const event: GenerationEvent = item instanceof ChunkRun ? { type: 'chunk', content: item.content(next - before) } : item;
           next++;
           yield { seq: next, event };
         }
@@ -154,12 +168,61 @@ export class Generation {
       node_id: this.nodeId,
       ...(this.savedNodeId === undefined ? {} : { saved_node_id: this.savedNodeId }),
       content_length: this.content.length,
-      events: this.#events.length,
+      events: this.#eventCount,
       viewers: this.viewers,
       started_at: this.startedAt.toISOString(),
       ...(this.finishedAt === undefined ? {} : { finished_at: this.finishedAt.toISOString() }),
     };
   }
+}
+
+/** How many chunks are joined into one string at a time: fewer objects live, and few enough joins. */
+const runBatch = 32;
+
+/**
+ * Consecutive chunk events of a log as one text and where each chunk ends in it, the newest few still as they
+ * came (so a live viewer reads the chunk just pushed without touching the rest). Replay gives back every chunk
+ * with the same text and sequence number as the events pushed.
+ */
+class ChunkRun {
+  /** The chunks joined so far. */
+  #joined = '';
+  /** Where each joined chunk ends in `#joined` (small integers: 4 or 8 bytes each, not an object and a string). */
+  readonly #ends: number[] = [];
+  #recent: string[];
+
+  constructor(content: string) {
+    this.#recent = [content];
+  }
+
+  /** A chunk event with nothing beyond its text: only those are folded, so replay gives back the same event. */
+  static holds(event: GenerationEvent): event is { type: 'chunk'; content: string } {
+    return event.type === 'chunk' && Object.keys(event).length === 2;
+  }
+
+  get count(): number {
+    return this.#ends.length + this.#recent.length;
+  }
+
+  add(content: string): void {
+    this.#recent.push(content);
+    if (this.#recent.length < runBatch) return;
+    let end = this.#joined.length;
+    for (const piece of this.#recent) this.#ends.push((end += piece.length));
+    this.#joined += this.#recent.join('');
+    this.#recent = [];
+  }
+
+  /** The text of the run's `index`-th chunk (0-based). */
+  content(index: number): string {
+    const joinedCount = this.#ends.length;
+    if (index >= joinedCount) return this.#recent[index - joinedCount]!;
+    return this.#joined.slice(index === 0 ? 0 : this.#ends[index - 1], this.#ends[index]);
+  }
+}
+
+function sizeOf(entry: GenerationEvent | ChunkRun): number {
+  return entry instanceof ChunkRun ? entry.count : 1;
 }
 
 export interface GenerationResult {

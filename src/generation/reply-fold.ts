@@ -26,19 +26,49 @@ interface OpenCall {
   duration_ms?: number;
 }
 
+/**
+ * The same text as one flat string. `a += b` builds a rope in V8: a 32-byte node per append that keeps every piece
+ * alive, so a streamed reply takes three to four times its size (2 KB for 576 characters in 64 chunks, against
+ * 0.7 KB flat). Reading a character of a rope makes V8 flatten it in place (the nodes and pieces become garbage);
+ * measured on Node 20, where `Number(text)`, the `flatstr` package's trick, no longer does.
+ */
+function flatten(text: string): void {
+  void text.charCodeAt(0);
+}
+
+/**
+ * Flattens a growing text now and then: after 32 appends, then whenever the appends since the last time reach an
+ * eighth of all of them, so the copying stays O(n log n) and the rope's nodes at most an eighth of the pieces.
+ */
+class Flattener {
+  #appends = 0;
+  #since = 0;
+
+  appended(text: string): void {
+    this.#appends++;
+    if (++this.#since < Math.max(32, this.#appends >> 3)) return;
+    this.#since = 0;
+    flatten(text);
+  }
+}
+
 export class ReplyFold {
   readonly #steps: ToolStep[] = [];
   #content = '';
   #reasoning = '';
   #calls: OpenCall[] = [];
+  readonly #contentFlattener = new Flattener();
+  readonly #reasoningFlattener = new Flattener();
 
   apply(event: GenerationEvent): void {
     switch (event.type) {
       case 'chunk':
         this.#content += event.content;
+        this.#contentFlattener.appended(this.#content);
         break;
       case 'reasoning':
         this.#reasoning += event.content;
+        this.#reasoningFlattener.appended(this.#reasoning);
         break;
       case 'tool_call':
         this.#calls.push({

@@ -51,6 +51,26 @@ test('a viewer resuming after seq 2 gets only the later events', async () => {
   );
 });
 
+test('chunks kept folded in the log replay as the events pushed, from every Last-Event-ID', async () => {
+  const generation = newGeneration();
+  const pushed: LoggedEvent['event'][] = [
+    { type: 'start', generation_id: generation.id, conversation_file: 'c', parent_id: 'n1', node_id: 'n2', hooks: [] },
+  ];
+  // Runs shorter and longer than one joined batch, empty chunks, multi-byte text, and events between the runs.
+  for (let index = 0; index < 70; index++) pushed.push({ type: 'chunk', content: index % 9 === 4 ? '' : `${index}é😀` });
+  pushed.push({ type: 'reasoning', content: 'think' });
+  for (let index = 0; index < 5; index++) pushed.push({ type: 'chunk', content: `b${index}` });
+  pushed.push({ type: 'chunk', content: 'tagged', id: 'x' } as LoggedEvent['event']);
+  pushed.push({ type: 'finish', finish_reason: 'stop' }, { type: 'end' });
+  const live = collect(generation.follow(0));
+  for (const event of pushed) generation.push(event);
+  const expected = pushed.map((event, index) => ({ seq: index + 1, event }));
+  assert.equal(await live, expected);
+  for (let after = 0; after <= pushed.length; after++) assert.equal(await collect(generation.follow(after)), expected.slice(after));
+  assert.is(generation.eventCount, pushed.length);
+  assert.is(generation.summary().events, pushed.length);
+});
+
 test('a viewer after the end of a finished generation gets nothing', async () => {
   const generation = newGeneration();
   generation.push({ type: 'end' });

@@ -132,24 +132,24 @@ export async function* once<Value>(value: Value): AsyncGenerator<Value, void, un
  * deadline and the attempt's abort; on expiry the request is aborted. One timer and one abort listener for the
  * whole attempt, re-armed per step (`refresh`), instead of a timer, a listener and two promises per chunk. The
  * clock runs only while a step is awaited, never while the consumer holds the chunk it got.
+ *
+ * The abort reaches the step awaited now through `#rejectStep`, not by racing one long-lived "aborted" promise:
+ * every `Promise.race` against a promise that stays pending leaves a reaction on it, and each reaction kept the
+ * race's promise and so the chunk it settled with, for as long as the attempt ran (a 64-chunk reply held all 64
+ * parsed SDK chunks, about 65 KB per open stream).
  */
 class Deadline {
   readonly #controller: AbortController;
-  readonly #aborted: Promise<never>;
   #timer: NodeJS.Timeout | undefined;
   #timerMs = 0;
   #armed = false;
   #onExpire: () => void = () => undefined;
+  /** Rejects the step being awaited; undefined between steps. */
+  #rejectStep: ((reason: Error) => void) | undefined;
 
   constructor(controller: AbortController) {
     this.#controller = controller;
-    this.#aborted = new Promise<never>((_resolve, reject) => {
-      const onAbort = (): void => reject(controller.signal.reason as Error);
-      if (controller.signal.aborted) onAbort();
-      else controller.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    // Aborted after the last step settled: nothing races it any more, and that is no failure.
-    this.#aborted.catch(() => undefined);
+    controller.signal.addEventListener('abort', () => this.#rejectStep?.(controller.signal.reason as Error), { once: true });
   }
 
   async within<T>(promise: Promise<T>, ms: number, onExpire: () => void): Promise<T> {
@@ -162,9 +162,16 @@ class Deadline {
       this.#timer = setTimeout(() => this.#expire(), ms);
     }
     try {
-      return await Promise.race([promise, this.#aborted]);
+      return await new Promise<T>((resolve, reject) => {
+        this.#rejectStep = reject;
+        promise.then(resolve, reject);
+        // Already aborted: as a race would, a step that has already settled still wins (its reaction runs first).
+        const { signal } = this.#controller;
+        if (signal.aborted) queueMicrotask(() => reject(signal.reason as Error));
+      });
     } finally {
       this.#armed = false;
+      this.#rejectStep = undefined;
     }
   }
 

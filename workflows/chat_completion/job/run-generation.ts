@@ -128,7 +128,6 @@ async function relayStep(
       const content = plan.hooks.transformsChunks ? await plan.hooks.transformChunk(event.content, generation.id) : event.content;
       if (content === '') continue;
       result.timeToFirstToken ??= (performance.now() - startedAt) / 1000;
-      relayed.text += content;
       journal.write(content);
       generation.push({ type: 'chunk', content });
       // The first token is what a person waits for. Its way to the client's socket (the viewer's follow, the
@@ -138,7 +137,6 @@ async function relayStep(
       if (step === 1 && relayed.text === content) await new Promise((resolve) => setImmediate(resolve));
     } else if (event.type === 'reasoning') {
       if (event.content === '') continue;
-      relayed.reasoning += event.content;
       journal.writeReasoning(event.content);
       generation.push(event);
     } else if (event.type === 'tool_call') {
@@ -155,6 +153,10 @@ async function relayStep(
       result.modelUsed = event.model_used;
     }
   }
+  // The step's text and reasoning as pushed: the generation's fold holds them already (this step's only, since
+  // `step` resets them, and no tool_call of this step is logged yet); a second copy per stream is not kept.
+  relayed.text = generation.content;
+  relayed.reasoning = generation.reasoning;
   return relayed;
 }
 

@@ -1,0 +1,59 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { silentLogger } from '../../src/lib/logger.js';
+import type { Connection } from '../../src/llm/transport/connection.js';
+import { runUpstream, type UpstreamCall } from '../../src/llm/transport/upstream-stream.js';
+
+const test = suite('upstream memory');
+
+/** A full collection, on request only (the flag is set at runtime, as the benchmark's probe does). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+const connection: Connection = {
+  provider: 'openai_compatible',
+  label: 'memory test',
+  model: 'm',
+  baseUrl: undefined,
+  apiKey: undefined,
+  connectTimeoutMs: 60_000,
+  idleTimeoutMs: 60_000,
+  maxRetries: 0,
+};
+
+test('an open upstream stream does not keep the chunks it has already relayed (the per-chunk deadline race kept them all)', async () => {
+  const chunkCount = 40;
+  const relayed: WeakRef<object>[] = [];
+  const controller = new AbortController();
+  const call: UpstreamCall<{ text: string }> = {
+    async open(signal) {
+      return (async function* () {
+        for (let index = 0; index < chunkCount; index++) {
+          const chunk = { text: `chunk ${index} `.repeat(20) };
+          relayed.push(new WeakRef(chunk));
+          yield chunk;
+        }
+        // Held open after the last chunk, as a provider between tokens, until the consumer leaves.
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      })();
+    },
+    toEvents: (chunk) => [{ type: 'text', text: chunk.text.slice(0, 8) }],
+    toFailure: (error) => ({ kind: 'connection', message: String(error) }),
+  };
+  const events = runUpstream(call, { connection, streaming: true, logger: silentLogger, signal: controller.signal });
+  for (let index = 0; index < chunkCount; index++) await events.next();
+  const waiting = events.next(); // waits on the open upstream
+  await new Promise((resolve) => setImmediate(resolve));
+  collectGarbage();
+  const kept = relayed.filter((reference) => reference.deref() !== undefined).length;
+  controller.abort();
+  await waiting.catch(() => undefined);
+  // The chunk being awaited may be referenced by the generator's own frame; none of the earlier ones may.
+  assert.ok(kept <= 1, `${kept} of ${chunkCount} relayed chunks are still alive`);
+});
+
+test.run();
