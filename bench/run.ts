@@ -1,6 +1,6 @@
 /**
  * @module `npm run bench` (full, a few minutes) and `npm run bench -- --quick` (under a minute): starts the fake
- * provider, runs the scenarios (each against a fresh engine process), and writes bench/results/latest.json and
+ * provider, runs the scenarios (each against a fresh engine process; quick leaves out 6 and 7), and writes bench/results/latest.json and
  * latest.md. Options: `--quick`, `--only=1,3` (scenario numbers), `--cpu-prof` (a V8 profile of the engine per
  * scenario in bench/results/profiles/). Benchmarks are not tests: nothing here asserts a timing.
  */
@@ -22,6 +22,9 @@ import { growth } from './scenarios/growth.js';
 import { peers } from './scenarios/peers.js';
 
 const scenarios = [addedLatency, capacity, openStreams, persistence, correctness, twoServers, growth, peers];
+/** Scenarios that start many engines (6: six servers and their takeovers; 7: one per size and count): minutes even
+ * when quick, so a quick run leaves them out unless `--only` names them. */
+const slowScenarios = [6, 7];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -39,6 +42,8 @@ const pinning = choosePinning();
 if (pinning.clientCpu !== undefined) pinSelf(pinning.clientCpu);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 log(`branchflow benchmark (${quick ? 'quick' : 'full'}); ${pinning.description}`);
+if (quick && !only)
+  log(`quick: scenarios ${slowScenarios.join(' and ')} left out (they start many engines); --only=${slowScenarios.join(',')} runs them`);
 
 const fake = await startProcess({
   name: 'fake provider',
@@ -52,7 +57,7 @@ const results: ScenarioResult[] = [];
 const failed: Array<{ scenario: number; error: string }> = [];
 try {
   for (const [index, scenario] of scenarios.entries()) {
-    if (only && !only.includes(index + 1)) continue;
+    if (only ? !only.includes(index + 1) : quick && slowScenarios.includes(index + 1)) continue;
     const scenarioStarted = Date.now();
     log(`scenario ${index + 1}: ${scenario.name}`);
     try {
