@@ -200,7 +200,12 @@ export async function openStreams(context: BenchContext): Promise<ScenarioResult
   };
 }
 
-/** Opens `count` streams evenly over the ramp and waits for all of them. */
+/**
+ * Opens `count` streams evenly over the ramp and waits for all of them. Stream i goes to conversation i modulo
+ * their number: fewer conversations than streams means several streams into each, which the engine takes (each
+ * reply lands as its own sibling). Indexing past the end once sent requests without a `conversation_file`, and the
+ * engine refused them (400 BAD_INPUT): scenario 8's 1,000 held streams over 256 conversations, read as a failure.
+ */
 async function openAll(
   target: TargetKind,
   origins: Origins,
@@ -224,7 +229,7 @@ async function openAll(
             profile: replyProfile,
             dialect: 'openai',
             messages: shortChat.messages,
-            conversation: { file: conversations[index]!, parentId: shortChat.parentId },
+            conversation: { file: conversations[index % conversations.length]!, parentId: shortChat.parentId },
             addedGaps: gaps,
             onLastChunk: () => void progress.streamed++,
           }),

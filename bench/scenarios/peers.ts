@@ -78,8 +78,10 @@ export async function peers(context: BenchContext): Promise<ScenarioResult> {
       };
   const root = createBenchRoot(context.fake.url);
   for (const profile of [latencyProfile, capacityProfile, holdProfile]) root.writeConfig(profile, 'openai');
-  // As in scenarios 2 and 3: replies spread over many conversations, one per held stream (tried: 1,000 held
-  // streams over 256 conversations, and most of them failed before streaming; the memory pass needs each one open).
+  // As in scenarios 2 and 3: replies spread over many conversations, one per held stream, so the held memory
+  // compares with scenario 3's. (1,000 held streams over 256 conversations once "mostly failed before streaming":
+  // the memory pass indexed past the 256 and sent 744 requests without a conversation_file, refused with 400
+  // BAD_INPUT; it now wraps around, and the engine takes ~4 held streams per conversation, bench/shared-held.ts.)
   const conversationCount = Math.max(256, settings.held_streams);
   const conversations = Array.from({ length: conversationCount }, (_, index) => root.writeConversation(`peers-${index}`, shortChat.doc));
   const engine = await startEngine(context, root, 'peers');
