@@ -21,11 +21,6 @@ import type { CachedTree } from './tree-cache.js';
 import { applyChanges, forkDoc } from '../tree/changes.js';
 import { validateChanges } from '../tree/validate.js';
 
-/** From this file size on, the steps of a batch are spread over turns of the event loop (see `#attemptOnce`). */
-const bigTreeBytes = 1024 * 1024;
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 export type Plan = (doc: ConversationDoc) => Mutation<unknown> | Promise<Mutation<unknown>>;
 
 export interface BatchHost {
@@ -214,7 +209,7 @@ export class WriteBatches {
     const changes: DocChange[] = [];
     for (const item of batch) {
       // Let timers and I/O run between plans: a batch of fifty must not hold the event loop for all fifty.
-      if (applied.length > 0) await nextTurn();
+      if (applied.length > 0) await new Promise((resolve) => setImmediate(resolve));
       try {
         this.#runningPlan = { relative: file.relative, doc };
         let planned: ReturnType<Plan>;
@@ -224,9 +219,6 @@ export class WriteBatches {
           this.#runningPlan = undefined;
         }
         const mutation = await planned;
-        // In a big tree planning, copying a top-level map on first write and sending the change to the writer
-        // thread take milliseconds each: done in separate turns, the event loop stalls for the longest, not the sum.
-        if (base.size >= bigTreeBytes) await nextTurn();
         if (mutation.changes.length > 0) {
           const problem = validateChanges(doc, mutation.changes);
           if (problem) {
@@ -252,7 +244,6 @@ export class WriteBatches {
     }
     if (changes.length > 0) {
       let written: WrittenFile | 'stale';
-      if (base.size >= bigTreeBytes) await nextTurn();
       try {
         written = await this.#host.write(file, doc, base, changes);
       } catch (error) {
