@@ -70,17 +70,20 @@ export function createAnthropicProvider(connection: Connection, config: LlmConfi
     return built;
   };
 
-  const streamCall = (request: ChatRequest): UpstreamCall<WireEvent> => {
+  const streamCall = (sent: ChatRequest): UpstreamCall<WireEvent> => {
     let reader = new StreamReader();
+    // Kept for retries until `release`: then no attempt follows, and the stream need not keep the prompt.
+    let request: ChatRequest | undefined = sent;
     return {
       async open(signal) {
         reader = new StreamReader();
-        const stream = await client.messages.create(body(request, true) as unknown as Anthropic.MessageCreateParamsStreaming, { signal });
+        const stream = await client.messages.create(body(request!, true) as unknown as Anthropic.MessageCreateParamsStreaming, { signal });
         return stream as AsyncIterable<WireEvent>;
       },
       toEvents: (event) => reader.events(event),
       end: () => reader.end(),
       toFailure: mapAnthropicError,
+      release: () => void (request = undefined),
     };
   };
 

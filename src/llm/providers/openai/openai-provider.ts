@@ -31,18 +31,21 @@ export function createOpenAiProvider(connection: Connection, config: LlmConfig, 
     if (config.enable_logging) logger.info('llm request', { provider: connection.provider, config: connection.label, body });
   };
 
-  const streamCall = (request: ChatRequest): UpstreamCall<ChatCompletionChunk> => {
+  const streamCall = (sent: ChatRequest): UpstreamCall<ChatCompletionChunk> => {
     let reader = new ChunkReader();
+    // Kept for retries until `release`: then no attempt follows, and the stream need not keep the prompt.
+    let request: ChatRequest | undefined = sent;
     return {
       async open(signal) {
         reader = new ChunkReader();
-        const body = buildOpenAiRequest(config, connection.model, request, true);
+        const body = buildOpenAiRequest(config, connection.model, request!, true);
         logRequest(body);
         return client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, { signal });
       },
       toEvents: (chunk) => reader.events(chunk),
       end: () => reader.end(),
       toFailure: mapOpenAiError,
+      release: () => void (request = undefined),
     };
   };
 
