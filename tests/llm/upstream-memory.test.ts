@@ -89,9 +89,10 @@ for (const vendor of vendors) {
         const request: ChatRequest = { messages: [{ role: 'user', content: 'a long conversation '.repeat(100) }] };
         return { request, reference: new WeakRef(request) };
       };
-      let { request, reference } = sent();
-      const events = provider.stream(request, { signal: controller.signal })[Symbol.asyncIterator]();
-      request = undefined as unknown as ChatRequest;
+      const built = sent();
+      const reference = built.reference;
+      const events = provider.stream(built.request, { signal: controller.signal })[Symbol.asyncIterator]();
+      delete (built as Partial<typeof built>).request;
       let texts = 0;
       while (texts < 3) {
         const next = await events.next();
