@@ -14,6 +14,7 @@ import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, Provider, ProviderEvent, ProviderToolCall, Usage } from '../../provider.js';
 import { generateToolCallId } from '../../transport/tool-call-id.js';
 import { MalformedResponse } from '../../transport/upstream-failure.js';
+import { byteBodyFetch } from '../../transport/byte-body-fetch.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { buildAnthropicRequest, checkAnthropicConfig } from './anthropic-request.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
@@ -115,6 +116,8 @@ function anthropicClient(connection: Connection): Anthropic {
     baseURL: connection.baseUrl === undefined ? anthropicBaseUrl : withoutVersion(connection.baseUrl),
     maxRetries: 0,
     logLevel: 'off',
+    // The body as bytes: undici keeps it while the reply streams, and a string would be kept twice.
+    fetch: byteBodyFetch,
     ...(connection.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
   });
 }

@@ -11,6 +11,7 @@ import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
 import { generateToolCallId } from '../../transport/tool-call-id.js';
 import { reasoningPolicy } from '../../reasoning-policy.js';
+import { byteBodyFetch } from '../../transport/byte-body-fetch.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { buildGeminiConfig, buildGeminiTools, convertMessages } from './gemini-request.js';
 import { mapGeminiError } from './map-gemini-error.js';
@@ -28,7 +29,8 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
     // The SDK's errors do not keep the response headers; this keeps the last ones for Retry-After.
     let lastHeaders: Headers | undefined;
     const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-      const response = await fetch(input, init);
+      // The body as bytes: undici keeps it while the reply streams, and a string would be kept twice.
+      const response = await byteBodyFetch(input, init);
       lastHeaders = response.headers;
       return response;
     };

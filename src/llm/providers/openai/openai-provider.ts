@@ -16,6 +16,7 @@ import type { ClientCache } from '../../transport/client-cache.js';
 import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, FinishReason, Provider, ProviderEvent, Usage } from '../../provider.js';
 import { MalformedResponse } from '../../transport/upstream-failure.js';
+import { byteBodyFetch } from '../../transport/byte-body-fetch.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { mapOpenAiError } from './map-openai-error.js';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.js';
@@ -79,6 +80,8 @@ function openAiClient(connection: Connection): OpenAI {
     adminAPIKey: null,
     maxRetries: 0,
     logLevel: 'off',
+    // The body as bytes: undici keeps it while the reply streams, and a string would be kept twice.
+    fetch: byteBodyFetch,
     ...(connection.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
   });
 }
