@@ -4,12 +4,11 @@
  * keeps the partial text. `end` is always last.
  */
 import { eventSchema as event } from '../../lib/event-schema.js';
-import { defineStep } from '../../registry/define-step.js';
+import { defineStep, type StepContext } from '../../registry/define-step.js';
 import { toCallError } from '../../lib/call-error.js';
 import { estimateCost } from '../../llm/cost.js';
 import type { LoadedConfig } from '../../llm/config/config-check.js';
 import type { FinishReason, Provider, ProviderEvent, ProviderToolCall, ReasoningBlock, Usage } from '../../llm/provider.js';
-import type { StepContext } from '../../registry/define-step.js';
 import {
   chatInputSchema,
   chatRequestOf,
