@@ -6,13 +6,14 @@
  * snapshot before and during, and prints what the new objects are, by owner and by constructor (`heap-diff.ts`).
  *
  *   node --import tsx bench/held-memory.ts [--engine=label:/path/to/checkout]... [--streams=1000,2000] [--rounds=2]
- *     [--snapshot=200] [--keep-snapshots] [--chunks=64] [--gaps=20_50]
+ *     [--snapshot=200] [--keep-snapshots] [--chunks=64] [--gaps=20_50] [--conversation=100000]
  *
  * Without `--engine` it measures this checkout. Not part of `npm run bench`; nothing here asserts a figure.
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBenchRoot, shortChat } from './bench-root.js';
+import { makeConversation } from './conversation-fixture.js';
 import { repositoryRoot } from './harness.js';
 import { diffSnapshots, groupTable } from './heap-diff.js';
 import type { ProcessStats } from './process-monitor.js';
@@ -47,6 +48,15 @@ const holdProfile: ReplyProfile = {
   chunkSize: 8,
   tailMs: holdTailMs,
 };
+/**
+ * `--conversation=BYTES`: each stream replies in a realistic conversation of about that size (conversation-fixture.ts)
+ * under its last node, instead of the short chat: what an open stream holds of the prompt it sent.
+ */
+const conversationBytes = optionText('conversation') === undefined ? 0 : Number(optionText('conversation'));
+const chat =
+  conversationBytes > 0
+    ? ((doc) => ({ doc, parentId: doc.active_path.at(-1)!, messages: shortChat.messages }))(makeConversation(conversationBytes))
+    : shortChat;
 const warmUpProfile: ReplyProfile = { ...holdProfile, gapMinMs: 0, gapMaxMs: 0, tailMs: 0 };
 const rampMs = 1000;
 
@@ -66,7 +76,7 @@ const fake = await startProcess({
 const root = createBenchRoot(fake.url);
 for (const profile of [holdProfile, warmUpProfile]) root.writeConfig(profile, 'openai');
 const largest = Math.max(...levels, snapshotStreams);
-const conversations = Array.from({ length: largest }, (_, index) => root.writeConversation(`held-${index}`, shortChat.doc));
+const conversations = Array.from({ length: largest }, (_, index) => root.writeConversation(`held-${index}`, chat.doc));
 
 interface Measured {
   held: number;
@@ -104,7 +114,7 @@ try {
     }
   }
   const lines = [
-    `Held memory per open stream (V8 heap in use + external after a full collection, minus before), ${rounds} rounds, engines interleaved; median (min…max). ${pinning.description}.`,
+    `Held memory per open stream (V8 heap in use + external after a full collection, minus before), ${conversationBytes > 0 ? `conversations of ${conversationBytes} bytes, ` : ''}${rounds} rounds, engines interleaved; median (min…max). ${pinning.description}.`,
     '',
     '| engine | streams | held / stream | of which heap | external |',
     '|---|---|---|---|---|',
@@ -188,8 +198,8 @@ async function openHeld(
         const record = await streamOnce('engine', origins, {
           profile,
           dialect: 'openai',
-          messages: shortChat.messages,
-          conversation: { file: conversations[index]!, parentId: shortChat.parentId },
+          messages: chat.messages,
+          conversation: { file: conversations[index]!, parentId: chat.parentId },
           onLastChunk: () => void progress.streamed++,
         });
         if (record.problems.length > 0) errors.push(record.problems.join('; '));

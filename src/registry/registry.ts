@@ -203,7 +203,8 @@ interface OpenedStream {
 class StepEvents implements AsyncIterableIterator<unknown> {
   readonly #registry: Registry;
   readonly #path: string;
-  readonly #input: unknown;
+  /** Until the stream opens: then the step has its own checked copy, and a long stream need not keep this one. */
+  #input: unknown;
   readonly #options: CallOptions;
   #opened: OpenedStream | undefined;
   #finished = false;
@@ -225,6 +226,7 @@ class StepEvents implements AsyncIterableIterator<unknown> {
     if (opened === undefined) {
       try {
         opened = this.#opened = this.#registry.openStream(this.#path, this.#input, this.#options);
+        this.#input = undefined;
       } catch (error) {
         this.#finished = true;
         throw error;

@@ -24,6 +24,12 @@ export interface UpstreamCall<Chunk> {
   end?(): ProviderEvent[];
   /** What went wrong, from whatever the SDK threw. */
   toFailure(error: unknown): UpstreamFailure;
+  /**
+   * Called once no attempt can follow (text or reasoning has reached the consumer, so no retry): `open` will not
+   * be called again, and the adapter drops what it kept to build the request. A stream stays open for as long as
+   * the reply lasts; kept, the request would hold the whole prompt (the conversation's active path) until then.
+   */
+  release?(): void;
 }
 
 export interface UpstreamOptions {
@@ -56,6 +62,7 @@ export async function* runUpstream<Chunk>(
     let iterator: AsyncIterator<Chunk> | undefined;
     let expired: Expiry | undefined;
     let completed = false;
+    let released = false;
     const deadline = new Deadline(controller);
     try {
       const chunks = await deadline.within(call.open(controller.signal), startMs, () => (expired = 'start'));
@@ -64,6 +71,10 @@ export async function* runUpstream<Chunk>(
         const next = await deadline.within(iterator.next(), connection.idleTimeoutMs, () => (expired = 'idle'));
         if (next.done) break;
         for (const event of call.toEvents(next.value)) yield* reply.accept(event);
+        if (reply.delivered && !released) {
+          released = true;
+          call.release?.();
+        }
       }
       for (const event of call.end?.() ?? []) yield* reply.accept(event);
       if (!reply.delivered && !reply.finished) {

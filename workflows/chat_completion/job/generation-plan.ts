@@ -17,13 +17,17 @@ export type UpstreamEvent =
   | { type: 'error'; code: string; message: string }
   | { type: 'end'; model_used?: string; response_time: number; ttft?: number };
 
-export interface GenerationPlan extends PreparedCompletion {
+/**
+ * The job runs as long as the reply streams: it carries the names it saves under, not the conversation as read,
+ * its settings or the messages sent (those would be held per open stream, growing with the conversation).
+ */
+export interface GenerationPlan extends Omit<PreparedCompletion, 'messages' | 'conversation' | 'settings'> {
   includeDoc: boolean;
   provider: string;
   model: string;
   /** The provider stream, its `start` event already read. */
   upstream: AsyncIterator<UpstreamEvent>;
-  /** The messages of the first model call, as plugins' beforeLLMCall hooks left them. */
+  /** The messages of the first model call, as plugins' beforeLLMCall hooks left them; empty when no tools are offered. */
   requestMessages: ChatMessage[];
   /** The tools offered, when any: then each step that calls tools is followed by another model call. */
   tools: ToolSet | undefined;

@@ -38,13 +38,17 @@ export async function startGeneration(input: CompletionInput, context: StepConte
     nodeId: prepared.nodeId,
     ...(input.request_id === undefined ? {} : { requestId: input.request_id }),
   });
+  // What the next model calls need, taken out: the closures below live as long as the generation, and `request`
+  // and `prepared` hold the whole prompt and the conversation as read.
+  const { configFile } = prepared;
+  const { params } = request;
   const openUpstream = async (messages: ChatMessage[], toolChoice: ToolChoice | undefined): Promise<AsyncIterator<UpstreamEvent>> => {
     const events = context.stream<UpstreamEvent>(
       'modules/llm_api/chat_stream',
       {
         messages,
-        config_file: prepared.configFile,
-        ...(Object.keys(request.params).length === 0 ? {} : { params: request.params }),
+        config_file: configFile,
+        ...(Object.keys(params).length === 0 ? {} : { params }),
         ...(tools === undefined ? {} : { tools: tools.specs, ...(toolChoice === undefined ? {} : { tool_choice: toolChoice }) }),
       },
       { signal: generation.signal },
@@ -68,12 +72,18 @@ export async function startGeneration(input: CompletionInput, context: StepConte
     return raced;
   }
   const plan: GenerationPlan = {
-    ...prepared,
+    conversationFile: prepared.conversationFile,
+    parentId: prepared.parentId,
+    nodeId: prepared.nodeId,
+    fillTarget: prepared.fillTarget,
+    configFile,
+    settingsFile: prepared.settingsFile,
     includeDoc: input.include_doc,
     provider: starts[0]!.provider,
     model: starts[0]!.model,
     upstream,
-    requestMessages: request.messages,
+    // Only a tool loop calls the model again with them; otherwise the open stream need not keep the prompt.
+    requestMessages: tools === undefined ? [] : request.messages,
     tools,
     // A forced tool_choice holds for the first call only: forcing it again after the results would loop to max_steps.
     nextUpstream: (messages) => openUpstream(messages, undefined),

@@ -14,6 +14,7 @@ import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, Provider, ProviderEvent, ProviderToolCall, Usage } from '../../provider.js';
 import { generateToolCallId } from '../../transport/tool-call-id.js';
 import { MalformedResponse } from '../../transport/upstream-failure.js';
+import { byteBodyFetch } from '../../transport/byte-body-fetch.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { buildAnthropicRequest, checkAnthropicConfig } from './anthropic-request.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
@@ -70,17 +71,20 @@ export function createAnthropicProvider(connection: Connection, config: LlmConfi
     return built;
   };
 
-  const streamCall = (request: ChatRequest): UpstreamCall<WireEvent> => {
+  const streamCall = (sent: ChatRequest): UpstreamCall<WireEvent> => {
     let reader = new StreamReader();
+    // Kept for retries until `release`: then no attempt follows, and the stream need not keep the prompt.
+    let request: ChatRequest | undefined = sent;
     return {
       async open(signal) {
         reader = new StreamReader();
-        const stream = await client.messages.create(body(request, true) as unknown as Anthropic.MessageCreateParamsStreaming, { signal });
+        const stream = await client.messages.create(body(request!, true) as unknown as Anthropic.MessageCreateParamsStreaming, { signal });
         return stream as AsyncIterable<WireEvent>;
       },
       toEvents: (event) => reader.events(event),
       end: () => reader.end(),
       toFailure: mapAnthropicError,
+      release: () => void (request = undefined),
     };
   };
 
@@ -112,6 +116,8 @@ function anthropicClient(connection: Connection): Anthropic {
     baseURL: connection.baseUrl === undefined ? anthropicBaseUrl : withoutVersion(connection.baseUrl),
     maxRetries: 0,
     logLevel: 'off',
+    // The body as bytes: undici keeps it while the reply streams, and a string would be kept twice.
+    fetch: byteBodyFetch,
     ...(connection.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
   });
 }

@@ -11,6 +11,7 @@ import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, Provider, ProviderEvent } from '../../provider.js';
 import { generateToolCallId } from '../../transport/tool-call-id.js';
 import { reasoningPolicy } from '../../reasoning-policy.js';
+import { byteBodyFetch } from '../../transport/byte-body-fetch.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { buildGeminiConfig, buildGeminiTools, convertMessages } from './gemini-request.js';
 import { mapGeminiError } from './map-gemini-error.js';
@@ -22,11 +23,14 @@ const defaultApiVersion = 'v1beta';
 export function createGeminiProvider(connection: Connection, config: LlmConfig, logger: Logger, clients?: ClientCache): Provider {
   const client = clients ? clients.get('gemini', connection, () => geminiClient(connection)) : geminiClient(connection);
 
-  const call = (request: ChatRequest, streaming: boolean): UpstreamCall<GenerateContentResponse> => {
+  const call = (sent: ChatRequest, streaming: boolean): UpstreamCall<GenerateContentResponse> => {
+    // Kept for retries until `release`: then no attempt follows, and the stream need not keep the prompt.
+    let request: ChatRequest | undefined = sent;
     // The SDK's errors do not keep the response headers; this keeps the last ones for Retry-After.
     let lastHeaders: Headers | undefined;
     const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-      const response = await fetch(input, init);
+      // The body as bytes: undici keeps it while the reply streams, and a string would be kept twice.
+      const response = await byteBodyFetch(input, init);
       lastHeaders = response.headers;
       return response;
     };
@@ -35,10 +39,10 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
       async open(signal) {
         lastHeaders = undefined;
         reader = new ResponseReader();
-        const generation = { ...buildGeminiConfig(config), ...buildGeminiTools(request) };
+        const generation = { ...buildGeminiConfig(config), ...buildGeminiTools(request!) };
         const parameters = {
           model: connection.model,
-          ...convertMessages(request.messages, reasoningPolicy('gemini', config.reasoning_pass_back)),
+          ...convertMessages(request!.messages, reasoningPolicy('gemini', config.reasoning_pass_back)),
         };
         if (config.enable_logging)
           logger.info('llm request', { provider: 'gemini', config: connection.label, body: { ...parameters, generation } });
@@ -57,6 +61,7 @@ export function createGeminiProvider(connection: Connection, config: LlmConfig, 
       },
       toEvents: (response) => reader.events(response),
       toFailure: (error) => mapGeminiError(error, lastHeaders),
+      release: () => void (request = undefined),
     };
   };
 

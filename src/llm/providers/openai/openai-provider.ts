@@ -16,6 +16,7 @@ import type { ClientCache } from '../../transport/client-cache.js';
 import type { Connection } from '../../transport/connection.js';
 import type { ChatRequest, FinishReason, Provider, ProviderEvent, Usage } from '../../provider.js';
 import { MalformedResponse } from '../../transport/upstream-failure.js';
+import { byteBodyFetch } from '../../transport/byte-body-fetch.js';
 import { once, runUpstream, type UpstreamCall } from '../../transport/upstream-stream.js';
 import { mapOpenAiError } from './map-openai-error.js';
 import { mapOpenAiFinishReason } from './map-openai-finish-reason.js';
@@ -31,18 +32,21 @@ export function createOpenAiProvider(connection: Connection, config: LlmConfig, 
     if (config.enable_logging) logger.info('llm request', { provider: connection.provider, config: connection.label, body });
   };
 
-  const streamCall = (request: ChatRequest): UpstreamCall<ChatCompletionChunk> => {
+  const streamCall = (sent: ChatRequest): UpstreamCall<ChatCompletionChunk> => {
     let reader = new ChunkReader();
+    // Kept for retries until `release`: then no attempt follows, and the stream need not keep the prompt.
+    let request: ChatRequest | undefined = sent;
     return {
       async open(signal) {
         reader = new ChunkReader();
-        const body = buildOpenAiRequest(config, connection.model, request, true);
+        const body = buildOpenAiRequest(config, connection.model, request!, true);
         logRequest(body);
         return client.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, { signal });
       },
       toEvents: (chunk) => reader.events(chunk),
       end: () => reader.end(),
       toFailure: mapOpenAiError,
+      release: () => void (request = undefined),
     };
   };
 
@@ -76,6 +80,8 @@ function openAiClient(connection: Connection): OpenAI {
     adminAPIKey: null,
     maxRetries: 0,
     logLevel: 'off',
+    // The body as bytes: undici keeps it while the reply streams, and a string would be kept twice.
+    fetch: byteBodyFetch,
     ...(connection.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
   });
 }
