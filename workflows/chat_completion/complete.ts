@@ -1,11 +1,12 @@
 /** @module workflow/chat_completion/complete: generate a reply, save it, answer with it (SmartTavern's shape). */
-import { CallError, callErrorCodes, type CallErrorCode } from '../../src/lib/call-error.js';
+import { CallError } from '../../src/lib/call-error.js';
 import { defineStep } from '../../src/registry/define-step.js';
 import { toolStepsField } from '../../src/generation/reply-fold.js';
 import { completionInputSchema, type CompletionInput } from './completion-input.js';
 import { Generation } from '../../src/generation/generation.js';
 import { answerFromLog, type CompleteAnswer } from './job/answer-from-log.js';
 import { startGeneration } from './job/start-generation.js';
+import { replyError } from './job/reply-error.js';
 
 /** The answer is the same whether this server ran the generation or read it from another server's log. */
 type CompleteOutput = CompleteAnswer;
@@ -63,19 +64,7 @@ export const complete = defineStep<CompletionInput, CompleteOutput>({
     const result = generation.result!;
     const nodeId = generation.savedNodeId;
     if (result.error) {
-      const code = (callErrorCodes as readonly string[]).includes(result.error.code)
-        ? (result.error.code as CallErrorCode)
-        : 'UPSTREAM_FAILED';
-      const saved = nodeId === undefined ? '' : `; the partial reply was saved as node ${nodeId}`;
-      throw new CallError(code, result.error.message + saved, {
-        details: {
-          generation_id: generation.id,
-          ...(nodeId === undefined ? {} : { node_id: nodeId, partial: true }),
-          ...(result.recoveryFile === undefined ? {} : { recovery_file: result.recoveryFile }),
-        },
-        // The same words complete_stream's error event carries: written for the caller (where the reply went), no internals.
-        exposed: true,
-      });
+      throw replyError({ generationId: generation.id, error: result.error, nodeId, recoveryFile: result.recoveryFile });
     }
     if (nodeId === undefined) {
       const why = generation.outcome === 'aborted' ? 'the generation was aborted before any text' : 'the provider returned an empty reply';

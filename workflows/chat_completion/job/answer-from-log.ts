@@ -5,7 +5,8 @@
  */
 import type { GenerationView } from '../../../src/generation/generation-log.js';
 import type { UsageCounts } from '../../../src/generation/generation-events.js';
-import { CallError, callErrorCodes, type CallErrorCode } from '../../../src/lib/call-error.js';
+import { CallError } from '../../../src/lib/call-error.js';
+import { replyError } from './reply-error.js';
 import { ReplyFold, toolStepsField } from '../../../src/generation/reply-fold.js';
 import type { ToolStep } from '../../../src/store/index.js';
 
@@ -53,16 +54,7 @@ export async function answerFromLog(view: GenerationView, signal: AbortSignal): 
   }
   const summary = view.summary();
   if (error !== undefined) {
-    const code = (callErrorCodes as readonly string[]).includes(error.code) ? (error.code as CallErrorCode) : 'UPSTREAM_FAILED';
-    const where = nodeId === undefined ? '' : `; the partial reply was saved as node ${nodeId}`;
-    throw new CallError(code, error.message + where, {
-      details: {
-        generation_id: view.id,
-        ...(nodeId === undefined ? {} : { node_id: nodeId, partial: true }),
-        ...(error.recovery_file === undefined ? {} : { recovery_file: error.recovery_file }),
-      },
-      exposed: true,
-    });
+    throw replyError({ generationId: view.id, error, nodeId, recoveryFile: error.recovery_file });
   }
   if (nodeId === undefined) {
     throw new CallError(
