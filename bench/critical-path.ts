@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchRoot, shortChat } from './bench-root.js';
-import { repositoryRoot } from './harness.js';
-import { choosePinning, pinSelf, startProcess, type BenchProcess } from './processes.js';
+import { enginesFromArguments, startClientSide } from './harness.js';
+import { startProcess, type BenchProcess } from './processes.js';
 import type { ReplyProfile } from './reply-profile.js';
 import { freshConnections } from './sse-reader.js';
 import { median, quantile, round } from './stats.js';
@@ -29,13 +29,7 @@ const option = (name: string, fallback: number): number =>
 const rounds = option('rounds', 7);
 const requests = option('requests', 40);
 const trace = argv.includes('--trace');
-const engines = argv
-  .filter((argument) => argument.startsWith('--engine='))
-  .map((argument) => {
-    const [label, directory] = argument.slice('--engine='.length).split(/:(.*)/s);
-    return { label: label!, directory: directory! };
-  });
-if (engines.length === 0) engines.push({ label: 'this', directory: repositoryRoot });
+const engines = enginesFromArguments(argv);
 
 const profile: ReplyProfile = { firstTokenMs: 0, gapMinMs: 0, gapMaxMs: 0, chunkCount: 16, chunkSize: 8, tailMs: 0 };
 const cases: Array<{ name: string; dialect: Dialect; measure: 'first chunk' | 'whole answer' }> = [
@@ -45,18 +39,10 @@ const cases: Array<{ name: string; dialect: Dialect; measure: 'first chunk' | 'w
 ];
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-const pinning = choosePinning();
-if (pinning.clientCpu !== undefined) pinSelf(pinning.clientCpu);
 const probe = fileURLToPath(new URL('./engine-probe.ts', import.meta.url));
 const traceProbe = fileURLToPath(new URL('./trace-probe.ts', import.meta.url));
 
-const fake = await startProcess({
-  name: 'fake provider',
-  nodeArgs: ['--import', 'tsx', 'bench/fake-provider.ts'],
-  cpu: pinning.clientCpu,
-  cwd: repositoryRoot,
-  readyFrom: 'ipc',
-});
+const { pinning, fake } = await startClientSide();
 const root = createBenchRoot(fake.url);
 for (const dialect of ['openai', 'gemini'] as const) root.writeConfig(profile, dialect);
 const conversationsPerCase = 20;

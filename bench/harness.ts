@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchRoot } from './bench-root.js';
 import { cpuShares, processCpuMs, readCpuCounters, type CpuShare } from './cpu-load.js';
 import type { ProcessMonitor, ProcessStats } from './process-monitor.js';
-import { startProcess, type BenchProcess, type Pinning } from './processes.js';
+import { choosePinning, pinSelf, startProcess, type BenchProcess, type Pinning } from './processes.js';
 import { freshConnections } from './sse-reader.js';
 
 export const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -29,6 +29,31 @@ export interface BenchContext {
  * The engine runs from this checkout, or from BENCH_ENGINE_DIR: another checkout (with its node_modules) to compare
  * against on the same machine with the same payloads, e.g. the commit before an optimisation.
  */
+/** The `--engine=label:/path/to/checkout` arguments of a side-by-side script (repeatable); this checkout when none. */
+export function enginesFromArguments(argv: readonly string[]): Array<{ label: string; directory: string }> {
+  const engines = argv
+    .filter((argument) => argument.startsWith('--engine='))
+    .map((argument) => {
+      const [label, directory] = argument.slice('--engine='.length).split(/:(.*)/s);
+      return { label: label!, directory: directory! };
+    });
+  return engines.length > 0 ? engines : [{ label: 'this', directory: repositoryRoot }];
+}
+
+/** A side-by-side script's client side: this process pinned to the client CPU, the fake provider started there. */
+export async function startClientSide(): Promise<{ pinning: Pinning; fake: BenchProcess }> {
+  const pinning = choosePinning();
+  if (pinning.clientCpu !== undefined) pinSelf(pinning.clientCpu);
+  const fake = await startProcess({
+    name: 'fake provider',
+    nodeArgs: ['--import', 'tsx', 'bench/fake-provider.ts'],
+    cpu: pinning.clientCpu,
+    cwd: repositoryRoot,
+    readyFrom: 'ipc',
+  });
+  return { pinning, fake };
+}
+
 export const engineDirectory = process.env['BENCH_ENGINE_DIR'] ?? repositoryRoot;
 const probe = fileURLToPath(new URL('./engine-probe.ts', import.meta.url));
 

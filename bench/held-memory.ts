@@ -14,10 +14,10 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBenchRoot, shortChat } from './bench-root.js';
 import { makeConversation } from './conversation-fixture.js';
-import { repositoryRoot } from './harness.js';
+import { enginesFromArguments, startClientSide } from './harness.js';
 import { diffSnapshots, groupTable } from './heap-diff.js';
 import type { ProcessStats } from './process-monitor.js';
-import { choosePinning, pinSelf, startProcess, type BenchProcess } from './processes.js';
+import { startProcess, type BenchProcess } from './processes.js';
 import { holdTailMs, type ReplyProfile } from './reply-profile.js';
 import { freshConnections } from './sse-reader.js';
 import { median } from './stats.js';
@@ -30,13 +30,7 @@ const rounds = Number(optionText('rounds') ?? 2);
 const snapshotStreams = optionText('snapshot') === undefined ? 0 : Number(optionText('snapshot'));
 /** Leaves the snapshots in /tmp for `heap-diff.ts --explain`. */
 const keepSnapshots = argv.includes('--keep-snapshots');
-const engines = argv
-  .filter((argument) => argument.startsWith('--engine='))
-  .map((argument) => {
-    const [label, directory] = argument.slice('--engine='.length).split(/:(.*)/s);
-    return { label: label!, directory: directory! };
-  });
-if (engines.length === 0) engines.push({ label: 'this', directory: repositoryRoot });
+const engines = enginesFromArguments(argv);
 
 /** Scenario 3's stream, held open after its last chunk; `--chunks=` and `--gaps=min_max` (ms) change it, to see what grows per chunk. */
 const [gapMinMs = 20, gapMaxMs = 50] = (optionText('gaps') ?? '20_50').split('_').map(Number);
@@ -61,18 +55,10 @@ const warmUpProfile: ReplyProfile = { ...holdProfile, gapMinMs: 0, gapMaxMs: 0, 
 const rampMs = 1000;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-const pinning = choosePinning();
-if (pinning.clientCpu !== undefined) pinSelf(pinning.clientCpu);
 const probe = fileURLToPath(new URL('./engine-probe.ts', import.meta.url));
 const heapProbe = fileURLToPath(new URL('./heap-probe.ts', import.meta.url));
 
-const fake = await startProcess({
-  name: 'fake provider',
-  nodeArgs: ['--import', 'tsx', 'bench/fake-provider.ts'],
-  cpu: pinning.clientCpu,
-  cwd: repositoryRoot,
-  readyFrom: 'ipc',
-});
+const { pinning, fake } = await startClientSide();
 const root = createBenchRoot(fake.url);
 for (const profile of [holdProfile, warmUpProfile]) root.writeConfig(profile, 'openai');
 const largest = Math.max(...levels, snapshotStreams);

@@ -15,8 +15,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBenchRoot, shortChat } from './bench-root.js';
 import { processCpuMs } from './cpu-load.js';
-import { repositoryRoot, resultsFolder } from './harness.js';
-import { choosePinning, pinSelf, startProcess, type BenchProcess } from './processes.js';
+import { enginesFromArguments, repositoryRoot, resultsFolder, startClientSide } from './harness.js';
+import { startProcess, type BenchProcess } from './processes.js';
 import { instantProfile } from './reply-profile.js';
 import { freshConnections } from './sse-reader.js';
 import { median } from './stats.js';
@@ -29,27 +29,13 @@ const rounds = option('rounds', 5);
 const replies = option('replies', 400);
 const concurrency = option('concurrency', 8);
 const cpuProfile = argv.includes('--cpu-prof');
-const engines = argv
-  .filter((argument) => argument.startsWith('--engine='))
-  .map((argument) => {
-    const [label, directory] = argument.slice('--engine='.length).split(/:(.*)/s);
-    return { label: label!, directory: directory! };
-  });
-if (engines.length === 0) engines.push({ label: 'this', directory: repositoryRoot });
+const engines = enginesFromArguments(argv);
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-const pinning = choosePinning();
-if (pinning.clientCpu !== undefined) pinSelf(pinning.clientCpu);
 const probe = fileURLToPath(new URL('./engine-probe.ts', import.meta.url));
 const allocProbe = fileURLToPath(new URL('./alloc-probe.ts', import.meta.url));
 
-const fake = await startProcess({
-  name: 'fake provider',
-  nodeArgs: ['--import', 'tsx', 'bench/fake-provider.ts'],
-  cpu: pinning.clientCpu,
-  cwd: repositoryRoot,
-  readyFrom: 'ipc',
-});
+const { pinning, fake } = await startClientSide();
 const profile = instantProfile;
 const root = createBenchRoot(fake.url);
 root.writeConfig(profile, 'openai');
